@@ -1,0 +1,60 @@
+"""WAPI's webhook: `POST /api/method/yawlit_bot.api.webhook.receive?token=<webhook secret>`.
+
+The only method of the app open to Guest. It checks the secret in constant time, reads the
+body, stores what it carries and commits before answering 200. No turn runs here.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+import frappe
+from frappe import _
+
+from yawlit_bot.engine.wapi_payload import PayloadError, parse_webhook
+from yawlit_bot.services.inbound import store_webhook
+
+MAX_BODY_BYTES = 256 * 1024  # a WhatsApp delivery is a few KB; anything near this is not one
+
+
+class WebhookPayloadError(frappe.ValidationError):
+	http_status_code = 400
+
+
+class WebhookBodyTooLarge(frappe.ValidationError):
+	http_status_code = 413
+
+
+def _check_token() -> None:
+	given = frappe.request.args.get("token") or ""
+	frappe.form_dict.pop("token", None)  # never echoed or logged
+	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import get_webhook_secret
+
+	secret = get_webhook_secret() or ""
+	# compare_digest runs in time independent of where the strings differ.
+	if not (secret and hmac.compare_digest(given.encode(), secret.encode())):
+		raise frappe.PermissionError(_("Invalid webhook token"))
+
+
+def _read_body() -> object:
+	if (frappe.request.content_length or 0) > MAX_BODY_BYTES:
+		raise WebhookBodyTooLarge(_("Request body too large"))
+	data = frappe.request.get_data(cache=True)
+	if len(data) > MAX_BODY_BYTES:
+		raise WebhookBodyTooLarge(_("Request body too large"))
+	try:
+		return json.loads(data)
+	except (ValueError, RecursionError) as exc:
+		raise WebhookPayloadError(_("Body is not valid JSON")) from exc
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def receive(**kwargs):
+	_check_token()
+	body = _read_body()
+	try:
+		parsed = parse_webhook(body)
+	except PayloadError as exc:
+		raise WebhookPayloadError(str(exc)) from exc
+	return store_webhook(parsed, body)

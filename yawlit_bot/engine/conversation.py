@@ -1,0 +1,197 @@
+"""The five-state conversation machine.
+
+`decide_turn` takes the conversation as plain data and one inbound message, and returns
+what should change and what to reply. It does no I/O: the Frappe side stores the decision
+in one transaction and sends the replies after commit.
+
+    IDLE -> COLLECTING on any message
+    COLLECTING -> CONFIRMING when all twelve required fields are valid
+    CONFIRMING -> COMPLETED on confirm (the booking is created)
+    CONFIRMING -> COLLECTING on "edit X" (asks for X)
+    any -> CANCELLED on cancel; the next message starts afresh
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from yawlit_bot.engine import replies
+from yawlit_bot.engine.extraction import Extraction, extract
+from yawlit_bot.engine.intents import Intent, edit_target
+from yawlit_bot.engine.merge import merge_fields, missing_required
+from yawlit_bot.engine.replies import Reply
+from yawlit_bot.engine.validation import normalize_pincode
+
+
+class State(str, Enum):
+	IDLE = "IDLE"
+	COLLECTING = "COLLECTING"
+	CONFIRMING = "CONFIRMING"
+	COMPLETED = "COMPLETED"
+	CANCELLED = "CANCELLED"
+
+
+# Scratchpad statuses: an active one is being collected or confirmed; the others are final.
+ACTIVE, COMPLETED, CANCELLED = "Active", "Completed", "Cancelled"
+EDIT_ANY = "?"  # the customer asked to edit without saying what
+
+READABLE_TYPES = ("text", "interactive", "button", "location")
+
+
+@dataclass
+class Snapshot:
+	"""The conversation as stored, before this turn."""
+
+	state: State = State.IDLE
+	values: dict[str, str | None] = field(default_factory=dict)  # the active scratchpad's fields
+	has_scratchpad: bool = False
+	expecting: tuple[str, ...] = ()
+	editing_field: str | None = None
+	last_booking_id: str | None = None
+
+
+@dataclass
+class Message:
+	"""One inbound message, as the engine needs it."""
+
+	text: str | None = None
+	message_type: str = "text"
+	button_id: str | None = None
+	location: dict | None = None
+
+
+@dataclass
+class Decision:
+	state: State
+	values: dict[str, str | None]
+	changed: dict[str, str] = field(default_factory=dict)
+	rejected: dict[str, str] = field(default_factory=dict)
+	start_new_scratchpad: bool = False
+	scratchpad_status: str = ACTIVE
+	create_booking: bool = False
+	replies: list[Reply] = field(default_factory=list)
+	expecting: tuple[str, ...] = ()
+	editing_field: str | None = None
+
+
+def _intent_of(message: Message, extraction: Extraction | None) -> Intent | None:
+	button = replies.BUTTON_IDS.get((message.button_id or "").strip())
+	if button is None and message.button_id:
+		button = {b.lower(): b for b in replies.SUMMARY_BUTTONS}.get(message.button_id.strip().lower())
+	if button:
+		return {replies.CONFIRM: Intent.CONFIRM, replies.EDIT: Intent.EDIT, replies.CANCEL: Intent.CANCEL}[button]
+	return extraction.intent if extraction else None
+
+
+def _location_fields(location: dict | None) -> dict[str, str]:
+	if not location:
+		return {}
+	address = ", ".join(filter(None, (location.get("name"), location.get("address"))))
+	if not address and location.get("latitude") and location.get("longitude"):
+		address = f"Location pin {location['latitude']}, {location['longitude']}"
+	found = {"address": address} if address else {}
+	pins = [p for p in re.findall(r"(?<!\d)\d{6}(?!\d)", address) if normalize_pincode(p)]
+	if pins:
+		found["pincode"] = pins[-1]
+	return found
+
+
+def _collect(snapshot: Snapshot, values: dict, message: Message, extraction: Extraction, today: date, preface: str = "") -> Decision:
+	"""COLLECTING: merge what the message gave, then confirm or ask for what is missing."""
+	updates = dict(extraction.fields)
+	updates.update(_location_fields(message.location))
+	merged = merge_fields(values, updates, today)
+	rejected = {**extraction.invalid, **merged.rejected}
+	decision = Decision(State.COLLECTING, merged.values, merged.changed, rejected)
+
+	editing = snapshot.editing_field
+	if editing == EDIT_ANY:
+		target = extraction.edit_field or edit_target(message.text or "")
+		if target and target not in merged.changed:
+			decision.editing_field = target
+			decision.expecting = (target,)
+			decision.replies.append(replies.ask_edit_field(target))
+			return decision
+		editing = None
+	if editing and editing not in merged.changed and extraction.intent is not Intent.CONFIRM:
+		decision.editing_field = editing
+		decision.expecting = (editing,)
+		problem = rejected.get(editing)
+		decision.replies.append(Reply(problem) if problem else replies.ask_edit_field(editing))
+		return decision
+
+	missing = missing_required(merged.values, today)
+	if not missing:
+		decision.state = State.CONFIRMING
+		notes = "\n".join(rejected.values())
+		decision.replies.append(replies.summary(merged.values, preface="\n".join(filter(None, (preface, notes)))))
+		return decision
+	reply, asked = replies.ask_missing(missing, rejected, preface)
+	decision.replies.append(reply)
+	decision.expecting = asked
+	return decision
+
+
+def _start_fresh(snapshot: Snapshot, message: Message, extraction: Extraction, today: date, sender_phone: str) -> Decision:
+	fresh = Snapshot(State.COLLECTING, {"phone": sender_phone}, True)
+	greeting_only = extraction.intent is Intent.GREETING and not extraction.fields and not message.location
+	decision = _collect(fresh, fresh.values, message, extraction, today, preface=replies.welcome() if greeting_only or not extraction.fields else "")
+	decision.start_new_scratchpad = True
+	return decision
+
+
+def decide_turn(snapshot: Snapshot, message: Message, today: date, sender_phone: str) -> Decision:
+	"""What this message does to the conversation, and what to answer."""
+	values = dict(snapshot.values)
+	unchanged = Decision(snapshot.state, values, expecting=snapshot.expecting, editing_field=snapshot.editing_field)
+
+	if message.message_type not in READABLE_TYPES and not message.text:
+		unchanged.replies.append(replies.unsupported_message(message.message_type))
+		return unchanged
+
+	expecting = snapshot.expecting if snapshot.state is State.COLLECTING else ()
+	extraction = extract(message.text or "", today, expecting, sender_phone)
+	intent = _intent_of(message, extraction)
+	active = snapshot.has_scratchpad and snapshot.state in (State.COLLECTING, State.CONFIRMING)
+
+	if intent is Intent.CANCEL:
+		if not active:
+			unchanged.replies.append(replies.nothing_to_cancel())
+			return unchanged
+		return Decision(State.CANCELLED, values, scratchpad_status=CANCELLED, replies=[replies.cancelled()])
+
+	if not active:
+		if snapshot.state is State.COMPLETED and intent in (Intent.CONFIRM, Intent.THANKS) and not extraction.fields:
+			# A second Confirm tap, or a thank-you, after booking: never a second booking.
+			reply = replies.already_booked(snapshot.last_booking_id) if intent is Intent.CONFIRM else replies.you_are_welcome()
+			unchanged.replies.append(reply)
+			return unchanged
+		return _start_fresh(snapshot, message, extraction, today, sender_phone)
+
+	if snapshot.state is State.CONFIRMING:
+		return _confirming(snapshot, values, message, extraction, intent, today)
+	return _collect(snapshot, values, message, extraction, today)
+
+
+def _confirming(snapshot: Snapshot, values: dict, message: Message, extraction: Extraction, intent: Intent | None, today: date) -> Decision:
+	if intent is Intent.CONFIRM and not extraction.fields:
+		missing = missing_required(values, today)
+		if missing:  # e.g. the date went stale while the summary waited
+			reply, asked = replies.ask_missing(missing, {}, "Before I book, a detail needs updating.")
+			return Decision(State.COLLECTING, values, replies=[reply], expecting=asked)
+		return Decision(State.COMPLETED, values, scratchpad_status=COMPLETED, create_booking=True)
+
+	if intent in (Intent.EDIT, Intent.DENY):
+		target = extraction.edit_field or edit_target(message.text or "")
+		if target and target in extraction.fields:  # "change date to parso": edit in one go
+			return _collect(Snapshot(State.COLLECTING, values, True), values, message, extraction, today)
+		if target:
+			return Decision(State.COLLECTING, values, replies=[replies.ask_edit_field(target)], expecting=(target,), editing_field=target)
+		return Decision(State.COLLECTING, values, replies=[replies.ask_edit_which()], editing_field=EDIT_ANY)
+
+	if extraction.fields or message.location:
+		return _collect(Snapshot(State.COLLECTING, values, True), values, message, extraction, today)
+	return Decision(State.CONFIRMING, values, replies=[replies.summary(values)])

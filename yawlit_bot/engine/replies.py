@@ -1,0 +1,130 @@
+"""Template replies. The bot never improvises text: every reply is built here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from yawlit_bot.engine.fields import LABELS, QUESTION_GROUPS, QUESTIONS
+
+CONFIRM, EDIT, CANCEL = "Confirm", "Edit", "Cancel"
+SUMMARY_BUTTONS: tuple[str, ...] = (CONFIRM, EDIT, CANCEL)
+# WAPI numbers interactive buttons from 1; a reply carries either that id or the title.
+BUTTON_IDS: dict[str, str] = {"1": CONFIRM, "2": EDIT, "3": CANCEL}
+
+
+@dataclass(frozen=True)
+class Reply:
+	body: str
+	buttons: tuple[str, ...] = field(default_factory=tuple)
+
+
+def next_questions(missing: Sequence[str], limit: int = 3) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+	"""The next groups of missing fields to ask, at most `limit` fields but always one group."""
+	asked: list[str] = []
+	groups: list[tuple[str, ...]] = []
+	for group in QUESTION_GROUPS:
+		wanted = tuple(name for name in group if name in missing)
+		if not wanted:
+			continue
+		if groups and len(asked) + len(wanted) > limit:
+			break
+		groups.append(group)
+		asked.extend(wanted)
+	return tuple(asked), groups
+
+
+def ask_missing(missing: Sequence[str], problems: Mapping[str, str] = (), preface: str = "") -> tuple[Reply, tuple[str, ...]]:
+	"""Ask for the next two or three missing details; returns the reply and the fields asked."""
+	asked, groups = next_questions(missing)
+	lines = [preface] if preface else []
+	lines += [problem for problem in dict(problems).values()]
+	if len(groups) == 1:
+		lines.append(f"Please send {QUESTIONS[groups[0]]}.")
+	else:
+		lines.append("Please send:")
+		lines += [f"• {QUESTIONS[group]}" for group in groups]
+	return Reply("\n".join(lines)), asked
+
+
+def welcome() -> str:
+	return "Hi! I'm Yawlit's booking assistant. I'll book your car wash in a few quick steps."
+
+
+def format_day(iso_day: str | None) -> str:
+	if not iso_day:
+		return "-"
+	try:
+		return date.fromisoformat(iso_day).strftime("%a %d %b %Y")
+	except ValueError:
+		return iso_day
+
+
+def summary(values: Mapping[str, str | None], preface: str = "") -> Reply:
+	"""The booking as the customer will get it, with Confirm / Edit / Cancel buttons."""
+	v = {name: (values.get(name) or "") for name in LABELS}
+	car = " ".join(filter(None, (v["vehicle_brand"], v["vehicle_model"])))
+	lines = [preface] if preface else []
+	lines += [
+		"Please check your booking:",
+		f"Name: {v['first_name']} {v['last_name']}",
+		f"Phone: +{v['phone']}",
+		f"Car: {car} ({v['vehicle_type']}), {v['vehicle_plate']}",
+		f"Service: {v['service_type']}",
+		f"When: {format_day(v['appointment_date'])}, {v['time_slot']}",
+		f"Address: {v['address']}, {v['pincode']}",
+	]
+	lines += [f"{LABELS[name]}: {v[name]}" for name in ("city", "email", "addons", "notes") if v[name]]
+	lines.append("Tap Confirm to book, Edit to change something, or Cancel.")
+	return Reply("\n".join(lines), SUMMARY_BUTTONS)
+
+
+def booking_confirmed(booking_id: str, values: Mapping[str, str | None]) -> Reply:
+	return Reply(
+		f"Booked! Your booking id is {booking_id}: {values.get('service_type')} on "
+		f"{format_day(values.get('appointment_date'))}, {values.get('time_slot')}. "
+		"We'll message you before we arrive. Say hi any time to book again."
+	)
+
+
+def already_booked(booking_id: str | None) -> Reply:
+	if booking_id:
+		return Reply(f"Your booking {booking_id} is already confirmed. Say hi to make a new booking.")
+	return Reply("Your booking is already confirmed. Say hi to make a new booking.")
+
+
+def cancelled() -> Reply:
+	return Reply("Okay, I've cancelled this booking. Nothing was booked. Say hi whenever you want to start again.")
+
+
+def nothing_to_cancel() -> Reply:
+	return Reply("There's no booking in progress to cancel. Say hi to start a new one.")
+
+
+def ask_edit_which() -> Reply:
+	return Reply("What would you like to change? For example: name, car, plate, service, date, time or address.")
+
+
+def ask_edit_field(name: str) -> Reply:
+	return Reply(f"Sure. What's the new {LABELS[name].lower()}?")
+
+
+def you_are_welcome() -> Reply:
+	return Reply("You're welcome! Say hi whenever you need another wash.")
+
+
+def unsupported_message(kind: str) -> Reply:
+	what = {
+		"image": "photos",
+		"sticker": "stickers",
+		"audio": "voice notes",
+		"video": "videos",
+		"document": "documents",
+		"reaction": "reactions",
+		"contacts": "contact cards",
+	}.get(kind, "this kind of message")
+	return Reply(f"Sorry, I can't read {what} yet. Please type your reply, or share a location pin for the address.")
+
+
+SORRY_TEXT = "Sorry, something went wrong on our side with your last message. Could you send it again?"

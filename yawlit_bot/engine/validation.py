@@ -1,0 +1,201 @@
+"""Validation and normalisation of each booking field.
+
+`check_field` is the single gate: a value reaches a scratchpad only in the normalised form
+it returns. Values are kept as strings (dates as ISO `YYYY-MM-DD`) so the engine, the
+DocTypes and the tests all see the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import phonenumbers
+from rapidfuzz import fuzz, process
+
+from yawlit_bot.engine.fields import (
+	ALL_FIELDS,
+	BOOKING_HORIZON_DAYS,
+	SERVICE_TYPES,
+	TIME_SLOTS,
+	VEHICLE_TYPES,
+)
+
+MAX_TEXT = 300  # longest free-text value we keep (address, notes)
+
+INDIAN_STATE_CODES = frozenset(
+	"AN AP AR AS BR CG CH DD DL DN GA GJ HP HR JH JK KA KL LA LD MH ML MN MP MZ NL OD OR PB PY "
+	"RJ SK TN TR TS TG UK UA UP WB".split()
+)
+_PLATE_RE = re.compile(r"^([A-Z]{2})(\d{1,2})([A-Z]{0,3})(\d{4})$")
+_BH_PLATE_RE = re.compile(r"^(\d{2})BH(\d{4})([A-Z]{1,2})$")
+_PINCODE_RE = re.compile(r"^[1-9]\d{5}$")
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ .'-][^\W\d_]+)*$")
+_SLOT_RE = re.compile(r"^(\d{1,2}):?(\d{2})?\s*-\s*(\d{1,2}):?(\d{2})?$")
+
+
+@dataclass(frozen=True)
+class FieldCheck:
+	ok: bool
+	value: str | None = None
+	error: str | None = None
+
+
+def clean_text(value: object, limit: int = MAX_TEXT) -> str:
+	"""Plain, single-spaced text without control characters, at most `limit` characters."""
+	text = "" if value is None else str(value)
+	text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+	return re.sub(r"\s+", " ", text).strip()[:limit]
+
+
+def normalize_phone(raw: str) -> str | None:
+	"""Digits with country code (`919812345678`), or None.
+
+	Indian numbers must be mobiles: ten digits starting 6-9. Other countries' numbers are
+	accepted when `phonenumbers` says they are valid (customers abroad book for family).
+	"""
+	text = re.sub(r"[\s().-]", "", str(raw or ""))
+	if not re.fullmatch(r"\+?\d{10,15}", text):
+		return None
+	if not text.startswith("+"):
+		if len(text) == 12 and text.startswith("91"):
+			text = "+" + text
+		elif len(text) == 11 and text.startswith("0"):
+			text = text[1:]
+	try:
+		number = phonenumbers.parse(text, "IN")
+	except phonenumbers.NumberParseException:
+		return None
+	national = str(number.national_number)
+	if number.country_code == 91:
+		if not re.fullmatch(r"[6-9]\d{9}", national):
+			return None
+	elif not phonenumbers.is_valid_number(number):
+		return None
+	return f"{number.country_code}{national}"
+
+
+def normalize_plate(raw: str) -> str | None:
+	"""`MH12AB1234` / `22BH1234AB` from any spacing, dashes or dots; None if not a plate."""
+	text = re.sub(r"[\s.\-]", "", str(raw or "")).upper()
+	match = _PLATE_RE.match(text)
+	if match:
+		state, district, series, number = match.groups()
+		if state not in INDIAN_STATE_CODES:
+			return None
+		return f"{state}{int(district):02d}{series}{number}"
+	match = _BH_PLATE_RE.match(text)
+	if match:
+		return text
+	return None
+
+
+def normalize_pincode(raw: str) -> str | None:
+	text = re.sub(r"\s", "", str(raw or ""))
+	return text if _PINCODE_RE.match(text) else None
+
+
+def normalize_email(raw: str) -> str | None:
+	text = str(raw or "").strip()
+	if len(text) > 254 or not _EMAIL_RE.match(text):
+		return None
+	return text.lower()
+
+
+def normalize_name(raw: str) -> str | None:
+	text = clean_text(raw, 60)
+	if not text or len(text) > 40 or not _NAME_RE.match(text):
+		return None
+	return " ".join(part[:1].upper() + part[1:] for part in text.split(" "))
+
+
+def normalize_time_slot(raw: str) -> str | None:
+	"""`10:00-11:00` for any spelling of one of the working slots, else None."""
+	text = str(raw or "").strip()
+	match = _SLOT_RE.match(text)
+	if not match:
+		return None
+	start_h, start_m, end_h, end_m = match.groups()
+	if (start_m or "00") != "00" or (end_m or "00") != "00":
+		return None
+	slot = f"{int(start_h):02d}:00-{int(end_h):02d}:00"
+	return slot if slot in TIME_SLOTS else None
+
+
+def slot_for_hour(hour: int) -> str | None:
+	slot = f"{hour:02d}:00-{hour + 1:02d}:00"
+	return slot if slot in TIME_SLOTS else None
+
+
+def check_appointment_date(value: date | str, today: date) -> FieldCheck:
+	try:
+		day = value if isinstance(value, date) else date.fromisoformat(str(value))
+	except ValueError:
+		return FieldCheck(False, error="I couldn't read that date. Try 'tomorrow', 'next Monday' or '25/12'.")
+	if day < today:
+		return FieldCheck(False, error="That date has already passed. Please pick today or a later day.")
+	if day > today + timedelta(days=BOOKING_HORIZON_DAYS):
+		return FieldCheck(False, error=f"We take bookings up to {BOOKING_HORIZON_DAYS} days ahead. Please pick an earlier date.")
+	return FieldCheck(True, day.isoformat())
+
+
+def match_choice(raw: str, choices: tuple[str, ...], cutoff: int = 80) -> str | None:
+	"""The choice a customer meant, tolerant of case and small typos ("sedaan", "premum wash")."""
+	text = clean_text(raw, 60).lower()
+	if not text:
+		return None
+	for choice in choices:
+		if text == choice.lower():
+			return choice
+	best = process.extractOne(text, [c.lower() for c in choices], scorer=fuzz.ratio, score_cutoff=cutoff)
+	return choices[best[2]] if best else None
+
+
+_ERRORS = {
+	"phone": "That doesn't look like a valid mobile number. Please send 10 digits starting with 6, 7, 8 or 9.",
+	"vehicle_plate": "That number plate doesn't look right. Please send it like MH12AB1234 (or 22BH1234AB).",
+	"pincode": "A pincode has 6 digits, like 411001. Please check it.",
+	"email": "That email address doesn't look right. Please check it.",
+	"first_name": "Please send your name in letters only.",
+	"last_name": "Please send your last name in letters only.",
+	"time_slot": "We have one-hour slots from 6 am to 6 pm, like 10:00-11:00. Which one suits you?",
+	"vehicle_type": "Vehicle type should be one of: " + ", ".join(VEHICLE_TYPES) + ".",
+	"service_type": "Please choose a service: " + ", ".join(SERVICE_TYPES) + ".",
+	"address": "Please send the full address (house, street, area).",
+}
+
+
+def check_field(field: str, value: object, today: date) -> FieldCheck:
+	"""Is `value` a valid value for `field`? Returns its normalised form or a reason."""
+	if field not in ALL_FIELDS:
+		return FieldCheck(False, error=f"Unknown field {field!r}")
+	if value is None or (isinstance(value, str) and not value.strip()):
+		return FieldCheck(False, error="empty")
+	if field == "appointment_date":
+		return check_appointment_date(value if isinstance(value, date) else str(value), today)
+
+	text = clean_text(value)
+	normalizers = {
+		"phone": normalize_phone,
+		"vehicle_plate": normalize_plate,
+		"pincode": normalize_pincode,
+		"email": normalize_email,
+		"first_name": normalize_name,
+		"last_name": normalize_name,
+		"time_slot": normalize_time_slot,
+		"vehicle_type": lambda v: match_choice(v, VEHICLE_TYPES),
+		"service_type": lambda v: match_choice(v, SERVICE_TYPES),
+		"address": lambda v: v if 8 <= len(v) <= MAX_TEXT and re.search(r"[^\W_]", v) else None,
+	}
+	normalizer = normalizers.get(field)
+	if normalizer is None:  # brand, model, city, addons, notes: free text, kept clean
+		limit = 60 if field in ("vehicle_brand", "vehicle_model", "city") else MAX_TEXT
+		text = clean_text(value, limit)
+		return FieldCheck(True, text) if text else FieldCheck(False, error="empty")
+	normalized = normalizer(text)
+	if normalized is None:
+		return FieldCheck(False, error=_ERRORS.get(field, "That value doesn't look right."))
+	return FieldCheck(True, normalized)

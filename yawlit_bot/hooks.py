@@ -1,0 +1,22 @@
+app_name = "yawlit_bot"
+app_title = "Yawlit Bot"
+app_publisher = "Yawlit"
+app_description = "WhatsApp booking and marketing bot for Yawlit"
+app_email = "dev@yawlit.in"
+app_license = "mit"
+
+# Installation
+# ------------
+before_install = "yawlit_bot.install.before_install"
+after_install = "yawlit_bot.install.after_install"
+after_migrate = "yawlit_bot.install.after_migrate"
+
+# Scheduled tasks
+# ---------------
+# The sweeper re-queues inbound messages no job finished (a crash, a lost job) and retries
+# replies WAPI refused; it is the safety net behind the per-message jobs.
+scheduler_events = {
+	"cron": {
+		"* * * * *": ["yawlit_bot.services.sweeper.sweep"],
+	},
+}

@@ -1,0 +1,28 @@
+"""Install hooks: the bot's role, default settings and the webhook secret."""
+
+import frappe
+
+BOT_ROLE = "WA Bot Manager"
+
+
+def ensure_roles():
+	if not frappe.db.exists("Role", BOT_ROLE):
+		frappe.get_doc({"doctype": "Role", "role_name": BOT_ROLE, "desk_access": 1}).insert(ignore_permissions=True)
+
+
+def before_install():
+	ensure_roles()
+
+
+def after_install():
+	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import ensure_webhook_secret
+
+	ensure_roles()
+	url = ensure_webhook_secret()
+	frappe.db.commit()
+	# Printed once for the person installing; never logged. Desk shows it once too.
+	print(f"\nyawlit_bot: set this webhook URL in WAPI's panel (keep it secret):\n  {url}\n")
+
+
+def after_migrate():
+	ensure_roles()

@@ -1,0 +1,108 @@
+"""Store first: the webhook's half of the pipeline.
+
+An inbound message is inserted and committed before WAPI gets its 200 (WAPI never retries a
+failed delivery). The UNIQUE wamid makes a repeated delivery a no-op, and the turn runs
+later in a background job.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe.utils import now_datetime
+
+from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
+
+MAX_RAW_PAYLOAD_CHARS = 64 * 1024
+
+# Forward-only send statuses: each may only replace the ones listed for it.
+_REPLACES = {
+	"sent": ("Queued", "Sending", "Unknown", "Failed"),
+	"delivered": ("Queued", "Sending", "Sent", "Unknown", "Failed"),
+	"read": ("Queued", "Sending", "Sent", "Delivered", "Unknown", "Failed"),
+	"failed": ("Queued", "Sending", "Sent", "Unknown"),
+}
+_STAMP = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
+
+
+def store_webhook(parsed: ParsedWebhook, raw: dict) -> dict:
+	"""Store what the delivery carries and commit. Returns what happened, for the 200 body."""
+	result: dict = {}
+	if parsed.statuses:
+		result["statuses"] = sum(apply_status(update) for update in parsed.statuses)
+	if parsed.skipped:
+		result["skipped"] = len(parsed.skipped)
+	stored = [message for message in parsed.messages if store_message(message, raw)]
+	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
+	frappe.db.commit()
+	if stored:
+		from yawlit_bot.services.turn import enqueue_turn
+
+		for message in stored:
+			enqueue_turn(message.sender)
+	return result
+
+
+def ensure_conversation(phone: str, contact_name: str | None) -> None:
+	if frappe.db.exists("WA Conversation", phone):
+		return
+	frappe.db.savepoint("yawlit_conversation")
+	try:
+		frappe.get_doc(
+			{"doctype": "WA Conversation", "phone": phone, "contact_name": contact_name or phone, "state": "IDLE"}
+		).insert(ignore_permissions=True)
+	except frappe.DuplicateEntryError:
+		# A simultaneous first message from the same sender created it: that is fine.
+		frappe.db.rollback(save_point="yawlit_conversation")
+		frappe.local.message_log = []
+
+
+def store_message(message: InboundMessage, raw: dict) -> bool:
+	"""Insert the inbound message; False when this wamid is already stored."""
+	if frappe.db.exists("WA Message", {"wamid": message.wamid}):
+		return False
+	ensure_conversation(message.sender, message.profile_name)
+	raw_text = json.dumps(raw, ensure_ascii=False, default=str)
+	if len(raw_text) > MAX_RAW_PAYLOAD_CHARS:
+		raw_text = json.dumps({"truncated": True, "size": len(raw_text)})
+	doc = frappe.get_doc(
+		{
+			"doctype": "WA Message",
+			"conversation": message.sender,
+			"role": "user",
+			"message_type": message.message_type,
+			"wamid": message.wamid,
+			"content": message.text,
+			"button_id": message.button_id,
+			"location": json.dumps(message.location) if message.location else None,
+			"raw_payload": raw_text,
+			"received_at": now_datetime(),
+			"processing_status": "Pending",
+		}
+	)
+	frappe.db.savepoint("yawlit_inbound")
+	try:
+		doc.insert(ignore_permissions=True)
+	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+		# The UNIQUE wamid is the fence: a concurrent delivery of the same message won.
+		frappe.db.rollback(save_point="yawlit_inbound")
+		frappe.local.message_log = []
+		return False
+	return True
+
+
+def apply_status(update: StatusUpdate) -> int:
+	"""Move one sent message's status forward; unknown wamids and backward moves change nothing."""
+	values = {"send_status": update.status.capitalize(), "modified": now_datetime()}
+	if update.status in _STAMP:
+		values[_STAMP[update.status]] = now_datetime()
+	if update.status == "failed":
+		values["send_error"] = (update.error or "WhatsApp reported the message as failed")[:1000]
+	assignments = ", ".join(f"`{column}` = %({column})s" for column in values)
+	frappe.db.sql(
+		f"""update `tabWA Message` set {assignments}
+		where wamid = %(wamid)s and role = 'assistant' and send_status in %(replaces)s""",
+		{**values, "wamid": update.wamid, "replaces": _REPLACES[update.status]},
+	)
+	return 1

@@ -1,0 +1,41 @@
+"""The per-conversation Redis lock. Plain redis-py, no frappe, so the engine tier tests it.
+
+The lock is the first fence (one turn at a time, no wasted work); the `WA Conversation` row
+locked FOR UPDATE is the real one, so a turn that outlives its lock still never interleaves
+with the next.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis import Redis
+from redis.exceptions import LockError
+
+logger = logging.getLogger(__name__)
+
+
+def conversation_lock_key(site: str, conversation: str) -> str:
+	# frappe.cache.lock() is redis-py's and adds no site prefix: add it ourselves.
+	return f"{site}|yawlit_bot|conversation-lock|{conversation}"
+
+
+class ConversationLock:
+	def __init__(self, client: Redis, key: str, timeout: float):
+		self._lock = client.lock(key, timeout=timeout, thread_local=False)
+
+	def acquire(self, wait: float = 0) -> bool:
+		if wait > 0:
+			return bool(self._lock.acquire(blocking=True, blocking_timeout=wait))
+		return bool(self._lock.acquire(blocking=False))
+
+	def release(self) -> None:
+		"""Release if still ours; an expired lock taken by another holder is left to it."""
+		try:
+			self._lock.release()
+		except LockError:
+			logger.warning("conversation lock %s expired before release", self._lock.name)
+
+	@property
+	def held(self) -> bool:
+		return bool(self._lock.owned())

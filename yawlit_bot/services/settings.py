@@ -1,0 +1,18 @@
+"""Reading `WA Bot Settings` for the pipeline."""
+
+import frappe
+from frappe.utils.password import get_decrypted_password
+
+from yawlit_bot.services.wapi_client import WapiConfig, WapiError
+
+
+def get_bot_settings():
+	return frappe.get_cached_doc("WA Bot Settings")
+
+
+def get_wapi_config() -> WapiConfig:
+	settings = get_bot_settings()
+	token = get_decrypted_password("WA Bot Settings", "WA Bot Settings", "wapi_token", raise_exception=False)
+	if not (settings.wapi_base_url and settings.wapi_vendor_uid and token):
+		raise WapiError("WAPI is not configured: set base URL, vendor UID and token in WA Bot Settings")
+	return WapiConfig(settings.wapi_base_url, settings.wapi_vendor_uid, token, settings.wapi_timeout or 10)

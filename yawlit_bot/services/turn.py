@@ -1,0 +1,211 @@
+"""The turn job: one conversation's pending messages, in arrival order, one turn at a time.
+
+Fences, outermost first:
+1. a Redis lock per conversation (key carries the site) so only one job works on it;
+2. the `WA Conversation` row locked FOR UPDATE, which orders turns even if the lock
+   expired under a slow turn;
+3. one transaction per turn: scratchpad, state, booking, replies and the message's
+   `Processed` mark commit together or not at all. Replies are sent after that commit.
+
+A job that cannot take the lock leaves: the holder re-checks for pending messages after
+releasing it, and the sweeper re-queues whatever a crash left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+
+import frappe
+from frappe.utils import now_datetime
+
+from yawlit_bot.engine import replies
+from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
+from yawlit_bot.services.booking import create_booking
+from yawlit_bot.services.clock import today_in_india
+from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
+from yawlit_bot.services.outbox import send_replies
+from yawlit_bot.services.settings import get_bot_settings
+
+TURN_JOB = "yawlit_bot.services.turn.process_conversation"
+LOCK_WAIT_SECONDS = 0.2
+DONE, EMPTY, FAILED = "done", "empty", "failed"
+# MariaDB: 1213 deadlock, 1205 lock wait timeout, 1020 record changed since the snapshot.
+RETRYABLE_DB_ERRORS = (1213, 1205, 1020)
+DB_RETRIES = 3
+
+
+def enqueue_turn(conversation: str) -> None:
+	"""Queue a turn job; a failure here is survivable because the message is already stored."""
+	try:
+		frappe.enqueue(TURN_JOB, queue="short", conversation=conversation)
+	except Exception:
+		frappe.log_error(title="yawlit_bot: could not queue a turn (the sweeper will)")
+
+
+def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
+	return ConversationLock(frappe.cache, conversation_lock_key(frappe.local.site, conversation), timeout)
+
+
+def process_conversation(conversation: str) -> int:
+	"""RQ job. Returns the number of turns it ran."""
+	settings = get_bot_settings()
+	turns = 0
+	while True:
+		lock = conversation_lock(conversation, settings.lock_timeout or 30)
+		if not lock.acquire(wait=LOCK_WAIT_SECONDS):
+			return turns
+		try:
+			while (outcome := run_next_turn(conversation, settings)) == DONE:
+				turns += 1
+				send_replies(conversation)
+		finally:
+			lock.release()
+		if outcome == FAILED or not has_pending(conversation):
+			return turns
+
+
+def has_pending(conversation: str) -> bool:
+	frappe.db.rollback()  # a fresh snapshot, not the one the last turn read
+	return bool(
+		frappe.db.exists("WA Message", {"conversation": conversation, "role": "user", "processing_status": "Pending"})
+	)
+
+
+def _is_retryable(exc: Exception) -> bool:
+	code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
+	return code in RETRYABLE_DB_ERRORS or isinstance(exc, frappe.QueryDeadlockError | frappe.QueryTimeoutError)
+
+
+def run_next_turn(conversation: str, settings) -> str:
+	"""Run the oldest pending message's turn in its own transaction."""
+	for attempt in range(DB_RETRIES):
+		frappe.db.rollback()
+		name = None
+		try:
+			name = lock_next_pending(conversation)
+			if not name:
+				frappe.db.commit()
+				return EMPTY
+			apply_turn(conversation, name)
+			frappe.db.commit()
+			return DONE
+		except Exception as exc:
+			frappe.db.rollback()
+			if _is_retryable(exc) and attempt + 1 < DB_RETRIES:
+				continue
+			if name:
+				record_turn_failure(name, settings)
+			else:
+				frappe.log_error(title=f"yawlit_bot: turn of {conversation} failed")
+			return FAILED
+	return FAILED
+
+
+def lock_next_pending(conversation: str) -> str | None:
+	"""Lock the conversation row (the real fence), then its oldest pending message."""
+	if not frappe.db.sql("select name from `tabWA Conversation` where name = %s for update", conversation):
+		return None
+	rows = frappe.db.sql(
+		"""select name from `tabWA Message`
+		where conversation = %s and processing_status = 'Pending' and role = 'user'
+		order by name limit 1 for update""",
+		conversation,
+	)
+	return rows[0][0] if rows else None
+
+
+def load_snapshot(conv, scratchpad) -> Snapshot:
+	return Snapshot(
+		state=State(conv.state or State.IDLE.value),
+		values=scratchpad.booking_values() if scratchpad else {},
+		has_scratchpad=bool(scratchpad and scratchpad.status == "Active"),
+		expecting=tuple(filter(None, (conv.expecting or "").split(","))),
+		editing_field=conv.editing_field or None,
+		last_booking_id=conv.last_booking or None,
+	)
+
+
+def apply_turn(conversation: str, message_name) -> None:
+	"""Decide the turn with the engine and write everything it changes (no commit here)."""
+	conv = frappe.get_doc("WA Conversation", conversation)
+	message = frappe.get_doc("WA Message", message_name)
+	scratchpad = frappe.get_doc("WA Booking Scratchpad", conv.active_scratchpad) if conv.active_scratchpad else None
+
+	decision = decide_turn(
+		load_snapshot(conv, scratchpad),
+		Message(
+			text=message.content,
+			message_type=message.message_type or "text",
+			button_id=message.button_id,
+			location=json.loads(message.location) if message.location else None,
+		),
+		today_in_india(),
+		sender_phone=conversation,
+	)
+
+	if decision.start_new_scratchpad:
+		scratchpad = frappe.get_doc({"doctype": "WA Booking Scratchpad", "conversation": conversation, "status": "Active"})
+	outgoing = list(decision.replies)
+	if scratchpad is not None and (decision.start_new_scratchpad or scratchpad.status == "Active"):
+		scratchpad.update(decision.values)
+		if scratchpad.is_new():
+			scratchpad.insert(ignore_permissions=True)
+		if decision.create_booking:
+			booking = create_booking(scratchpad)
+			scratchpad.service_request_id = booking
+			conv.last_booking = booking
+			outgoing.append(replies.booking_confirmed(booking, decision.values))
+		scratchpad.status = decision.scratchpad_status
+		scratchpad.save(ignore_permissions=True)
+		conv.active_scratchpad = scratchpad.name
+
+	conv.state = decision.state.value
+	conv.expecting = ",".join(decision.expecting)
+	conv.editing_field = decision.editing_field
+	conv.last_inbound_at = message.received_at
+	conv.save(ignore_permissions=True)
+
+	for reply in outgoing:
+		queue_reply(conversation, reply, reply_to=message_name)
+	message.db_set(
+		{"processing_status": "Processed", "processed_at": now_datetime(), "processing_error": None},
+		update_modified=False,
+	)
+
+
+def queue_reply(conversation: str, reply: replies.Reply, reply_to=None) -> None:
+	frappe.get_doc(
+		{
+			"doctype": "WA Message",
+			"conversation": conversation,
+			"role": "assistant",
+			"message_type": "interactive" if reply.buttons else "text",
+			"content": reply.body,
+			"buttons": json.dumps(list(reply.buttons)) if reply.buttons else None,
+			"reply_to": reply_to,
+			"send_status": "Queued",
+		}
+	).insert(ignore_permissions=True)
+
+
+def record_turn_failure(message_name, settings) -> None:
+	"""Note the failure on the message (after the turn rolled back); give up after the limit."""
+	error = traceback.format_exc(limit=5)[-2000:]
+	attempts = (frappe.db.get_value("WA Message", message_name, "processing_attempts") or 0) + 1
+	gave_up = attempts >= (settings.max_turn_attempts or 5)
+	frappe.db.set_value(
+		"WA Message",
+		message_name,
+		{
+			"processing_attempts": attempts,
+			"processing_error": error,
+			"processing_status": "Failed" if gave_up else "Pending",
+		},
+		update_modified=False,
+	)
+	if gave_up:
+		conversation = frappe.db.get_value("WA Message", message_name, "conversation")
+		queue_reply(conversation, replies.Reply(replies.SORRY_TEXT), reply_to=message_name)
+	frappe.log_error(title="yawlit_bot: turn failed", reference_doctype="WA Message", reference_name=str(message_name))
+	frappe.db.commit()

@@ -1,0 +1,98 @@
+"""WAPI's send endpoints over `requests`, with tenacity retries. No frappe import.
+
+Three attempts with exponential backoff on timeouts, connection errors, 429 and 5xx;
+a 4xx or a `result: failed` body is final. Errors never carry the token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+CONNECT_TIMEOUT = 5
+
+
+class WapiError(Exception):
+	"""WAPI refused the message; retrying the same request will not help."""
+
+
+class WapiRetryableError(WapiError):
+	"""WAPI or the network failed in a way a later attempt may get through."""
+
+
+@dataclass(frozen=True)
+class WapiConfig:
+	base_url: str
+	vendor_uid: str
+	token: str
+	timeout: float = 10
+
+	def url(self, path: str) -> str:
+		return f"{self.base_url.rstrip('/')}/{self.vendor_uid}/{path}"
+
+
+_session = requests.Session()
+
+
+def _post_once(config: WapiConfig, path: str, body: dict[str, Any]) -> dict[str, Any]:
+	try:
+		response = _session.post(
+			config.url(path),
+			json=body,
+			headers={"Authorization": f"Bearer {config.token}"},
+			timeout=(CONNECT_TIMEOUT, config.timeout),
+		)
+	except requests.Timeout as exc:
+		raise WapiRetryableError(f"WAPI timed out after {config.timeout}s") from exc
+	except requests.ConnectionError as exc:
+		raise WapiRetryableError(f"WAPI unreachable: {type(exc).__name__}") from exc
+	if response.status_code == 429 or response.status_code >= 500:
+		raise WapiRetryableError(f"WAPI answered HTTP {response.status_code}")
+	try:
+		data = response.json()
+	except ValueError:
+		data = {}
+	if response.status_code >= 400:
+		raise WapiError(f"WAPI answered HTTP {response.status_code}: {_message(data)}")
+	if not isinstance(data, dict) or data.get("result") == "failed":
+		raise WapiError(f"WAPI refused the message: {_message(data)}")
+	return data
+
+
+def _message(data: Any) -> str:
+	if isinstance(data, dict):
+		return str(data.get("message") or data.get("error") or "")[:300]
+	return ""
+
+
+@retry(
+	stop=stop_after_attempt(3),
+	wait=wait_exponential(multiplier=0.5, min=0.5, max=4),
+	retry=retry_if_exception_type(WapiRetryableError),
+	reraise=True,
+)
+def post(config: WapiConfig, path: str, body: dict[str, Any]) -> dict[str, Any]:
+	return _post_once(config, path, body)
+
+
+def sent_wamid(response: dict[str, Any]) -> str | None:
+	data = response.get("data")
+	return (data.get("wamid") or None) if isinstance(data, dict) else None
+
+
+def send_text(config: WapiConfig, phone: str, text: str) -> dict[str, Any]:
+	return post(config, "contact/send-message", {"phone_number": phone, "message_body": text})
+
+
+def send_buttons(config: WapiConfig, phone: str, text: str, buttons: list[str]) -> dict[str, Any]:
+	"""At most three buttons of 1-20 characters (WhatsApp's rule)."""
+	body = {
+		"phone_number": phone,
+		"interactive_type": "button",
+		"body_text": text[:1024],
+		"buttons": {str(i): title[:20] for i, title in enumerate(buttons[:3], start=1)},
+	}
+	return post(config, "contact/send-interactive-message", body)

@@ -1,0 +1,45 @@
+# Copyright (c) 2026, Yawlit and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from yawlit_bot.engine.fields import ALL_FIELDS, LABELS
+from yawlit_bot.engine.merge import completeness, missing_required
+from yawlit_bot.engine.validation import check_field
+from yawlit_bot.services.clock import today_in_india
+
+FINAL_STATUSES = ("Completed", "Cancelled")
+
+
+class WABookingScratchpad(Document):
+	"""The booking being collected. Completed and cancelled scratchpads are kept read-only."""
+
+	def validate(self):
+		before = self.get_doc_before_save()
+		if before and before.status in FINAL_STATUSES:
+			frappe.throw(_("This scratchpad is {0} and can no longer be changed.").format(_(before.status)))
+		self.normalise_changed_fields(before)
+		values = self.booking_values()
+		today = today_in_india()
+		self.completeness = completeness(values, today)
+		self.missing_fields = ", ".join(LABELS[name] for name in missing_required(values, today))
+
+	def normalise_changed_fields(self, before):
+		"""Whoever edits (the bot or staff in Desk), a stored value is a valid, normalised one."""
+		today = today_in_india()
+		for name in ALL_FIELDS:
+			value = self.get(name)
+			if not value or (before and before.get(name) == value):
+				continue
+			check = check_field(name, value, today)
+			if not check.ok:
+				frappe.throw(_("{0}: {1}").format(_(LABELS[name]), check.error), title=_("Invalid value"))
+			self.set(name, check.value)
+
+	def booking_values(self) -> dict:
+		return {name: (str(self.get(name)) if self.get(name) else None) for name in ALL_FIELDS}
+
+	def on_trash(self):
+		frappe.throw(_("Booking scratchpads are kept as a record and cannot be deleted."))

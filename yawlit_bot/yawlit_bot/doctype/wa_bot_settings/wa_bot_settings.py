@@ -1,0 +1,79 @@
+# Copyright (c) 2026, Yawlit and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import get_url
+from frappe.utils.password import get_decrypted_password
+
+WEBHOOK_PATH = "/api/method/yawlit_bot.api.webhook.receive"
+
+
+class WABotSettings(Document):
+	def validate(self):
+		self.wapi_base_url = (self.wapi_base_url or "").strip().rstrip("/")
+		if self.wapi_base_url and not self.wapi_base_url.startswith(("http://", "https://")):
+			frappe.throw(_("WAPI Base URL must start with http:// or https://"))
+		self.wapi_timeout = min(max(self.wapi_timeout or 10, 5), 10)
+		self.lock_timeout = max(self.lock_timeout or 30, 2)
+		self.sweeper_age = max(self.sweeper_age or 60, 5)
+		self.max_turn_attempts = max(self.max_turn_attempts or 5, 1)
+		self.max_send_attempts = max(self.max_send_attempts or 5, 1)
+		self.webhook_url = get_url(WEBHOOK_PATH)
+
+	def on_update(self):
+		frappe.cache.delete_value(SECRET_CACHE_KEY)
+
+
+SECRET_CACHE_KEY = "yawlit_bot:webhook_secret"
+
+
+def webhook_url_with(secret: str) -> str:
+	return f"{get_url(WEBHOOK_PATH)}?token={secret}"
+
+
+def get_webhook_secret() -> str | None:
+	"""The secret WAPI puts in the URL; cached per site, cleared when settings change."""
+	secret = frappe.cache.get_value(SECRET_CACHE_KEY)
+	if secret is None:
+		secret = get_decrypted_password("WA Bot Settings", "WA Bot Settings", "webhook_secret", raise_exception=False) or ""
+		frappe.cache.set_value(SECRET_CACHE_KEY, secret)
+	return secret or None
+
+
+def ensure_webhook_secret() -> str:
+	"""Create the secret if there is none; returns the full webhook URL."""
+	secret = get_webhook_secret()
+	if not secret:
+		secret = _set_new_secret()
+	return webhook_url_with(secret)
+
+
+def _set_new_secret() -> str:
+	secret = frappe.generate_hash(length=40)
+	settings = frappe.get_single("WA Bot Settings")
+	settings.webhook_secret = secret
+	settings.webhook_secret_revealed = 0
+	settings.save(ignore_permissions=True)
+	return secret
+
+
+@frappe.whitelist()
+def regenerate_webhook_secret() -> str:
+	"""A new secret (the old URL stops working at once); the full URL is shown this one time."""
+	frappe.only_for("System Manager")
+	secret = _set_new_secret()
+	frappe.db.set_single_value("WA Bot Settings", "webhook_secret_revealed", 1)
+	return webhook_url_with(secret)
+
+
+@frappe.whitelist()
+def reveal_webhook_url_once() -> str | None:
+	"""The full URL the first time a System Manager opens the settings after install, then never."""
+	frappe.only_for("System Manager")
+	if frappe.db.get_single_value("WA Bot Settings", "webhook_secret_revealed"):
+		return None
+	url = ensure_webhook_secret()
+	frappe.db.set_single_value("WA Bot Settings", "webhook_secret_revealed", 1)
+	return url
