@@ -36,7 +36,7 @@ def store_webhook(parsed: ParsedWebhook, raw: dict) -> dict:
 	stored = [message for message in parsed.messages if store_message(message, raw)]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
 	frappe.db.commit()
-	if stored:
+	if stored and frappe.db.get_single_value("WA Bot Settings", "enabled"):
 		from yawlit_bot.services.turn import enqueue_turn
 
 		for message in stored:

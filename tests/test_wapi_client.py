@@ -1,0 +1,71 @@
+"""The WAPI client against the stand-in: wire format, retries, timeouts, errors."""
+
+import pytest
+
+from yawlit_bot.services import wapi_client
+from yawlit_bot.services.wapi_client import WapiConfig, WapiError, WapiRetryableError, send_buttons, send_text, sent_wamid
+from yawlit_bot.testing.wapi_standin import WapiStandin
+
+
+@pytest.fixture()
+def standin():
+	server = WapiStandin(token="secret-token").start()
+	yield server
+	server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch):
+	monkeypatch.setattr(wapi_client.post.retry, "wait", lambda retry_state: 0)
+
+
+def config(standin, timeout=5):
+	return WapiConfig(standin.base_url, standin.vendor_uid, "secret-token", timeout)
+
+
+def test_text_wire_format(standin):
+	response = send_text(config(standin), "919812345678", "hello")
+	assert sent_wamid(response).startswith("wamid.")
+	(request,) = standin.requests
+	assert request.path == f"/api/{standin.vendor_uid}/contact/send-message"
+	assert request.body == {"phone_number": "919812345678", "message_body": "hello"}
+
+
+def test_buttons_wire_format(standin):
+	send_buttons(config(standin), "919812345678", "Please check", ["Confirm", "Edit", "Cancel"])
+	body = standin.requests[0].body
+	assert body["interactive_type"] == "button"
+	assert body["buttons"] == {"1": "Confirm", "2": "Edit", "3": "Cancel"}
+
+
+def test_500_then_200_is_one_delivery(standin):
+	standin.configure(fail_next=1)
+	send_text(config(standin), "919812345678", "hi")
+	assert [r.status for r in standin.requests] == [500, 200]
+	assert len(standin.accepted) == 1
+
+
+def test_three_attempts_then_error(standin):
+	standin.configure(fail_next=5)
+	with pytest.raises(WapiRetryableError):
+		send_text(config(standin), "919812345678", "hi")
+	assert len(standin.requests) == 3
+
+
+def test_client_error_not_retried(standin):
+	with pytest.raises(WapiError) as info:
+		send_text(WapiConfig(standin.base_url, standin.vendor_uid, "wrong-token", 5), "919812345678", "hi")
+	assert "401" in str(info.value)
+	assert "wrong-token" not in str(info.value)
+	assert len(standin.requests) == 1
+
+
+def test_timeout_is_retried(standin):
+	standin.configure(hang_next=1, hang_seconds=1.5)
+	send_text(WapiConfig(standin.base_url, standin.vendor_uid, "secret-token", 1), "919812345678", "hi")
+	assert len(standin.accepted) >= 1
+
+
+def test_unreachable_is_retryable():
+	with pytest.raises(WapiRetryableError):
+		send_text(WapiConfig("http://127.0.0.1:9", "v", "t", 1), "919812345678", "hi")

@@ -1,0 +1,237 @@
+"""A local stand-in for WAPI's send endpoints, for tests, the harness and benchmarks.
+
+It speaks WAPI's wire format (`POST {base}/{vendor_uid}/contact/send-message` and friends,
+Bearer token, `{"result": "success", "data": {... "wamid"}}`), records every request, and
+has switches for 500s, a failure rate, slowness and hangs past the client's timeout.
+
+In-process:
+    standin = WapiStandin(token="t").start()      # standin.base_url -> http://127.0.0.1:PORT/api
+    standin.configure(fail_next=1)                # the next send answers 500
+    standin.accepted                               # sends it answered 200
+Stand-alone:
+    python -m yawlit_bot.testing.wapi_standin --port 8901 --token t
+    curl -X POST localhost:8901/_standin/config -d '{"fail_rate": 0.3}'
+    curl localhost:8901/_standin/requests
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+SEND_ENDPOINTS = {
+	"contact/send-message": ("phone_number", "message_body"),
+	"contact/send-interactive-message": ("phone_number", "interactive_type"),
+	"contact/send-template-message": ("phone_number", "template_name"),
+	"contact/send-media-message": ("phone_number", "media_type", "media_url"),
+}
+
+
+@dataclass
+class Switches:
+	fail_next: int = 0  # answer the next N sends with `fail_status`
+	fail_status: int = 500
+	fail_rate: float = 0.0  # answer this share of sends with `fail_status`
+	delay: float = 0.0  # seconds before every answer
+	hang_next: int = 0  # hold the next N sends for `hang_seconds` (past a client's timeout)
+	hang_seconds: float = 12.0
+	seed: int | None = None
+
+
+@dataclass
+class Recorded:
+	path: str
+	body: Any
+	status: int
+	at: float
+	wamid: str | None = None
+
+
+@dataclass
+class StandinState:
+	token: str | None
+	switches: Switches = field(default_factory=Switches)
+	requests: list[Recorded] = field(default_factory=list)
+	lock: threading.Lock = field(default_factory=threading.Lock)
+	counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+	rng: random.Random = field(default_factory=random.Random)
+
+
+class _Handler(BaseHTTPRequestHandler):
+	server_version = "WapiStandin/1.0"
+	state: StandinState  # set on the subclass made per server
+
+	def log_message(self, *args):  # quiet
+		pass
+
+	def _reply(self, status: int, payload: Any) -> None:
+		body = json.dumps(payload).encode()
+		self.send_response(status)
+		self.send_header("Content-Type", "application/json")
+		self.send_header("Content-Length", str(len(body)))
+		self.end_headers()
+		try:
+			self.wfile.write(body)
+		except (BrokenPipeError, ConnectionResetError):
+			pass  # the client gave up (a timeout test)
+
+	def _body(self) -> Any:
+		length = int(self.headers.get("Content-Length") or 0)
+		raw = self.rfile.read(length) if length else b""
+		try:
+			return json.loads(raw or b"{}")
+		except ValueError:
+			return None
+
+	def do_GET(self):
+		if self.path.startswith("/_standin/requests"):
+			with self.state.lock:
+				rows = [r.__dict__ for r in self.state.requests]
+			return self._reply(200, rows)
+		return self._reply(404, {"result": "failed", "message": "not found"})
+
+	def do_POST(self):
+		body = self._body()
+		if self.path.startswith("/_standin/"):
+			return self._control(body)
+		self._send(body)
+
+	def _control(self, body: Any) -> None:
+		state = self.state
+		if self.path.startswith("/_standin/reset"):
+			with state.lock:
+				state.requests.clear()
+				state.switches = Switches()
+			return self._reply(200, {"ok": True})
+		if self.path.startswith("/_standin/config") and isinstance(body, dict):
+			with state.lock:
+				for key, value in body.items():
+					if hasattr(state.switches, key):
+						setattr(state.switches, key, value)
+				if state.switches.seed is not None:
+					state.rng.seed(state.switches.seed)
+			return self._reply(200, {"ok": True})
+		return self._reply(400, {"result": "failed", "message": "unknown control"})
+
+	def _send(self, body: Any) -> None:
+		state = self.state
+		parts = self.path.split("?")[0].strip("/").split("/")
+		# /api/<vendor_uid>/contact/<action>
+		endpoint = "/".join(parts[-2:]) if len(parts) >= 4 else ""
+		with state.lock:
+			switches = Switches(**state.switches.__dict__)
+			hang = state.switches.hang_next > 0
+			if hang:
+				state.switches.hang_next -= 1
+			fail = state.switches.fail_next > 0
+			if fail:
+				state.switches.fail_next -= 1
+			elif switches.fail_rate and state.rng.random() < switches.fail_rate:
+				fail = True
+		if switches.delay:
+			time.sleep(switches.delay)
+		if hang:
+			time.sleep(switches.hang_seconds)
+
+		status, payload, wamid = self._answer(endpoint, body, fail, switches)
+		with state.lock:
+			state.requests.append(Recorded(self.path.split("?")[0], body, status, time.time(), wamid))
+		self._reply(status, payload)
+
+	def _answer(self, endpoint: str, body: Any, fail: bool, switches: Switches):
+		auth = self.headers.get("Authorization") or ""
+		if self.state.token and auth != f"Bearer {self.state.token}":
+			return 401, {"result": "failed", "message": "Unauthenticated"}, None
+		if endpoint not in SEND_ENDPOINTS:
+			return 404, {"result": "failed", "message": "unknown endpoint"}, None
+		if not isinstance(body, dict) or any(not body.get(key) for key in SEND_ENDPOINTS[endpoint]):
+			return 422, {"result": "failed", "message": "missing required fields"}, None
+		if endpoint == "contact/send-interactive-message" and body.get("interactive_type") == "button":
+			buttons = body.get("buttons")
+			titles = list(buttons.values()) if isinstance(buttons, dict) else []
+			if not 1 <= len(titles) <= 3 or any(not 1 <= len(str(t)) <= 20 for t in titles) or len(set(titles)) != len(titles):
+				return 422, {"result": "failed", "message": "buttons must be 1-3 unique titles of 1-20 characters"}, None
+		if fail:
+			return switches.fail_status, {"result": "failed", "message": "stand-in failure"}, None
+		number = next(self.state.counter)
+		wamid = f"wamid.STANDIN{number:010d}"
+		data = {
+			"log_uid": f"log-{number}",
+			"contact_uid": f"contact-{body.get('phone_number')}",
+			"phone_number": body.get("phone_number"),
+			"wamid": wamid,
+			"status": "accepted",
+		}
+		return 200, {"result": "success", "data": data}, wamid
+
+
+class WapiStandin:
+	def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None, vendor_uid: str = "vendor-test"):
+		self.state = StandinState(token=token)
+		self.vendor_uid = vendor_uid
+		handler = type("Handler", (_Handler,), {"state": self.state})
+		self.server = ThreadingHTTPServer((host, port), handler)
+		self.server.daemon_threads = True
+		self._thread: threading.Thread | None = None
+
+	@property
+	def base_url(self) -> str:
+		host, port = self.server.server_address[:2]
+		return f"http://{host}:{port}/api"
+
+	def start(self) -> WapiStandin:
+		self._thread = threading.Thread(target=self.server.serve_forever, name="wapi-standin", daemon=True)
+		self._thread.start()
+		return self
+
+	def stop(self) -> None:
+		self.server.shutdown()
+		self.server.server_close()
+
+	def configure(self, **switches) -> None:
+		with self.state.lock:
+			for key, value in switches.items():
+				if not hasattr(self.state.switches, key):
+					raise AttributeError(f"unknown switch {key}")
+				setattr(self.state.switches, key, value)
+			if self.state.switches.seed is not None:
+				self.state.rng.seed(self.state.switches.seed)
+
+	def reset(self) -> None:
+		with self.state.lock:
+			self.state.requests.clear()
+			self.state.switches = Switches()
+
+	@property
+	def requests(self) -> list[Recorded]:
+		with self.state.lock:
+			return list(self.state.requests)
+
+	@property
+	def accepted(self) -> list[Recorded]:
+		return [r for r in self.requests if r.status == 200]
+
+
+def main() -> None:
+	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+	parser.add_argument("--host", default="127.0.0.1")
+	parser.add_argument("--port", type=int, default=8901)
+	parser.add_argument("--token", default=None)
+	args = parser.parse_args()
+	standin = WapiStandin(args.host, args.port, args.token)
+	print(f"WAPI stand-in on {standin.base_url}", flush=True)
+	try:
+		standin.server.serve_forever()
+	except KeyboardInterrupt:
+		pass
+
+
+if __name__ == "__main__":
+	main()

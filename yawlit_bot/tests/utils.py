@@ -1,0 +1,132 @@
+"""Shared fixture for the site tier: the real site, web server, worker and a WAPI stand-in."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+
+import frappe
+import requests
+from frappe.tests.utils import FrappeTestCase
+
+from yawlit_bot.testing import payloads
+from yawlit_bot.testing.wapi_standin import WapiStandin
+from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import ensure_webhook_secret, get_webhook_secret
+
+WEB_URL = os.environ.get("YAWLIT_WEB_URL", "http://127.0.0.1:8000")
+WEBHOOK_PATH = "/api/method/yawlit_bot.api.webhook.receive"
+STANDIN_TOKEN = "standin-token"
+
+
+class PipelineTestCase(FrappeTestCase):
+	"""Talks to the site the way WAPI does: HTTP to the web server, turns run by the RQ worker."""
+
+	standin: WapiStandin
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.standin = WapiStandin(token=STANDIN_TOKEN).start()
+		cls.configure(enabled=1, sweeper_age=5, lock_timeout=30, wapi_timeout=5)
+		ensure_webhook_secret()
+		frappe.db.commit()
+		cls.secret = get_webhook_secret()
+		cls.http = requests.Session()
+		try:
+			cls.http.get(f"{WEB_URL}/api/method/ping", headers=cls.headers(), timeout=10).raise_for_status()
+		except requests.RequestException as exc:
+			raise RuntimeError(f"The site tier needs the web server at {WEB_URL} (see .ci/run): {exc}") from exc
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.standin.stop()
+		super().tearDownClass()
+
+	def setUp(self):
+		self.standin.reset()
+
+	@classmethod
+	def configure(cls, **values):
+		settings = frappe.get_single("WA Bot Settings")
+		settings.update(
+			{
+				"wapi_base_url": cls.standin.base_url,
+				"wapi_vendor_uid": cls.standin.vendor_uid,
+				"wapi_token": STANDIN_TOKEN,
+				**values,
+			}
+		)
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	@staticmethod
+	def headers() -> dict:
+		return {"Host": frappe.local.site, "Content-Type": "application/json"}
+
+	@staticmethod
+	def new_phone() -> str:
+		return "91" + random.choice("6789") + "".join(random.choices("0123456789", k=9))
+
+	def post(self, payload=None, *, token: str | None = "use-secret", data: bytes | None = None, headers: dict | None = None) -> requests.Response:
+		params = {} if token is None else {"token": self.secret if token == "use-secret" else token}
+		body = data if data is not None else frappe.as_json(payload).encode()
+		return self.http.post(f"{WEB_URL}{WEBHOOK_PATH}", params=params, data=body, headers=headers or self.headers(), timeout=30)
+
+	def send(self, payload) -> requests.Response:
+		response = self.post(payload)
+		self.assertEqual(response.status_code, 200, response.text)
+		return response
+
+	def say(self, phone: str, text: str) -> list[str]:
+		"""Send one message and wait for its turn; returns the replies it produced."""
+		payload = payloads.text(phone, text)
+		self.send(payload)
+		return self.replies_to(self.wait_processed(payload["message"]["whatsapp_message_id"]))
+
+	def tap(self, phone: str, title: str, button_id: str) -> list[str]:
+		payload = payloads.button(phone, title, button_id)
+		self.send(payload)
+		return self.replies_to(self.wait_processed(payload["message"]["whatsapp_message_id"]))
+
+	def wait_processed(self, wamid: str, timeout: float = 30) -> str:
+		deadline = time.monotonic() + timeout
+		while time.monotonic() < deadline:
+			frappe.db.rollback()  # read what the worker committed
+			row = frappe.db.get_value("WA Message", {"wamid": wamid}, ["name", "processing_status"], as_dict=True)
+			if row and row.processing_status == "Processed":
+				return row.name
+			time.sleep(0.1)
+		self.fail(f"message {wamid} was not processed within {timeout}s (is a worker running?)")
+
+	def wait_until(self, condition, timeout: float = 30, what: str = "condition"):
+		deadline = time.monotonic() + timeout
+		while time.monotonic() < deadline:
+			frappe.db.rollback()
+			result = condition()
+			if result:
+				return result
+			time.sleep(0.1)
+		self.fail(f"timed out waiting for {what}")
+
+	def replies_to(self, message_name) -> list[str]:
+		return frappe.get_all(
+			"WA Message", filters={"reply_to": message_name, "role": "assistant"}, order_by="name asc", pluck="content"
+		)
+
+	def conversation(self, phone: str):
+		frappe.db.rollback()
+		return frappe.get_doc("WA Conversation", phone)
+
+	def scratchpad(self, phone: str):
+		return frappe.get_doc("WA Booking Scratchpad", self.conversation(phone).active_scratchpad)
+
+	def fill_booking(self, phone: str) -> None:
+		"""Every required detail over several messages, as a customer would send them."""
+		self.say(phone, "Hi, I need a car wash")
+		self.say(phone, "I am Ravi Kumar")
+		self.say(phone, "Maruti Swift, number MH12AB1234")
+		self.say(phone, "premium wash")
+		self.say(phone, "kal subah 10 baje")
+		self.say(phone, "address: Flat 12, Green Park Society, Baner Road, Pune 411045")
+		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
