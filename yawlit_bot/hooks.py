@@ -11,6 +11,10 @@ before_install = "yawlit_bot.install.before_install"
 after_install = "yawlit_bot.install.after_install"
 after_migrate = "yawlit_bot.install.after_migrate"
 
+# Requests
+# --------
+before_request = ["yawlit_bot.api.request_guard.install"]
+
 # Scheduled tasks
 # ---------------
 # The sweeper re-queues inbound messages no job finished (a crash, a lost job) and retries

@@ -81,6 +81,9 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 			"processing_status": "Pending",
 		}
 	)
+	# The conversation exists (ensured above), but if a concurrent first message created it,
+	# it is newer than this transaction's snapshot: a link check would not see it.
+	doc.flags.ignore_links = True
 	frappe.db.savepoint("yawlit_inbound")
 	try:
 		doc.insert(ignore_permissions=True)

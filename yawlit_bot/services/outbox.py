@@ -57,9 +57,15 @@ def send_reply(name: str) -> bool:
 		frappe.db.commit()
 		return False
 	now = now_datetime()
-	frappe.db.set_value(
-		"WA Message", name, {"send_status": "Sent", "wamid": sent_wamid(response), "sent_at": now, "send_error": None}
-	)
+	sent = {"send_status": "Sent", "wamid": sent_wamid(response), "sent_at": now, "send_error": None}
+	try:
+		frappe.db.set_value("WA Message", name, sent)
+	except Exception as exc:
+		if not frappe.db.is_duplicate_entry(exc):
+			raise
+		# WAPI sent it, but reused a wamid we hold already: keep the row Sent, without the id.
+		frappe.db.rollback()
+		frappe.db.set_value("WA Message", name, {**sent, "wamid": None, "send_error": f"WAPI reused wamid {sent['wamid']}"})
 	frappe.db.set_value("WA Conversation", row.conversation, "last_outbound_at", now, update_modified=False)
 	frappe.db.commit()
 	return True

@@ -22,6 +22,7 @@ import json
 import random
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -61,6 +62,7 @@ class StandinState:
 	requests: list[Recorded] = field(default_factory=list)
 	lock: threading.Lock = field(default_factory=threading.Lock)
 	counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+	run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12].upper())  # wamids stay unique across runs
 	rng: random.Random = field(default_factory=random.Random)
 
 
@@ -161,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
 		if fail:
 			return switches.fail_status, {"result": "failed", "message": "stand-in failure"}, None
 		number = next(self.state.counter)
-		wamid = f"wamid.STANDIN{number:010d}"
+		wamid = f"wamid.STANDIN{self.state.run_id}{number:010d}"
 		data = {
 			"log_uid": f"log-{number}",
 			"contact_uid": f"contact-{body.get('phone_number')}",

@@ -27,6 +27,7 @@ class PipelineTestCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
+		cls.site = frappe.local.site  # the tests post from threads, where frappe.local is empty
 		cls.standin = WapiStandin(token=STANDIN_TOKEN).start()
 		cls.configure(enabled=1, sweeper_age=5, lock_timeout=30, wapi_timeout=5)
 		ensure_webhook_secret()
@@ -60,9 +61,9 @@ class PipelineTestCase(FrappeTestCase):
 		settings.save(ignore_permissions=True)
 		frappe.db.commit()
 
-	@staticmethod
-	def headers() -> dict:
-		return {"Host": frappe.local.site, "Content-Type": "application/json"}
+	@classmethod
+	def headers(cls) -> dict:
+		return {"Host": cls.site, "Content-Type": "application/json"}
 
 	@staticmethod
 	def new_phone() -> str:

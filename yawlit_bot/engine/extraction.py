@@ -1,0 +1,628 @@
+"""Booking details from one customer message, by rules (no model, no I/O).
+
+`extract` finds the unambiguous things first (email, number plate, phone, pincode) and
+blanks them out, so their digits cannot turn into dates, times or house numbers; then it
+reads dates, time slots, names, the car, the service, the city, an address and notes.
+Every value it returns has passed `validation.check_field`; a value that was clearly meant
+for a field but is wrong ("pincode 4110", "raat 10 baje") is reported in `invalid`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from yawlit_bot.engine.dates import find_date, find_out_of_hours_time, find_times, parse_time_slot
+from yawlit_bot.engine.fields import SERVICE_TYPES, VEHICLE_TYPES
+from yawlit_bot.engine.intents import Intent, edit_target, read_intent
+from yawlit_bot.engine.validation import (
+	INDIAN_STATE_CODES,
+	check_field,
+	clean_text,
+	match_choice,
+	normalize_phone,
+	normalize_pincode,
+	normalize_plate,
+)
+from yawlit_bot.engine.vocab import (
+	AMBIGUOUS_MODELS,
+	BRAND_ALIASES,
+	VEHICLE_TYPE_WORDS,
+	close_match,
+	find_vehicle,
+	is_vehicle_word,
+	tokenize,
+)
+
+MAX_INPUT = 4096  # WhatsApp's longest text message
+MASK = "¦"  # stands in for a value already taken, so later patterns see a break there
+
+NAME_FIELDS = ("first_name", "last_name")
+VEHICLE_FIELDS = ("vehicle_brand", "vehicle_model", "vehicle_type")
+
+
+@dataclass
+class Extraction:
+	fields: dict[str, str] = field(default_factory=dict)  # normalised values that passed check_field
+	invalid: dict[str, str] = field(default_factory=dict)  # field -> reason, for values clearly meant but wrong
+	intent: Intent | None = None
+	edit_field: str | None = None  # for edit intents that name a field
+
+
+# ---------------------------------------------------------------- patterns
+
+_SCRIPT_RE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.I | re.S)
+_TAG_RE = re.compile(r"<[^<>]{0,200}>|[<>]")
+
+_EMAIL_RE = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+
+_SEP = r"[\s.\-]{0,2}"
+_PLATE_RE = re.compile(
+	rf"(?<![\w{MASK}])[A-Za-z]{{2}}{_SEP}\d{{1,2}}{_SEP}(?:[A-Za-z](?:[\s.\-]?[A-Za-z]){{0,2}}{_SEP})?\d{{4}}(?![\w{MASK}])"
+	rf"|(?<![\w{MASK}])\d{{2}}{_SEP}[Bb][Hh]{_SEP}\d{{4}}{_SEP}[A-Za-z]{{1,2}}(?![\w{MASK}])"
+)
+# Something shaped like a plate but wrong ("MH12AB12345", "MH12AB123").
+_PLATE_LIKE_RE = re.compile(
+	rf"(?<![\w{MASK}])(?P<state>[A-Za-z]{{2}}){_SEP}\d{{1,2}}{_SEP}[A-Za-z]{{1,3}}{_SEP}\d{{1,6}}(?![\w{MASK}])"
+)
+_PLATE_WORD_RE = re.compile(
+	r"\b(?:plate|registration|reg\.?\s*no|rc|(?:car|gaadi|vehicle)\s+(?:no|number))\b", re.I
+)
+
+# Indian mobiles: 10 digits from 6-9, grouped any way, after +91 / 91- / 0.
+_PHONE_RE = re.compile(
+	rf"(?<![\w{MASK}+])(?P<prefix>(?:\+|00)91[\s\-]?|91[\s\-]|0)?(?P<number>[6-9](?:[\s\-.]?\d){{9}})(?![\w{MASK}])"
+	rf"|(?<![\w{MASK}+])(?P<bare>91[6-9]\d{{9}})(?![\w{MASK}])"
+	rf"|(?<![\w{MASK}])(?P<foreign>\+(?!91)\d{{1,3}}(?:[\s\-]?\d){{6,12}})(?![\w{MASK}])"
+)
+_PHONE_WORD_RE = re.compile(r"\b(?:phone|mobile|mob|contact|cell|whatsapp|call|ph|number)\b", re.I)
+_PHONE_ATTEMPT_RE = re.compile(
+	r"\b(?:phone|mobile|mob|contact|cell|whatsapp|ph)\b\.?\s*(?:no\.?|number|num|is|hai|:|-|#|=)*\s*"
+	rf"(?P<digits>\+?\d[\d\s\-]{{3,16}}\d)(?![\w{MASK}])",
+	re.I,
+)
+# "same", "this number", "isi pe", "whatsapp wala": the number they are writing from.
+_SAME_NUMBER_RE = re.compile(
+	r"^\s*(?:(?:use\s+)?(?:the\s+)?(?:same|this|isi|yahi|yehi|wahi)(?:\s+(?:number|no|one|wala|pe|par|hai|whatsapp))*"
+	r"|(?:same\s+as\s+)?whatsapp(?:\s+(?:number|no|wala))*)\s*(?:hai|please|pls|ji|only)?\s*[.!]*\s*$",
+	re.I,
+)
+
+_PINCODE_ATTEMPT_RE = re.compile(
+	r"\b(?:pin\s*code|pincode|pin|zip\s*code|zip|postal\s*code)\b\s*(?:no\.?|number|is|hai|:|-|#|=)*\s*"
+	rf"(?P<digits>\d{{3}}\s?\d{{3}}|\d{{1,9}})(?![\w{MASK}])",
+	re.I,
+)
+_PINCODE_RE = re.compile(rf"(?<![\w{MASK}.,/:+\-])(?P<digits>[1-9]\d{{5}})(?![\w{MASK}/:\-]|[.,]\d)")
+
+_NAME_WORD = r"[A-Za-z]+(?:['.\-][A-Za-z]+)*\.?"
+_NAME_INTRO_RE = re.compile(
+	r"\b(?P<intro>my\s+name\s+is|my\s+name'?s|name\s*(?:is|:|-|=)|naam\s*(?:is|hai|:|-)?|mera\s+naam"
+	r"|i\s+am|i'm|im|this\s+is|myself)"
+	rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})",
+	re.I,
+)
+# "Ravi here", "Ravi Kumar this side" at the start of a message.
+_NAME_HERE_RE = re.compile(
+	r"^(?:(?:hi+|hello|hey|namaste|good\s+\w+)[\s,!.]+)?"
+	rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s+(?:here|this\s+side|speaking)\b",
+	re.I,
+)
+_HONORIFICS = frozenset("mr mrs ms shri shree sri smt dr miss".split())
+# Words that end a name ("I am Ravi from Pune", "mera naam Ravi hai").
+_NAME_ENDERS = frozenset(
+	"and aur from se hai hain hoon hu hun h here with my mera meri or ji sir speaking bol "
+	"calling writing".split()
+)
+# Words that are never a name, so "I am looking for a wash" and "haan" give no name.
+NOT_NAMES = frozenset(
+	"""
+	a an the this that these those it its his her their our your my mine me we us you he she they
+	i am is are was were be been being not no yes yeah yep ok okay okk fine good great well sure
+	here there from of for to by at in on near with without about into out over under up down off
+	and or but if then so also just very really still again already only even too
+	looking interested interest planning thinking trying wondering checking asking calling writing
+	waiting coming going leaving staying living working travelling traveling sending messaging texting
+	contacting reaching searching hoping having facing getting using booking washing cleaning
+	available free busy ready new old regular existing urgent confused worried tired unable able glad
+	happy sorry late early fine outside inside home office away based located owner customer user client
+	member resident glad back done finished sorted
+	haan han ha haa ji jee nahi nahin nhi na hai hain hoon hu hun tha thi kya kaise kab kahan kyun kitna
+	kitne kitni main mai mera meri mere hum humara hamara apna apni aap tum tu wo woh ye yeh kuch sab
+	bahut bohot bilkul abhi baad pehle phir fir wala wali vala vali ka ki ke ko se me mein par pe tak bhi
+	toh na hi ya chahiye chahte chahta chahti karna karni karo kar do dena sakta sakti batao bataiye
+	bolo bol suno achha accha acha achcha theek thik sahi galat bas
+	kal aaj aj parso today tomorrow tmrw tonight morning evening afternoon night noon subah shaam sham
+	dopahar raat baje
+	monday tuesday wednesday thursday friday saturday sunday
+	hi hii hello helo hey namaste namaskar thanks thank please pls plz sir madam mam bhai bhaiya boss
+	rate price cost charge charges wash washing cleaning service services premium basic interior polish
+	polishing detailing driver driving package car cars gaadi gadi vehicle bike scooter booking book
+	slot time date address pincode pin phone mobile number email mail name naam confirm cancel edit
+	change update details detail location first last second full
+	want need needs required require like love
+	""".split()
+)
+
+_ADDRESS_INTRO_RE = re.compile(
+	r"\b(?:(?:my|mera|meri|our|hamara|humara)\s+(?:full\s+|complete\s+)?(?:address|addr|pata)\b\s*(?:is|hai|:|-|=|–)*"
+	r"|(?:address|addr)\s*(?:is|hai|:|-|=|–)+|pata\s*[:\-]+"
+	r"|i\s+(?:live|stay|reside)\s+(?:at|in)|we\s+(?:live|stay)\s+(?:at|in)|(?:staying|located|living)\s+at"
+	r"|location\s*(?::|-|is)+)\s*(?P<rest>.+)",
+	re.I | re.S,
+)
+# "Kothrud mein rehta hoon": the address comes before the verb.
+_REHTA_RE = re.compile(
+	r"\s+(?:(?:me|mein|mai|main|pe|par)\s+)?(?:rehta|rehti|rahta|rahti|reheta|rehte|rahte|rehata)\s+(?:hoon|hu|hun|hain|hai|h)\b",
+	re.I,
+)
+# Where an address clause stops: a new line, or a word that starts another detail.
+_ADDRESS_STOP_RE = re.compile(
+	rf"[\n;|{MASK}]|\b(?:my\s+name|mera\s+naam|name\s*[:-]|phone|mobile|email|e-mail|car\s+is|my\s+car|"
+	r"date\s*[:-]|time\s*[:-]|slot\s*[:-]|note\s*[:-]|notes\s*[:-])",
+	re.I,
+)
+_ADDRESS_TRAILING_RE = re.compile(
+	r"(?:[\s,.:;\-]|\b(?:pin\s*code|pincode|pin|zip|and|aur|hai|h|is|me|mein)\b)+$", re.I
+)
+_ADDRESS_LEADING_RE = re.compile(
+	r"^(?:[\s,.:;!\-]|\b(?:main|mai|hum|i|ji|haan|ok|okay|sure|yes|address|addr|hi+|hello|hey|namaste|sir|madam)\b)+", re.I
+)
+
+_NOTES_RE = re.compile(r"\b(?:notes?|nb|instructions?|special\s+instructions?)\s*[:\-]\s*(?P<rest>[^\n]+)", re.I)
+
+CITIES: dict[str, str] = {
+	"pune": "Pune", "mumbai": "Mumbai", "bombay": "Mumbai", "navi mumbai": "Navi Mumbai",
+	"delhi": "Delhi", "new delhi": "New Delhi", "bengaluru": "Bengaluru", "bangalore": "Bengaluru",
+	"banglore": "Bengaluru", "hyderabad": "Hyderabad", "secunderabad": "Secunderabad",
+	"chennai": "Chennai", "madras": "Chennai", "kolkata": "Kolkata", "calcutta": "Kolkata",
+	"ahmedabad": "Ahmedabad", "noida": "Noida", "greater noida": "Greater Noida", "gurgaon": "Gurugram",
+	"gurugram": "Gurugram", "ghaziabad": "Ghaziabad", "faridabad": "Faridabad", "thane": "Thane",
+	"jaipur": "Jaipur", "lucknow": "Lucknow", "indore": "Indore", "chandigarh": "Chandigarh",
+	"mohali": "Mohali", "panchkula": "Panchkula", "nagpur": "Nagpur", "nashik": "Nashik", "nasik": "Nashik",
+	"surat": "Surat", "vadodara": "Vadodara", "baroda": "Vadodara", "bhopal": "Bhopal", "patna": "Patna",
+	"kochi": "Kochi", "cochin": "Kochi", "coimbatore": "Coimbatore", "mysuru": "Mysuru", "mysore": "Mysuru",
+	"ludhiana": "Ludhiana", "visakhapatnam": "Visakhapatnam", "vizag": "Visakhapatnam", "goa": "Goa",
+	"pimpri chinchwad": "Pimpri-Chinchwad", "pimpri": "Pimpri-Chinchwad", "kalyan": "Kalyan",
+	"dombivli": "Dombivli", "aurangabad": "Aurangabad", "kanpur": "Kanpur", "agra": "Agra",
+	"varanasi": "Varanasi", "dehradun": "Dehradun", "raipur": "Raipur", "ranchi": "Ranchi",
+	"bhubaneswar": "Bhubaneswar", "guwahati": "Guwahati", "thiruvananthapuram": "Thiruvananthapuram",
+	"trivandrum": "Thiruvananthapuram", "madurai": "Madurai", "vijayawada": "Vijayawada", "rajkot": "Rajkot",
+	"jodhpur": "Jodhpur", "udaipur": "Udaipur", "amritsar": "Amritsar", "jalandhar": "Jalandhar",
+	"meerut": "Meerut", "prayagraj": "Prayagraj", "allahabad": "Prayagraj",
+}
+_CITY_RE = re.compile(
+	r"(?<![\w-])(" + "|".join(re.escape(c).replace(r"\ ", r"[\s-]+") for c in sorted(CITIES, key=len, reverse=True)) + r")(?![\w-])",
+	re.I,
+)
+_CITY_WORDS = frozenset(word for city in CITIES for word in city.split())
+
+# Service words. "clear" ones count anywhere; the others only when the bot asked for the service.
+_SERVICE_CLEAR: tuple[tuple[re.Pattern, str], ...] = tuple(
+	(re.compile(pattern, re.I), service)
+	for pattern, service in (
+		(r"\bpremium\b", "Premium Wash"),
+		(r"\b(?:basic|normal|simple|regular|standard|exterior|outside)\s+(?:car\s+)?wash\b", "Basic Wash"),
+		(r"\binterior(?:\s+(?:cleaning|clean|safai|wash))?\b", "Interior Cleaning"),
+		(r"\b(?:inside|andar\s+(?:ki|se))\s+(?:cleaning|clean|safai|wash)\b", "Interior Cleaning"),
+		(r"\b(?:full\s+|complete\s+)?detailing\b|\bdeep\s+clean(?:ing)?\b", "Full Detailing"),
+		(r"\bpolish(?:ing)?\b|\bwax(?:ing)?\b", "Polishing"),
+		(r"\b(?:driving|driver)\s+service\b", "Driving Service"),
+	)
+)
+_SERVICE_WHEN_ASKED: tuple[tuple[re.Pattern, str], ...] = tuple(
+	(re.compile(pattern, re.I), service)
+	for pattern, service in (
+		(r"\b(?:basic|normal|simple|regular|standard|sasta|cheapest)\b", "Basic Wash"),
+		(r"\b(?:driver|driving|chauffeur)\b", "Driving Service"),
+		(r"\bdetail\b", "Full Detailing"),
+		(r"\bwash\b", "Basic Wash"),
+	)
+)
+_SERVICE_TYPOS: dict[str, str] = {
+	"premium": "Premium Wash", "interior": "Interior Cleaning", "detailing": "Full Detailing",
+	"polishing": "Polishing", "polish": "Polishing",
+}
+_SERVICE_TYPO_WORDS = tuple(_SERVICE_TYPOS)
+_SERVICE_NEGATION_RE = re.compile(r"^\s*(?:\w+\s+)?(?:nahi|nhi|nahin|mat|not|no)\b", re.I)
+_SERVICE_NEGATION_BEFORE_RE = re.compile(r"\b(?:no|not|without|bina|except|don'?t\s+want)\s+(?:\w+\s+)?$", re.I)
+
+_LEADING_FILLER_RE = re.compile(
+	r"^(?:(?:hi+|hello|hey|ji|haan|han|ok|okay|sure|yes|sir|madam|mam|bhai|bhaiya|dear|its|it's|it\s+is)\b[\s,.!:-]*)+",
+	re.I,
+)
+_TRAILING_NAME_FILLER_RE = re.compile(r"(?:[\s,.!]+|\b(?:here|hai|hoon|hu|hun|ji|sir|this\s+side|speaking)\b)+$", re.I)
+_DIGITS_ONLY_RE = re.compile(r"^\s*\+?[\d\s\-]{4,20}\s*$")
+_BARE_NUMBER_RE = re.compile(r"^\s*(?:on\s+|at\s+)?(?P<n>\d{1,2})(?:st|nd|rd|th)?\s*(?:ko|baje|bje|tarikh)?\s*[.!]*\s*$", re.I)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+class _Text:
+	"""The message, with spans already taken blanked out by MASK characters."""
+
+	def __init__(self, text: str):
+		self.text = text
+
+	def take(self, start: int, end: int) -> None:
+		self.text = self.text[:start] + MASK * (end - start) + self.text[end:]
+
+	def plain(self) -> str:
+		"""The remaining text with taken spans dropped."""
+		return clean_text(re.sub(rf"\s*{MASK}+\s*", " ", self.text), MAX_INPUT)
+
+
+def _sanitise(raw: object) -> str:
+	text = "" if raw is None else str(raw)
+	text = text[: MAX_INPUT * 2]
+	text = _SCRIPT_RE.sub(" ", text)
+	text = _TAG_RE.sub(" ", text)
+	text = text.replace(MASK, " ")
+	# Keep new lines (they end an address clause); clean every line on its own.
+	lines = [clean_text(line, MAX_INPUT) for line in text.splitlines()]
+	return "\n".join(line for line in lines if line)[:MAX_INPUT]
+
+
+def _put(result: Extraction, name: str, value: object, today: date, *, report: bool = False) -> bool:
+	"""Store `value` for `name` if it is valid and the field is still empty."""
+	if name in result.fields:
+		return False
+	check = check_field(name, value, today)
+	if check.ok and check.value:
+		result.fields[name] = check.value
+		result.invalid.pop(name, None)
+		return True
+	if report and name not in result.invalid:
+		result.invalid[name] = check.error or "That value doesn't look right."
+	return False
+
+
+def _flag(result: Extraction, name: str, reason: str) -> None:
+	if name not in result.fields and name not in result.invalid:
+		result.invalid[name] = reason
+
+
+# ---------------------------------------------------------------- field readers
+
+
+def _read_email(text: _Text, result: Extraction, today: date) -> None:
+	for match in _EMAIL_RE.finditer(text.text):
+		_put(result, "email", match.group(), today)
+		text.take(match.start(), match.end())
+
+
+def _read_plate(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+	for match in _PLATE_RE.finditer(text.text):
+		plate = normalize_plate(match.group())
+		if plate:
+			_put(result, "vehicle_plate", plate, today)
+			text.take(match.start(), match.end())
+	if "vehicle_plate" in result.fields:
+		return
+	clearly_meant = "vehicle_plate" in expecting or bool(_PLATE_WORD_RE.search(text.text))
+	for match in _PLATE_LIKE_RE.finditer(text.text):
+		compact = re.sub(r"[\s.\-]", "", match.group())
+		if clearly_meant or (match["state"].upper() in INDIAN_STATE_CODES and compact == match.group()):
+			_flag(result, "vehicle_plate", check_field("vehicle_plate", compact, today).error or "invalid")
+			text.take(match.start(), match.end())
+			return
+
+
+def _read_phone(text: _Text, result: Extraction, today: date, expecting: Sequence[str], sender_phone: str | None) -> None:
+	keyword = bool(_PHONE_WORD_RE.search(text.text)) or "phone" in expecting
+	for match in _PHONE_RE.finditer(text.text):
+		if match["bare"] and not keyword:
+			# A bare 91XXXXXXXXXX is usually WhatsApp echoing the sender id, not a number given.
+			text.take(match.start(), match.end())
+			continue
+		phone = normalize_phone(match.group())
+		if phone:
+			_put(result, "phone", phone, today)
+			text.take(match.start(), match.end())
+	if "phone" in result.fields:
+		return
+	attempt = _PHONE_ATTEMPT_RE.search(text.text)
+	if attempt:
+		_flag(result, "phone", check_field("phone", attempt["digits"], today).error or "invalid")
+		text.take(attempt.start("digits"), attempt.end("digits"))
+		return
+	if "phone" in expecting:
+		if sender_phone and _SAME_NUMBER_RE.search(text.text) and normalize_phone(sender_phone):
+			_put(result, "phone", normalize_phone(sender_phone), today)
+		elif _DIGITS_ONLY_RE.match(text.text):
+			_flag(result, "phone", check_field("phone", text.text, today).error or "invalid")
+			text.take(0, len(text.text))
+
+
+def _read_pincode(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+	for match in _PINCODE_ATTEMPT_RE.finditer(text.text):
+		digits = re.sub(r"\s", "", match["digits"])
+		if normalize_pincode(digits):
+			_put(result, "pincode", digits, today)
+		else:
+			_flag(result, "pincode", check_field("pincode", digits, today).error or "invalid")
+		text.take(match.start("digits"), match.end("digits"))
+	for match in _PINCODE_RE.finditer(text.text):
+		_put(result, "pincode", match["digits"], today)
+		text.take(match.start(), match.end())
+	if "pincode" not in result.fields and "pincode" in expecting and "pincode" not in result.invalid:
+		lone = re.fullmatch(r"\s*(\d{3,8})\s*[.!]*\s*", text.text)
+		if lone:
+			_flag(result, "pincode", check_field("pincode", lone.group(1), today).error or "invalid")
+			text.take(0, len(text.text))
+
+
+def _read_date(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+	address_reply = "address" in expecting and "appointment_date" not in expecting
+	match = find_date(text.text, today, numeric=not address_reply)
+	if match is None:
+		if "appointment_date" in expecting:
+			bare = _BARE_NUMBER_RE.match(text.text)
+			# "25" answers "which date?"; "10" could be the hour when the time was asked too.
+			if bare and not re.search(r"baje|bje", text.text, re.I) and (
+				"time_slot" not in expecting or int(bare["n"]) > 24 or re.search(r"st|nd|rd|th|tarikh", text.text, re.I)
+			):
+				match = find_date(f"on the {int(bare['n'])}th", today)
+				if match:
+					_store_date(result, match.value, today)
+					text.take(0, len(text.text))
+		return
+	_store_date(result, match.value, today)
+	text.take(match.start, match.end)
+
+
+def _store_date(result: Extraction, value: date | None, today: date) -> None:
+	if value is None:
+		_flag(result, "appointment_date", "There is no such date. Please check the day and month (e.g. 25/12).")
+	else:
+		_put(result, "appointment_date", value, today, report=True)
+
+
+def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+	slot = parse_time_slot(text.text)
+	if slot:
+		_put(result, "time_slot", slot, today)
+	elif find_out_of_hours_time(text.text):
+		_flag(result, "time_slot", "We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which one suits you?")
+	elif "time_slot" in expecting:
+		bare = _BARE_NUMBER_RE.match(text.text)
+		if bare and not re.search(r"tarikh|st\b|nd\b|rd\b|th\b", text.text, re.I):
+			slot = parse_time_slot(f"{int(bare['n'])} baje")
+			if slot:
+				_put(result, "time_slot", slot, today)
+			else:
+				_flag(result, "time_slot", "We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which one suits you?")
+			text.take(0, len(text.text))
+	for mention in find_times(text.text):
+		text.take(mention.start, mention.end)
+
+
+def _is_name_word(word: str) -> bool:
+	lower = word.lower().rstrip(".")
+	if len(lower) == 1:
+		return lower.isalpha()  # an initial ("Ravi K."); callers require a longer first word
+	if lower in NOT_NAMES or lower in _CITY_WORDS or lower.rstrip(".") in _HONORIFICS:
+		return False
+	if len(lower) >= 6 and lower.endswith("ing"):
+		return False  # "looking", "calling"
+	if read_intent(word).intent is not None:
+		return False
+	return not is_vehicle_word(word)
+
+
+def _name_from_words(words: list[str]) -> tuple[list[str], int] | None:
+	"""Up to three name words from the start of `words` (after "Mr", "Dr"...) and how many
+	words that used, or None if the first is no name."""
+	skipped = 0
+	while skipped < len(words) and words[skipped].lower().rstrip(".") in _HONORIFICS:
+		skipped += 1
+	taken: list[str] = []
+	for word in words[skipped : skipped + 3]:
+		if word.lower() in _NAME_ENDERS or not _is_name_word(word):
+			break
+		taken.append(word.rstrip("."))
+	if not taken or len(taken[0]) < 2:
+		return None
+	return taken, skipped + len(taken)
+
+
+def _store_name(result: Extraction, words: list[str], today: date, expecting: Sequence[str] = ()) -> bool:
+	if len(words) == 1:
+		target = "last_name" if "last_name" in expecting and "first_name" not in expecting else "first_name"
+		return _put(result, target, words[0], today)
+	first_ok = _put(result, "first_name", " ".join(words[:-1]), today)
+	last_ok = _put(result, "last_name", words[-1], today)
+	return first_ok or last_ok
+
+
+def _read_name_pattern(text: _Text, result: Extraction, today: date) -> None:
+	here = _NAME_HERE_RE.match(text.text)
+	if here:
+		words = [w.rstrip(".") for w in here["name"].split()]
+		if all(_is_name_word(w) for w in words) and _store_name(result, words, today):
+			text.take(here.start("name"), here.end("name"))
+			return
+	for match in _NAME_INTRO_RE.finditer(text.text):
+		words = match["name"].split()
+		intro = re.sub(r"\s+", " ", match["intro"].lower())
+		if intro == "this is" and not (words[0][:1].isupper() or _ends_after(text.text, match, len(words))):
+			continue  # "this is urgent": only a capitalised word or one ending the message
+		found = _name_from_words(words)
+		if found and _store_name(result, found[0], today):
+			word_ends = [m.end() for m in re.finditer(r"\S+", match["name"])]
+			text.take(match.start("name"), match.start("name") + word_ends[found[1] - 1])
+			return
+
+
+def _ends_after(text: str, match: re.Match, count: int) -> bool:
+	rest = text[match.start("name") :].split()
+	return len(rest) <= count + 1
+
+
+def _read_name_reply(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+	"""The bot asked for the name: a short reply of name words is the name."""
+	for clause in re.split(rf"[,;\n|{MASK}]+", text.text):
+		clause = _TRAILING_NAME_FILLER_RE.sub("", _LEADING_FILLER_RE.sub("", clause.strip())).strip()
+		if not clause:
+			continue
+		words = clause.split()
+		if not 1 <= len(words) <= 3 or not all(re.fullmatch(_NAME_WORD, w) for w in words) or len(words[0].rstrip(".")) < 2:
+			continue
+		if any(not _is_name_word(w) for w in words) or _names_a_car(clause):
+			continue
+		if _store_name(result, [w.strip(".") for w in words], today, expecting):
+			position = text.text.find(clause)
+			if position >= 0:
+				text.take(position, position + len(clause))
+			return
+
+
+def _names_a_car(text: str) -> bool:
+	"""A brand or an unambiguous model ("Wagon R", "Maruti"), not "Sunny" or "Hector"."""
+	found = find_vehicle(text, exact=True)
+	model = found.get("vehicle_model")
+	return bool(model and model not in AMBIGUOUS_MODELS) or ("vehicle_brand" in found and not model)
+
+
+def _read_vehicle(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+	asked = any(f in expecting for f in VEHICLE_FIELDS)
+	found = find_vehicle(text.text, vehicle_context=asked or "vehicle_plate" in result.fields)
+	for name in VEHICLE_FIELDS:
+		if name in found:
+			_put(result, name, found[name], today)
+	if "vehicle_type" in expecting and "vehicle_type" not in result.fields:
+		choice = match_choice(text.plain(), VEHICLE_TYPES)
+		if choice:
+			_put(result, "vehicle_type", choice, today)
+	if asked and "vehicle_brand" in found and "vehicle_model" not in found:
+		model = _unknown_model_after_brand(tokenize(text.plain()))
+		if model:
+			_put(result, "vehicle_model", model, today)
+
+
+def _unknown_model_after_brand(tokens: list[str]) -> str | None:
+	"""A brand we know with a model we don't ("Hyundai Santa Fe" -> "Santa Fe")."""
+	for i, token in enumerate(tokens):
+		if token in BRAND_ALIASES:
+			after: list[str] = []
+			for word in tokens[i + 1 : i + 3]:
+				if word in NOT_NAMES or word in VEHICLE_TYPE_WORDS or word in BRAND_ALIASES:
+					break
+				after.append(word)
+			if after and all(re.fullmatch(r"[a-z0-9-]{1,15}", w) for w in after):
+				return " ".join(w.capitalize() if w.isalpha() else w.upper() for w in after)
+			return None
+	return None
+
+
+def _read_service(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+	asked = "service_type" in expecting
+	source = text.text
+	for pattern, service in _SERVICE_CLEAR + (_SERVICE_WHEN_ASKED if asked else ()):
+		for match in pattern.finditer(source):
+			if _SERVICE_NEGATION_RE.match(source[match.end() : match.end() + 20]) or _SERVICE_NEGATION_BEFORE_RE.search(
+				source[max(0, match.start() - 20) : match.start()]
+			):
+				continue
+			if _put(result, "service_type", service, today):
+				return
+	for token in tokenize(source):
+		typo = close_match(token, _SERVICE_TYPO_WORDS)
+		if typo and _put(result, "service_type", _SERVICE_TYPOS[typo], today):
+			return
+	if asked:
+		choice = match_choice(text.plain(), SERVICE_TYPES)
+		if choice:
+			_put(result, "service_type", choice, today)
+
+
+def _read_city(text: _Text, result: Extraction, today: date) -> None:
+	match = _CITY_RE.search(text.text)
+	if match:
+		key = re.sub(r"[\s-]+", " ", match.group(1).lower())
+		_put(result, "city", CITIES[key], today)
+
+
+def _tidy_address(raw: str) -> str:
+	stop = _ADDRESS_STOP_RE.search(raw)
+	address = raw[: stop.start()] if stop else raw
+	address = _ADDRESS_TRAILING_RE.sub("", address)
+	address = _ADDRESS_LEADING_RE.sub("", address)
+	return clean_text(address)
+
+
+def _put_address(result: Extraction, address: str, today: date) -> bool:
+	if "?" in address or len(re.findall(r"[^\W\d_]", address)) < 3:
+		return False  # a question, or digits and symbols alone, are no address
+	return _put(result, "address", address, today)
+
+
+def _read_address(text: _Text, result: Extraction, today: date, expecting: Sequence[str], only_intent: bool) -> None:
+	match = _ADDRESS_INTRO_RE.search(text.text)
+	if match and _put_address(result, _tidy_address(match["rest"]), today):
+		return
+	match = _REHTA_RE.search(text.text)
+	if match:
+		before = re.split(rf"[.;\n|{MASK}]", text.text[max(0, match.start() - 200) : match.start()])[-1]
+		if _put_address(result, _tidy_address(before), today):
+			return
+	if "address" not in expecting or only_intent or "?" in text.text:
+		return
+	# The bot asked for the address: the reply is the address, minus what was taken out.
+	address = clean_text(re.sub(rf"\s*{MASK}+\s*", ", ", text.text).replace("\n", ", "))
+	address = re.sub(r"(?:,\s*)+", ", ", address)
+	address = _ADDRESS_TRAILING_RE.sub("", _ADDRESS_LEADING_RE.sub("", address)).strip(" ,")
+	words = address.split()
+	if len(words) <= 3 and any(n in result.fields for n in ("appointment_date", "time_slot", *VEHICLE_FIELDS, *NAME_FIELDS)):
+		return  # "kal subah" or "Swift" is not an address
+	if words and all(w.lower().strip(",.") in NOT_NAMES for w in words):
+		return
+	_put_address(result, address, today)
+
+
+def _read_notes(text: _Text, result: Extraction, today: date) -> None:
+	match = _NOTES_RE.search(text.text)
+	if match:
+		_put(result, "notes", match["rest"].replace(MASK, "").strip(), today)
+		text.take(match.start(), match.end())
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def extract(text: str | None, today: date, expecting: Sequence[str] = (), sender_phone: str | None = None) -> Extraction:
+	"""Candidate booking values in one message.
+
+	`expecting` names the fields the bot just asked for; it lets a bare reply count ("Ravi
+	Kumar" for the name, free text for the address, "10" for the time).
+	"""
+	result = Extraction()
+	cleaned = _sanitise(text)
+	if not cleaned:
+		return result
+	expecting = tuple(expecting or ())
+	reading = read_intent(cleaned)
+	result.intent = reading.intent
+	if reading.intent is Intent.EDIT:
+		result.edit_field = edit_target(cleaned)
+	only_intent = reading.intent is not None and not reading.content_words
+
+	work = _Text(cleaned)
+	_read_email(work, result, today)
+	_read_plate(work, result, today, expecting)
+	_read_phone(work, result, today, expecting, sender_phone)
+	_read_pincode(work, result, today, expecting)
+	_read_date(work, result, today, expecting)
+	_read_time(work, result, today, expecting)
+	_read_name_pattern(work, result, today)
+	if not only_intent and any(f in expecting for f in NAME_FIELDS) and not any(f in result.fields for f in NAME_FIELDS):
+		_read_name_reply(work, result, today, expecting)
+	_read_notes(work, result, today)
+	_read_address(work, result, today, expecting, only_intent)
+	_read_vehicle(work, result, today, expecting)
+	_read_service(work, result, today, expecting)
+	_read_city(work, result, today)
+	return result
