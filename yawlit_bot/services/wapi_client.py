@@ -6,7 +6,7 @@ a 4xx or a `result: failed` body is final. Errors never carry the token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -27,7 +27,7 @@ class WapiRetryableError(WapiError):
 class WapiConfig:
 	base_url: str
 	vendor_uid: str
-	token: str
+	token: str = field(repr=False)  # never in a repr, so never in a logged traceback
 	timeout: float = 10
 
 	def url(self, path: str) -> str:
