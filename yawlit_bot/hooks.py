@@ -10,6 +10,7 @@ app_license = "mit"
 before_install = "yawlit_bot.install.before_install"
 after_install = "yawlit_bot.install.after_install"
 after_migrate = "yawlit_bot.install.after_migrate"
+before_uninstall = "yawlit_bot.install.before_uninstall"
 
 # Requests
 # --------

@@ -26,3 +26,13 @@ def after_install():
 
 def after_migrate():
 	ensure_roles()
+
+
+def before_uninstall():
+	# Frappe drops the tables but keeps a Single's values and passwords: a reinstall must not
+	# silently revive the old webhook secret and WAPI token.
+	frappe.db.delete("__Auth", {"doctype": "WA Bot Settings"})
+	frappe.db.delete("Singles", {"doctype": "WA Bot Settings"})
+	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import SECRET_CACHE_KEY
+
+	frappe.cache.delete_value(SECRET_CACHE_KEY)
