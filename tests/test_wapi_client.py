@@ -3,7 +3,7 @@
 import pytest
 
 from yawlit_bot.services import wapi_client
-from yawlit_bot.services.wapi_client import WapiConfig, WapiError, WapiRetryableError, send_buttons, send_text, sent_wamid
+from yawlit_bot.services.wapi_client import WapiConfig, WapiError, WapiOutcomeUnknown, WapiRetryableError, send_buttons, send_text, sent_wamid
 from yawlit_bot.testing.wapi_standin import WapiStandin
 
 
@@ -60,10 +60,18 @@ def test_client_error_not_retried(standin):
 	assert len(standin.requests) == 1
 
 
-def test_timeout_is_retried(standin):
+def test_read_timeout_is_an_unknown_outcome_never_retried(standin):
+	# WAPI may have sent it: a retry could reach the customer twice.
 	standin.configure(hang_next=1, hang_seconds=1.5)
-	send_text(WapiConfig(standin.base_url, standin.vendor_uid, "secret-token", 1), "919812345678", "hi")
-	assert len(standin.accepted) >= 1
+	with pytest.raises(WapiOutcomeUnknown):
+		send_text(WapiConfig(standin.base_url, standin.vendor_uid, "secret-token", 1), "919812345678", "hi")
+	assert len(standin.requests) <= 1
+
+
+def test_bad_token_characters_do_not_leak(standin):
+	with pytest.raises(WapiError) as info:
+		send_text(WapiConfig(standin.base_url, standin.vendor_uid, "bad\ntoken-SECRET", 5), "919812345678", "hi")
+	assert "SECRET" not in str(info.value)
 
 
 def test_unreachable_is_retryable():

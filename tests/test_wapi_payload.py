@@ -50,6 +50,15 @@ def test_status_batch_skips_odd_entries_only():
 	assert not parsed.messages
 
 
+def test_every_message_of_a_batched_delivery():
+	payload = payloads.text("919812345678", "first", wamid="wamid.M1")
+	second = payloads.text("919812345679", "second", wamid="wamid.M2")
+	raw_value = payload["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]
+	raw_value["messages"] += second["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]["messages"]
+	parsed = parse_webhook(payload)
+	assert [(m.wamid, m.sender, m.text) for m in parsed.messages] == [("wamid.M1", "919812345678", "first"), ("wamid.M2", "919812345679", "second")]
+
+
 def test_long_text_is_capped():
 	(message,) = parse_webhook(payloads.text("919812345678", "a" * 10000)).messages
 	assert len(message.text) == 4096

@@ -98,15 +98,22 @@ def _sender(value: Any) -> str | None:
 	return digits if _SENDER_RE.match(digits) else None
 
 
-def _read_message(payload: dict, values: list[dict]) -> InboundMessage | None:
-	contact = _dict(payload.get("contact"))
+def _read_messages(payload: dict, values: list[dict]) -> list[InboundMessage]:
+	"""WAPI describes one message; Meta's object may carry more, each read from the raw side."""
 	message = _dict(payload.get("message"))
 	raw_messages = [_dict(m) for v in values for m in _list(v.get("messages"))]
-	raw = raw_messages[0] if raw_messages else {}
+	if message.get("is_new_message") is False or (_str(message.get("status")) and not raw_messages):
+		return []  # a status callback, read elsewhere
+	if not raw_messages:
+		return [m for m in [_read_message(_dict(payload.get("contact")), message, {}, values)] if m]
+	found = [_read_message(_dict(payload.get("contact")), message, raw_messages[0], values)]
+	found += [_read_message({}, {}, raw, values) for raw in raw_messages[1:]]
+	return [m for m in found if m]
+
+
+def _read_message(contact: dict, message: dict, raw: dict, values: list[dict]) -> InboundMessage | None:
 	if not message and not raw:
 		return None
-	if message.get("is_new_message") is False or (_str(message.get("status")) and not raw):
-		return None  # a status callback, read elsewhere
 
 	wamid = _clean_wamid(message.get("whatsapp_message_id")) or _clean_wamid(raw.get("id"))
 	if not wamid:
@@ -179,9 +186,7 @@ def parse_webhook(payload: Any) -> ParsedWebhook:
 	values = _raw_values(payload)
 	parsed = ParsedWebhook()
 	_read_statuses(payload, values, parsed)
-	message = _read_message(payload, values)
-	if message:
-		parsed.messages.append(message)
+	parsed.messages.extend(_read_messages(payload, values))
 	if not parsed.messages and not parsed.statuses and not parsed.skipped:
 		raise PayloadError("no message or status in payload")
 	return parsed

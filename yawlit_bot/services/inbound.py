@@ -13,8 +13,11 @@ import frappe
 from frappe.utils import now_datetime
 
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
+from yawlit_bot.services.locks import ConversationLock, ingest_lock_key
+from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
 
 MAX_RAW_PAYLOAD_CHARS = 64 * 1024
+INGEST_LOCK_SECONDS = 5
 
 # Forward-only send statuses: each may only replace the ones listed for it.
 _REPLACES = {
@@ -27,21 +30,36 @@ _STAMP = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
 
 
 def store_webhook(parsed: ParsedWebhook, raw: dict) -> dict:
-	"""Store what the delivery carries and commit. Returns what happened, for the 200 body."""
+	"""Store what the delivery carries and commit. Returns what happened, for the 200 body.
+
+	WAPI never retries, so a deadlock here would lose the message: the whole unit is retried.
+	"""
+	for attempt in range(DB_RETRIES):
+		try:
+			result, stored = _store(parsed, raw)
+			break
+		except Exception as exc:
+			frappe.db.rollback()
+			if not (is_retryable_db_error(exc) and attempt + 1 < DB_RETRIES):
+				raise
+	if stored and frappe.db.get_single_value("WA Bot Settings", "enabled"):
+		from yawlit_bot.services.turn import enqueue_turn
+
+		for conversation in dict.fromkeys(message.sender for message in stored):
+			enqueue_turn(conversation)
+	return result
+
+
+def _store(parsed: ParsedWebhook, raw: dict) -> tuple[dict, list[InboundMessage]]:
 	result: dict = {}
 	if parsed.statuses:
 		result["statuses"] = sum(apply_status(update) for update in parsed.statuses)
 	if parsed.skipped:
 		result["skipped"] = len(parsed.skipped)
+	frappe.db.commit()
 	stored = [message for message in parsed.messages if store_message(message, raw)]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
-	frappe.db.commit()
-	if stored and frappe.db.get_single_value("WA Bot Settings", "enabled"):
-		from yawlit_bot.services.turn import enqueue_turn
-
-		for message in stored:
-			enqueue_turn(message.sender)
-	return result
+	return result, stored
 
 
 def ensure_conversation(phone: str, contact_name: str | None) -> None:
@@ -59,9 +77,25 @@ def ensure_conversation(phone: str, contact_name: str | None) -> None:
 
 
 def store_message(message: InboundMessage, raw: dict) -> bool:
-	"""Insert the inbound message; False when this wamid is already stored."""
+	"""Insert and commit the inbound message; False when this wamid is already stored.
+
+	Within one conversation, ids must be committed in the order they are handed out, or a turn
+	could run a later message before an earlier one is visible (Frappe takes the id from a
+	sequence before the INSERT). A short per-sender Redis lock around id, insert and commit
+	gives that order without touching the conversation row the turn job holds.
+	"""
 	if frappe.db.exists("WA Message", {"wamid": message.wamid}):
 		return False
+	lock = ConversationLock(frappe.cache, ingest_lock_key(frappe.local.site, message.sender), INGEST_LOCK_SECONDS)
+	ordered = lock.acquire(wait=INGEST_LOCK_SECONDS)  # if Redis is slow, store anyway: order < loss
+	try:
+		return _insert_message(message, raw)
+	finally:
+		if ordered:
+			lock.release()
+
+
+def _insert_message(message: InboundMessage, raw: dict) -> bool:
 	ensure_conversation(message.sender, message.profile_name)
 	raw_text = json.dumps(raw, ensure_ascii=False, default=str)
 	if len(raw_text) > MAX_RAW_PAYLOAD_CHARS:
@@ -91,7 +125,9 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 		# The UNIQUE wamid is the fence: a concurrent delivery of the same message won.
 		frappe.db.rollback(save_point="yawlit_inbound")
 		frappe.local.message_log = []
+		frappe.db.commit()
 		return False
+	frappe.db.commit()
 	return True
 
 
@@ -108,4 +144,4 @@ def apply_status(update: StatusUpdate) -> int:
 		where wamid = %(wamid)s and role = 'assistant' and send_status in %(replaces)s""",
 		{**values, "wamid": update.wamid, "replaces": _REPLACES[update.status]},
 	)
-	return 1
+	return frappe.db._cursor.rowcount

@@ -20,6 +20,10 @@ def conversation_lock_key(site: str, conversation: str) -> str:
 	return f"{site}|yawlit_bot|conversation-lock|{conversation}"
 
 
+def ingest_lock_key(site: str, conversation: str) -> str:
+	return f"{site}|yawlit_bot|ingest-lock|{conversation}"
+
+
 class ConversationLock:
 	def __init__(self, client: Redis, key: str, timeout: float):
 		self._lock = client.lock(key, timeout=timeout, thread_local=False)
@@ -35,6 +39,13 @@ class ConversationLock:
 			self._lock.release()
 		except LockError:
 			logger.warning("conversation lock %s expired before release", self._lock.name)
+
+	def refresh(self) -> bool:
+		"""Reset the expiry before more work; False if the lock was lost (expired, taken)."""
+		try:
+			return bool(self._lock.reacquire())
+		except LockError:
+			return False
 
 	@property
 	def held(self) -> bool:

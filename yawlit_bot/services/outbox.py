@@ -2,49 +2,70 @@
 
 A reply is a `WA Message` row written in the turn's transaction. It is sent only after that
 commit, and only by whoever flips it to `Sending` first, so a row is sent at most once per
-attempt. A worker that dies mid-send leaves `Sending`; the sweeper marks it `Unknown` for a
-person to look at rather than sending it blindly again.
+attempt. Outcomes:
+- `Sent` with WAPI's wamid;
+- `Failed` when WAPI certainly did not take it (unreachable, refused): the sweeper retries;
+- `Unknown` when the request left and no answer came, or the worker died mid-send: shown
+  for a person to judge, never resent blindly.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import frappe
 from frappe.utils import now_datetime
 
+from yawlit_bot.services.messages import update_message
 from yawlit_bot.services.settings import get_wapi_config
-from yawlit_bot.services.wapi_client import WapiError, send_buttons, send_text, sent_wamid
+from yawlit_bot.services.wapi_client import WapiError, WapiOutcomeUnknown, send_buttons, send_text, sent_wamid
 
 
-def queued_replies(conversation: str, include_failed: bool = False, max_attempts: int = 0) -> list[str]:
-	statuses = ["Queued", "Failed"] if include_failed else ["Queued"]
-	filters = {"conversation": conversation, "role": "assistant", "send_status": ["in", statuses]}
-	if include_failed and max_attempts:
-		filters["send_attempts"] = ["<", max_attempts]
-	return frappe.get_all("WA Message", filters=filters, order_by="name asc", pluck="name")
-
-
-def send_replies(conversation: str, include_failed: bool = False, max_attempts: int = 0) -> int:
-	"""Send this conversation's queued replies in order; returns how many went out."""
-	return sum(send_reply(name) for name in queued_replies(conversation, include_failed, max_attempts))
-
-
-def _claim(name: str) -> bool:
-	frappe.db.sql(
-		"""update `tabWA Message` set send_status = 'Sending', send_attempts = send_attempts + 1,
-		modified = %s where name = %s and role = 'assistant' and send_status in ('Queued', 'Failed')""",
-		(now_datetime(), name),
+def unsent_replies(conversation: str, include_failed: bool = False, max_attempts: int = 0) -> list:
+	"""Replies waiting to go, oldest first. Failed ones count only if WAPI never took them."""
+	condition = "send_status = 'Queued'"
+	if include_failed:
+		condition = f"({condition} or (send_status = 'Failed' and wamid is null and send_attempts < %(max)s))"
+	return frappe.db.sql_list(
+		f"""select name from `tabWA Message`
+		where conversation = %(conversation)s and role = 'assistant' and {condition} order by name""",
+		{"conversation": conversation, "max": max_attempts or 1},
 	)
-	claimed = frappe.db._cursor.rowcount == 1
+
+
+def send_replies(
+	conversation: str, include_failed: bool = False, max_attempts: int = 0, keep_going: Callable[[], bool] | None = None
+) -> int:
+	"""Send this conversation's replies in order; stop at the first that fails, to keep the order.
+
+	`keep_going` is asked before each send (the caller's lock is still ours)."""
+	sent = 0
+	for name in unsent_replies(conversation, include_failed, max_attempts):
+		if keep_going and not keep_going():
+			break
+		if not send_reply(name):
+			break
+		sent += 1
+	return sent
+
+
+def _claim(name) -> bool:
+	claimed = update_message(
+		name,
+		{"send_status": "Sending", "modified": now_datetime()},
+		where="role = 'assistant' and send_status in ('Queued', 'Failed')",
+	)
+	frappe.db.sql("update `tabWA Message` set send_attempts = send_attempts + 1 where name = %s", name)
 	frappe.db.commit()
-	return claimed
+	return claimed == 1
 
 
-def send_reply(name: str) -> bool:
+def send_reply(name) -> bool:
+	"""Send one reply row if nobody else has; True when WAPI took it."""
 	if not _claim(name):
-		return False  # someone else is sending it, or it went already
-	row = frappe.db.get_value("WA Message", name, ["conversation", "content", "buttons"], as_dict=True)
+		return False
+	row = frappe.db.get_value("WA Message", str(name), ["conversation", "content", "buttons"], as_dict=True)
 	try:
 		config = get_wapi_config()
 		buttons = json.loads(row.buttons) if row.buttons else []
@@ -52,20 +73,26 @@ def send_reply(name: str) -> bool:
 			response = send_buttons(config, row.conversation, row.content or "", buttons)
 		else:
 			response = send_text(config, row.conversation, row.content or "")
-	except WapiError as exc:
-		frappe.db.set_value("WA Message", name, {"send_status": "Failed", "send_error": str(exc)[:1000]})
+	except WapiOutcomeUnknown as exc:
+		update_message(name, {"send_status": "Unknown", "send_error": str(exc)[:1000]})
+		frappe.db.commit()
+		return False
+	except (WapiError, ValueError) as exc:
+		update_message(name, {"send_status": "Failed", "send_error": str(exc)[:1000]})
 		frappe.db.commit()
 		return False
 	now = now_datetime()
 	sent = {"send_status": "Sent", "wamid": sent_wamid(response), "sent_at": now, "send_error": None}
 	try:
-		frappe.db.set_value("WA Message", name, sent)
+		update_message(name, sent)
 	except Exception as exc:
 		if not frappe.db.is_duplicate_entry(exc):
 			raise
 		# WAPI sent it, but reused a wamid we hold already: keep the row Sent, without the id.
 		frappe.db.rollback()
-		frappe.db.set_value("WA Message", name, {**sent, "wamid": None, "send_error": f"WAPI reused wamid {sent['wamid']}"})
-	frappe.db.set_value("WA Conversation", row.conversation, "last_outbound_at", now, update_modified=False)
+		update_message(name, {**sent, "wamid": None, "send_error": f"WAPI reused wamid {sent['wamid']}"})
+	frappe.db.sql(
+		"update `tabWA Conversation` set last_outbound_at = %s where name = %s", (now, row.conversation)
+	)
 	frappe.db.commit()
 	return True

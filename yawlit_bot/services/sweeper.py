@@ -14,8 +14,11 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
+from yawlit_bot.engine.replies import SORRY_TEXT, Reply
+from yawlit_bot.services.messages import queue_reply, update_message
+from yawlit_bot.services.outbox import send_replies
 from yawlit_bot.services.settings import get_bot_settings
-from yawlit_bot.services.turn import conversation_lock, enqueue_turn
+from yawlit_bot.services.turn import conversation_lock, enqueue_turn, has_pending
 
 RESEND_JOB = "yawlit_bot.services.sweeper.resend_replies"
 
@@ -25,13 +28,24 @@ def sweep() -> dict:
 	if not settings.enabled:
 		return {}
 	cutoff = now_datetime() - timedelta(seconds=settings.sweeper_age or 60)
-	pending = frappe.db.sql_list(
-		"""select distinct conversation from `tabWA Message`
-		where role = 'user' and processing_status = 'Pending' and received_at < %s""",
+	max_attempts = settings.max_turn_attempts or 5
+	# A job killed mid-turn (timeout, OOM, kill -9) never counted its attempt: each sweep that
+	# finds the message still pending counts one, so a message that kills its worker every
+	# time is given up on instead of blocking its conversation for ever.
+	stuck = frappe.db.sql(
+		"""select name, conversation, processing_attempts from `tabWA Message`
+		where role = 'user' and processing_status = 'Pending' and received_at < %s
+		order by name for update skip locked""",
 		cutoff,
+		as_dict=True,
 	)
-	for conversation in pending:
-		enqueue_turn(conversation)
+	for row in stuck:
+		attempts = (row.processing_attempts or 0) + 1
+		given_up = attempts >= max_attempts
+		update_message(row.name, {"processing_attempts": attempts, "processing_status": "Failed" if given_up else "Pending"})
+		if given_up:
+			update_message(row.name, {"processing_error": "Given up: still pending after repeated sweeps"})
+			queue_reply(row.conversation, Reply(SORRY_TEXT), reply_to=row.name)
 
 	frappe.db.sql(
 		"""update `tabWA Message` set send_status = 'Unknown',
@@ -41,10 +55,14 @@ def sweep() -> dict:
 	)
 	unsent = frappe.db.sql_list(
 		"""select distinct conversation from `tabWA Message`
-		where role = 'assistant' and send_status in ('Queued', 'Failed') and send_attempts < %s and modified < %s""",
-		(settings.max_send_attempts or 5, cutoff),
+		where role = 'assistant' and modified < %s and (send_status = 'Queued'
+			or (send_status = 'Failed' and wamid is null and send_attempts < %s))""",
+		(cutoff, settings.max_send_attempts or 5),
 	)
 	frappe.db.commit()
+	pending = sorted({row.conversation for row in stuck})
+	for conversation in pending:
+		enqueue_turn(conversation)
 	for conversation in unsent:
 		frappe.enqueue(RESEND_JOB, queue="short", conversation=conversation)
 	return {"requeued_turns": len(pending), "resend_conversations": len(unsent)}
@@ -52,13 +70,14 @@ def sweep() -> dict:
 
 def resend_replies(conversation: str) -> int:
 	"""Send a conversation's unsent replies in order, under its lock so turns don't interleave."""
-	from yawlit_bot.services.outbox import send_replies
-
 	settings = get_bot_settings()
 	lock = conversation_lock(conversation, settings.lock_timeout or 30)
 	if not lock.acquire():
-		return 0  # a turn is running; it sends queued replies, the next sweep retries failed ones
+		return 0  # a turn is running: it sends queued replies; the next sweep retries failed ones
 	try:
-		return send_replies(conversation, include_failed=True, max_attempts=settings.max_send_attempts or 5)
+		sent = send_replies(conversation, include_failed=True, max_attempts=settings.max_send_attempts or 5, keep_going=lock.refresh)
 	finally:
 		lock.release()
+	if has_pending(conversation):  # turns that gave up on the lock while we held it
+		enqueue_turn(conversation)
+	return sent

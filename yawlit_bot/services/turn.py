@@ -24,15 +24,14 @@ from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
 from yawlit_bot.services.booking import create_booking
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
+from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.outbox import send_replies
+from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
 from yawlit_bot.services.settings import get_bot_settings
 
 TURN_JOB = "yawlit_bot.services.turn.process_conversation"
 LOCK_WAIT_SECONDS = 0.2
 DONE, EMPTY, FAILED = "done", "empty", "failed"
-# MariaDB: 1213 deadlock, 1205 lock wait timeout, 1020 record changed since the snapshot.
-RETRYABLE_DB_ERRORS = (1213, 1205, 1020)
-DB_RETRIES = 3
 
 
 def enqueue_turn(conversation: str) -> None:
@@ -56,12 +55,15 @@ def process_conversation(conversation: str) -> int:
 		if not lock.acquire(wait=LOCK_WAIT_SECONDS):
 			return turns
 		try:
-			while (outcome := run_next_turn(conversation, settings)) == DONE:
+			# A failed turn leaves its message Pending with one more attempt counted, so this
+			# loop retries it at once, and gives up on it after `max_turn_attempts`.
+			while lock.refresh() and run_next_turn(conversation, settings) != EMPTY:
 				turns += 1
-				send_replies(conversation)
+				# Send while the lock is ours, so replies leave in turn order.
+				send_replies(conversation, keep_going=lock.refresh)
 		finally:
 			lock.release()
-		if outcome == FAILED or not has_pending(conversation):
+		if not has_pending(conversation):
 			return turns
 
 
@@ -70,11 +72,6 @@ def has_pending(conversation: str) -> bool:
 	return bool(
 		frappe.db.exists("WA Message", {"conversation": conversation, "role": "user", "processing_status": "Pending"})
 	)
-
-
-def _is_retryable(exc: Exception) -> bool:
-	code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
-	return code in RETRYABLE_DB_ERRORS or isinstance(exc, frappe.QueryDeadlockError | frappe.QueryTimeoutError)
 
 
 def run_next_turn(conversation: str, settings) -> str:
@@ -92,12 +89,11 @@ def run_next_turn(conversation: str, settings) -> str:
 			return DONE
 		except Exception as exc:
 			frappe.db.rollback()
-			if _is_retryable(exc) and attempt + 1 < DB_RETRIES:
+			if is_retryable_db_error(exc) and attempt + 1 < DB_RETRIES:
 				continue
-			if name:
-				record_turn_failure(name, settings)
-			else:
-				frappe.log_error(title=f"yawlit_bot: turn of {conversation} failed")
+			if not name:
+				raise  # the database itself is failing: let the job fail; the sweeper re-queues
+			record_turn_failure(name, settings)
 			return FAILED
 	return FAILED
 
@@ -168,44 +164,27 @@ def apply_turn(conversation: str, message_name) -> None:
 
 	for reply in outgoing:
 		queue_reply(conversation, reply, reply_to=message_name)
-	message.db_set(
-		{"processing_status": "Processed", "processed_at": now_datetime(), "processing_error": None},
-		update_modified=False,
-	)
-
-
-def queue_reply(conversation: str, reply: replies.Reply, reply_to=None) -> None:
-	frappe.get_doc(
-		{
-			"doctype": "WA Message",
-			"conversation": conversation,
-			"role": "assistant",
-			"message_type": "interactive" if reply.buttons else "text",
-			"content": reply.body,
-			"buttons": json.dumps(list(reply.buttons)) if reply.buttons else None,
-			"reply_to": reply_to,
-			"send_status": "Queued",
-		}
-	).insert(ignore_permissions=True)
+	update_message(message_name, {"processing_status": "Processed", "processed_at": now_datetime(), "processing_error": None})
 
 
 def record_turn_failure(message_name, settings) -> None:
 	"""Note the failure on the message (after the turn rolled back); give up after the limit."""
 	error = traceback.format_exc(limit=5)[-2000:]
-	attempts = (frappe.db.get_value("WA Message", message_name, "processing_attempts") or 0) + 1
-	gave_up = attempts >= (settings.max_turn_attempts or 5)
-	frappe.db.set_value(
-		"WA Message",
+	row = frappe.db.sql(
+		"select conversation, processing_attempts from `tabWA Message` where name = %s and processing_status = 'Pending' for update",
 		message_name,
-		{
-			"processing_attempts": attempts,
-			"processing_error": error,
-			"processing_status": "Failed" if gave_up else "Pending",
-		},
-		update_modified=False,
+		as_dict=True,
+	)
+	if not row:  # another job processed it meanwhile (its lock had expired): nothing to count
+		frappe.db.rollback()
+		return
+	attempts = (row[0].processing_attempts or 0) + 1
+	gave_up = attempts >= (settings.max_turn_attempts or 5)
+	update_message(
+		message_name,
+		{"processing_attempts": attempts, "processing_error": error, "processing_status": "Failed" if gave_up else "Pending"},
 	)
 	if gave_up:
-		conversation = frappe.db.get_value("WA Message", message_name, "conversation")
-		queue_reply(conversation, replies.Reply(replies.SORRY_TEXT), reply_to=message_name)
+		queue_reply(row[0].conversation, replies.Reply(replies.SORRY_TEXT), reply_to=message_name)
 	frappe.log_error(title="yawlit_bot: turn failed", reference_doctype="WA Message", reference_name=str(message_name))
 	frappe.db.commit()

@@ -1,7 +1,9 @@
 """WAPI's send endpoints over `requests`, with tenacity retries. No frappe import.
 
-Three attempts with exponential backoff on timeouts, connection errors, 429 and 5xx;
-a 4xx or a `result: failed` body is final. Errors never carry the token.
+Three attempts with exponential backoff when WAPI certainly did not take the message
+(unreachable, 429, 5xx); a 4xx or a `result: failed` body is final; a read timeout is
+reported as an unknown outcome and never retried, so a reply is not sent twice. Errors
+never carry the token.
 """
 
 from __future__ import annotations
@@ -20,7 +22,11 @@ class WapiError(Exception):
 
 
 class WapiRetryableError(WapiError):
-	"""WAPI or the network failed in a way a later attempt may get through."""
+	"""WAPI certainly did not take the message (unreachable, 429, 5xx): another attempt may."""
+
+
+class WapiOutcomeUnknown(WapiError):
+	"""The request left and no answer came (read timeout): WAPI may have sent it. Never resent."""
 
 
 @dataclass(frozen=True)
@@ -42,13 +48,16 @@ def _post_once(config: WapiConfig, path: str, body: dict[str, Any]) -> dict[str,
 		response = _session.post(
 			config.url(path),
 			json=body,
-			headers={"Authorization": f"Bearer {config.token}"},
+			headers={"Authorization": f"Bearer {config.token.strip()}"},
 			timeout=(CONNECT_TIMEOUT, config.timeout),
 		)
-	except requests.Timeout as exc:
-		raise WapiRetryableError(f"WAPI timed out after {config.timeout}s") from exc
-	except requests.ConnectionError as exc:
-		raise WapiRetryableError(f"WAPI unreachable: {type(exc).__name__}") from exc
+	except requests.ReadTimeout:
+		raise WapiOutcomeUnknown(f"WAPI did not answer within {config.timeout}s") from None
+	except (requests.ConnectTimeout, requests.ConnectionError) as exc:
+		raise WapiRetryableError(f"WAPI unreachable: {type(exc).__name__}") from None
+	except (requests.RequestException, ValueError) as exc:
+		# e.g. a malformed URL or token: report the kind only, the text may carry the token
+		raise WapiError(f"WAPI request failed: {type(exc).__name__}") from None
 	if response.status_code == 429 or response.status_code >= 500:
 		raise WapiRetryableError(f"WAPI answered HTTP {response.status_code}")
 	try:

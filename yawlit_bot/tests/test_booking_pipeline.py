@@ -207,3 +207,22 @@ class TestBookingPipeline(PipelineTestCase):
 		self.assertNotEqual(conv.active_scratchpad, first)
 		self.assertEqual(frappe.db.get_value("WA Booking Scratchpad", first, ["status", "first_name"]), ("Cancelled", "Farah"))
 		self.assertEqual(frappe.db.get_value("WA Booking Scratchpad", conv.active_scratchpad, "status"), "Active")
+
+	def test_a_booking_date_that_passed_does_not_lock_the_conversation(self):
+		phone = self.new_phone()
+		self.fill_booking(phone)
+		# the summary waited a few days: the stored date is now in the past
+		pad = self.scratchpad(phone)
+		frappe.db.sql(
+			"update `tabWA Booking Scratchpad` set appointment_date = %s where name = %s",
+			(today_in_india() - timedelta(days=3), pad.name),
+		)
+		frappe.db.commit()
+		replies = self.tap(phone, "Confirm", "1")
+		self.assertIn("date", replies[0].lower())
+		self.assertEqual(self.conversation(phone).state, "COLLECTING")
+		self.assertFalse(frappe.db.count("WA Service Booking", {"conversation": phone}))
+		self.say(phone, "parso")
+		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
+		self.say(phone, "cancel")
+		self.assertEqual(self.conversation(phone).state, "CANCELLED")

@@ -4,6 +4,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import cstr
 
 from yawlit_bot.engine.fields import ALL_FIELDS, LABELS
 from yawlit_bot.engine.merge import completeness, missing_required
@@ -31,7 +32,8 @@ class WABookingScratchpad(Document):
 		today = today_in_india()
 		for name in ALL_FIELDS:
 			value = self.get(name)
-			if not value or (before and before.get(name) == value):
+			# compare as text: a reloaded date is a `date`, the engine hands back "YYYY-MM-DD"
+			if not value or (before and cstr(before.get(name)) == cstr(value)):
 				continue
 			check = check_field(name, value, today)
 			if not check.ok:

@@ -23,7 +23,8 @@ class WABotSettings(Document):
 		self.webhook_url = get_url(WEBHOOK_PATH)
 
 	def on_update(self):
-		frappe.cache.delete_value(SECRET_CACHE_KEY)
+		# After commit: cleared earlier, a webhook could re-cache the old secret in between.
+		frappe.db.after_commit.add(lambda: frappe.cache.delete_value(SECRET_CACHE_KEY))
 
 
 SECRET_CACHE_KEY = "yawlit_bot:webhook_secret"
