@@ -3,25 +3,18 @@
 from datetime import date
 
 import pytest
+from booking_data import FULL, PHONE, TODAY
 
-from yawlit_bot.engine.conversation import ACTIVE, CANCELLED, COMPLETED, EDIT_ANY, Message, Snapshot, State, decide_turn
-
-TODAY = date(2026, 11, 25)
-PHONE = "919812345678"
-FULL = {
-	"first_name": "Ravi",
-	"last_name": "Kumar",
-	"phone": PHONE,
-	"address": "Flat 12, Green Park, Baner",
-	"pincode": "411045",
-	"vehicle_type": "Hatchback",
-	"vehicle_brand": "Maruti Suzuki",
-	"vehicle_model": "Swift",
-	"vehicle_plate": "MH12AB1234",
-	"service_type": "Premium Wash",
-	"appointment_date": "2026-11-26",
-	"time_slot": "10:00-11:00",
-}
+from yawlit_bot.engine.conversation import (
+	ACTIVE,
+	CANCELLED,
+	COMPLETED,
+	EDIT_ANY,
+	Message,
+	Snapshot,
+	State,
+	decide_turn,
+)
 
 
 def turn(snapshot, text=None, **message):
@@ -195,7 +188,12 @@ def test_location_pin_fills_address_and_pincode():
 	decision = turn(
 		Snapshot(State.COLLECTING, {"phone": PHONE}, True),
 		message_type="location",
-		location={"address": "Baner Road, Pune, Maharashtra 411045", "name": "Home", "latitude": "18.5", "longitude": "73.8"},
+		location={
+			"address": "Baner Road, Pune, Maharashtra 411045",
+			"name": "Home",
+			"latitude": "18.5",
+			"longitude": "73.8",
+		},
 	)
 	assert "Baner Road" in decision.values["address"]
 	assert decision.values["pincode"] == "411045"
@@ -212,7 +210,14 @@ def test_unsupported_types_get_a_polite_reply_and_change_nothing(kind):
 
 def test_a_full_conversation():
 	snapshot = Snapshot()
-	for text in ["Hi", "I am Ravi Kumar", "Maruti Swift MH12AB1234", "premium wash", "kal subah 10 baje", "address: Flat 12, Green Park, Baner, Pune 411045"]:
+	for text in [
+		"Hi",
+		"I am Ravi Kumar",
+		"Maruti Swift MH12AB1234",
+		"premium wash",
+		"kal subah 10 baje",
+		"address: Flat 12, Green Park, Baner, Pune 411045",
+	]:
 		decision = turn(snapshot, text)
 		snapshot = after(decision, snapshot)
 	assert snapshot.state is State.CONFIRMING

@@ -43,8 +43,15 @@ CASES = [
 	# --- the headline multi-field message and friends
 	case(
 		"I am Ravi Kumar, Swift MH12AB1234, kal subah, pincode 411001",
-		{"first_name": "Ravi", "last_name": "Kumar", **SWIFT, "vehicle_plate": "MH12AB1234",
-		 "appointment_date": TOMORROW, "time_slot": "09:00-10:00", "pincode": "411001"},
+		{
+			"first_name": "Ravi",
+			"last_name": "Kumar",
+			**SWIFT,
+			"vehicle_plate": "MH12AB1234",
+			"appointment_date": TOMORROW,
+			"time_slot": "09:00-10:00",
+			"pincode": "411001",
+		},
 	),
 	case(
 		"Hello, I want to book a premium wash for my Creta tomorrow at 11 am",
@@ -73,9 +80,17 @@ CASES = [
 	),
 	case(
 		"Name: Suresh Patil\nCar: Maruti Baleno\nNo: MH 12 DE 4321\nDate: 1st Dec 10am\nAddress: 14, Lane 5, Koregaon Park, Pune 411001",
-		{"first_name": "Suresh", "last_name": "Patil", **car("Maruti Suzuki", "Baleno", "Hatchback"),
-		 "vehicle_plate": "MH12DE4321", "appointment_date": "2026-12-01", "time_slot": "10:00-11:00",
-		 "address": "14, Lane 5, Koregaon Park, Pune", "pincode": "411001", "city": "Pune"},
+		{
+			"first_name": "Suresh",
+			"last_name": "Patil",
+			**car("Maruti Suzuki", "Baleno", "Hatchback"),
+			"vehicle_plate": "MH12DE4321",
+			"appointment_date": "2026-12-01",
+			"time_slot": "10:00-11:00",
+			"address": "14, Lane 5, Koregaon Park, Pune",
+			"pincode": "411001",
+			"city": "Pune",
+		},
 	),
 	case(
 		"mere paas Hyundai i20 hai, number MH 14 CX 5678",
@@ -99,8 +114,13 @@ CASES = [
 	),
 	case(
 		"this is Amit Shah speaking, Kia Seltos, 25 dec ko 10 baje",
-		{"first_name": "Amit", "last_name": "Shah", **car("Kia", "Seltos", "SUV"),
-		 "appointment_date": "2026-12-25", "time_slot": "10:00-11:00"},
+		{
+			"first_name": "Amit",
+			"last_name": "Shah",
+			**car("Kia", "Seltos", "SUV"),
+			"appointment_date": "2026-12-25",
+			"time_slot": "10:00-11:00",
+		},
 	),
 	case(
 		"myself Rahul Verma, pin 560001, Bangalore",
@@ -147,7 +167,10 @@ CASES = [
 	case("Hundai creta", CRETA),
 	case("mahendra scorpoi", SCORPIO),
 	case("Toyota crysta", car("Toyota", "Innova Crysta", "MUV")),
-	case("car: Toyota Innova Crysta, plate GJ01AB1234", {**car("Toyota", "Innova Crysta", "MUV"), "vehicle_plate": "GJ01AB1234"}),
+	case(
+		"car: Toyota Innova Crysta, plate GJ01AB1234",
+		{**car("Toyota", "Innova Crysta", "MUV"), "vehicle_plate": "GJ01AB1234"},
+	),
 	case("XUV 700 hai meri", car("Mahindra", "XUV700", "SUV")),
 	case("wagon r", car("Maruti Suzuki", "WagonR", "Hatchback")),
 	case("Honda WR-V", car("Honda", "WR-V", "SUV")),
@@ -262,7 +285,11 @@ CASES = [
 	case("Honda City", CITY, expecting=NAME),
 	case("Innova", car("Toyota", "Innova", "MUV"), expecting=NAME),
 	case("I am Swift", SWIFT),
-	case("Ravi Kumar, Swift MH12AB1234", {"first_name": "Ravi", "last_name": "Kumar", **SWIFT, "vehicle_plate": "MH12AB1234"}, expecting=NAME),
+	case(
+		"Ravi Kumar, Swift MH12AB1234",
+		{"first_name": "Ravi", "last_name": "Kumar", **SWIFT, "vehicle_plate": "MH12AB1234"},
+		expecting=NAME,
+	),
 	case(
 		"Flat 12, Shanti Nagar, Kothrud, Pune 411038",
 		{"address": "Flat 12, Shanti Nagar, Kothrud, Pune", "pincode": "411038", "city": "Pune"},
@@ -356,7 +383,22 @@ def test_digits_only_reply_is_no_address():
 def test_random_text_never_raises_and_stays_valid():
 	rng = random.Random(20261125)
 	alphabet = "abcdefghijklmnopqrstuvwxyzMHKA0123456789 /-.:,;'\"<>@+#₹😀नमस्ते\n\t"
-	pieces = ["kal", "subah", "10", "am", "pm", "baje", "pin", "Swift", "MH12", "AB", "1234", "I am", "name", "address:"]
+	pieces = [
+		"kal",
+		"subah",
+		"10",
+		"am",
+		"pm",
+		"baje",
+		"pin",
+		"Swift",
+		"MH12",
+		"AB",
+		"1234",
+		"I am",
+		"name",
+		"address:",
+	]
 	for _ in range(400):
 		text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
 		text += " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
@@ -391,32 +433,110 @@ def test_typical_message_is_fast():
 @pytest.mark.parametrize(
 	"text, intent",
 	[
-		*[(t, Intent.CONFIRM) for t in (
-			"confirm", "yes", "yeah", "haan", "han", "ha", "haa", "ji", "ji haan", "ok", "okay", "theek hai",
-			"thik hai", "sahi hai", "correct", "done", "book karo", "book kar do", "Theek hai, book karo",
-			"confrim", "confirmm", "cnfirm", "yes please confirm", "ok book karo", "Haan bhai, confirm kar do",
-			"YES", "Ok.", "confirm my booking", "haan ji sahi hai",
-		)],
-		*[(t, Intent.EDIT) for t in (
-			"edit", "change", "badlo", "badalna", "modify", "galat hai", "edit date", "change the time",
-			"I want to change my car", "theek nahi hai", "no, change the address",
-		)],
-		*[(t, Intent.CANCEL) for t in (
-			"cancel", "band karo", "nahi chahiye", "rehne do", "cancel booking", "cancle", "Please cancel it",
-			"cancel, galat hai", "yes cancel",
-		)],
+		*[
+			(t, Intent.CONFIRM)
+			for t in (
+				"confirm",
+				"yes",
+				"yeah",
+				"haan",
+				"han",
+				"ha",
+				"haa",
+				"ji",
+				"ji haan",
+				"ok",
+				"okay",
+				"theek hai",
+				"thik hai",
+				"sahi hai",
+				"correct",
+				"done",
+				"book karo",
+				"book kar do",
+				"Theek hai, book karo",
+				"confrim",
+				"confirmm",
+				"cnfirm",
+				"yes please confirm",
+				"ok book karo",
+				"Haan bhai, confirm kar do",
+				"YES",
+				"Ok.",
+				"confirm my booking",
+				"haan ji sahi hai",
+			)
+		],
+		*[
+			(t, Intent.EDIT)
+			for t in (
+				"edit",
+				"change",
+				"badlo",
+				"badalna",
+				"modify",
+				"galat hai",
+				"edit date",
+				"change the time",
+				"I want to change my car",
+				"theek nahi hai",
+				"no, change the address",
+			)
+		],
+		*[
+			(t, Intent.CANCEL)
+			for t in (
+				"cancel",
+				"band karo",
+				"nahi chahiye",
+				"rehne do",
+				"cancel booking",
+				"cancle",
+				"Please cancel it",
+				"cancel, galat hai",
+				"yes cancel",
+			)
+		],
 		*[(t, Intent.DENY) for t in ("no", "nahi", "nope", "No.", "no thanks")],
-		*[(t, Intent.GREETING) for t in (
-			"hi", "hii", "Hiiii", "hello", "hey", "namaste", "namaskar", "good morning", "hi, need a car wash",
-			"Hello, I am Ravi",
-		)],
-		*[(t, Intent.THANKS) for t in ("thanks", "thank you", "shukriya", "dhanyavad", "thnks", "Thanks a lot!")],
-		*[(t, None) for t in (
-			"I want to book a car wash for my Honda City", "ok my name is Ravi", "Booking chahiye",
-			"Rate kya hai?", "interior nahi chahiye", "any change in price?", "extra charge?",
-			"kal ke liye car wash book karo", "don't cancel", "I think so", "about the price", "", None,
-			"what about tomorrow", "bokking",
-		)],
+		*[
+			(t, Intent.GREETING)
+			for t in (
+				"hi",
+				"hii",
+				"Hiiii",
+				"hello",
+				"hey",
+				"namaste",
+				"namaskar",
+				"good morning",
+				"hi, need a car wash",
+				"Hello, I am Ravi",
+			)
+		],
+		*[
+			(t, Intent.THANKS)
+			for t in ("thanks", "thank you", "shukriya", "dhanyavad", "thnks", "Thanks a lot!")
+		],
+		*[
+			(t, None)
+			for t in (
+				"I want to book a car wash for my Honda City",
+				"ok my name is Ravi",
+				"Booking chahiye",
+				"Rate kya hai?",
+				"interior nahi chahiye",
+				"any change in price?",
+				"extra charge?",
+				"kal ke liye car wash book karo",
+				"don't cancel",
+				"I think so",
+				"about the price",
+				"",
+				None,
+				"what about tomorrow",
+				"bokking",
+			)
+		],
 	],
 )
 def test_detect_intent(text, intent):

@@ -1,24 +1,9 @@
 from datetime import date
 
+from booking_data import FULL, TODAY
+
 from yawlit_bot.engine.fields import ALL_FIELDS, REQUIRED_FIELDS
 from yawlit_bot.engine.merge import completeness, is_complete, merge_fields, missing_required
-
-TODAY = date(2026, 11, 25)
-
-FULL = {
-	"first_name": "Ravi",
-	"last_name": "Kumar",
-	"phone": "919812345678",
-	"address": "Flat 12, Green Park, Baner",
-	"pincode": "411045",
-	"vehicle_type": "Hatchback",
-	"vehicle_brand": "Maruti Suzuki",
-	"vehicle_model": "Swift",
-	"vehicle_plate": "MH12AB1234",
-	"service_type": "Premium Wash",
-	"appointment_date": "2026-11-26",
-	"time_slot": "10:00-11:00",
-}
 
 
 def test_sixteen_fields_twelve_required():
@@ -55,7 +40,10 @@ def test_unknown_fields_ignored():
 def test_completeness_counts_valid_of_sixteen():
 	assert completeness({}, TODAY) == 0.0
 	assert completeness(FULL, TODAY) == 75.0
-	assert completeness({**FULL, "email": "a@b.co", "city": "Pune", "addons": "Eco Wash", "notes": "x"}, TODAY) == 100.0
+	assert (
+		completeness({**FULL, "email": "a@b.co", "city": "Pune", "addons": "Eco Wash", "notes": "x"}, TODAY)
+		== 100.0
+	)
 	assert completeness({**FULL, "pincode": "bad"}, TODAY) == 68.8
 
 
@@ -67,7 +55,13 @@ def test_twelve_required_valid_confirms():
 def test_seventy_five_percent_with_a_required_missing_does_not_confirm():
 	# 8 required + 4 optional = 12 of 16 filled: the seed's 75%, yet four required are missing
 	dropped = ("address", "pincode", "vehicle_plate", "time_slot")
-	values = {**{k: v for k, v in FULL.items() if k not in dropped}, "email": "a@b.co", "city": "Pune", "addons": "Eco Wash", "notes": "n"}
+	values = {
+		**{k: v for k, v in FULL.items() if k not in dropped},
+		"email": "a@b.co",
+		"city": "Pune",
+		"addons": "Eco Wash",
+		"notes": "n",
+	}
 	assert completeness(values, TODAY) == 75.0
 	assert not is_complete(values, TODAY)
 	assert missing_required(values, TODAY) == list(dropped)

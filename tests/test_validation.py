@@ -51,7 +51,14 @@ def test_plate(raw, expected):
 
 @pytest.mark.parametrize(
 	"raw,expected",
-	[("10:00-11:00", "10:00-11:00"), ("6-7", "06:00-07:00"), ("17:00-18:00", "17:00-18:00"), ("18:00-19:00", None), ("10:30-11:30", None), ("5-6", None)],
+	[
+		("10:00-11:00", "10:00-11:00"),
+		("6-7", "06:00-07:00"),
+		("17:00-18:00", "17:00-18:00"),
+		("18:00-19:00", None),
+		("10:30-11:30", None),
+		("5-6", None),
+	],
 )
 def test_slot(raw, expected):
 	assert normalize_time_slot(raw) == expected

@@ -3,7 +3,15 @@
 import pytest
 
 from yawlit_bot.services import wapi_client
-from yawlit_bot.services.wapi_client import WapiConfig, WapiError, WapiOutcomeUnknown, WapiRetryableError, send_buttons, send_text, sent_wamid
+from yawlit_bot.services.wapi_client import (
+	WapiConfig,
+	WapiError,
+	WapiOutcomeUnknown,
+	WapiRetryableError,
+	send_buttons,
+	send_text,
+	sent_wamid,
+)
 from yawlit_bot.testing.wapi_standin import WapiStandin
 
 
@@ -70,7 +78,9 @@ def test_read_timeout_is_an_unknown_outcome_never_retried(standin):
 
 def test_bad_token_characters_do_not_leak(standin):
 	with pytest.raises(WapiError) as info:
-		send_text(WapiConfig(standin.base_url, standin.vendor_uid, "bad\ntoken-SECRET", 5), "919812345678", "hi")
+		send_text(
+			WapiConfig(standin.base_url, standin.vendor_uid, "bad\ntoken-SECRET", 5), "919812345678", "hi"
+		)
 	assert "SECRET" not in str(info.value)
 
 

@@ -11,7 +11,12 @@ from yawlit_bot.testing import payloads
 def test_text_message():
 	parsed = parse_webhook(payloads.text("919812345678", "Need a car wash tomorrow", wamid="wamid.A1"))
 	(message,) = parsed.messages
-	assert (message.wamid, message.sender, message.message_type, message.text) == ("wamid.A1", "919812345678", "text", "Need a car wash tomorrow")
+	assert (message.wamid, message.sender, message.message_type, message.text) == (
+		"wamid.A1",
+		"919812345678",
+		"text",
+		"Need a car wash tomorrow",
+	)
 	assert message.profile_name == "Test Customer"
 
 
@@ -43,7 +48,9 @@ def test_media_types():
 
 def test_status_batch_skips_odd_entries_only():
 	payload = payloads.statuses([("wamid.S1", "delivered"), ("wamid.S2", "read")])
-	payload["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]["statuses"].insert(1, {"id": ["x"], "status": None})
+	payload["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]["statuses"].insert(
+		1, {"id": ["x"], "status": None}
+	)
 	parsed = parse_webhook(payload)
 	assert [(s.wamid, s.status) for s in parsed.statuses] == [("wamid.S1", "delivered"), ("wamid.S2", "read")]
 	assert len(parsed.skipped) == 1
@@ -56,7 +63,10 @@ def test_every_message_of_a_batched_delivery():
 	raw_value = payload["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]
 	raw_value["messages"] += second["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]["messages"]
 	parsed = parse_webhook(payload)
-	assert [(m.wamid, m.sender, m.text) for m in parsed.messages] == [("wamid.M1", "919812345678", "first"), ("wamid.M2", "919812345679", "second")]
+	assert [(m.wamid, m.sender, m.text) for m in parsed.messages] == [
+		("wamid.M1", "919812345678", "first"),
+		("wamid.M2", "919812345679", "second"),
+	]
 
 
 def test_long_text_is_capped():
@@ -66,7 +76,17 @@ def test_long_text_is_capped():
 
 @pytest.mark.parametrize(
 	"payload",
-	[None, [], "x", 5, {}, {"contact": 5}, {"message": "x"}, {"message": {"body": "hi"}}, {"message": {"whatsapp_message_id": "wamid.X", "body": "hi"}}],
+	[
+		None,
+		[],
+		"x",
+		5,
+		{},
+		{"contact": 5},
+		{"message": "x"},
+		{"message": {"body": "hi"}},
+		{"message": {"whatsapp_message_id": "wamid.X", "body": "hi"}},
+	],
 )
 def test_malformed_raises_payload_error(payload):
 	with pytest.raises(PayloadError):
@@ -85,7 +105,9 @@ def test_bad_sender_rejected():
 
 json_values = st.recursive(
 	st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
-	lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+	lambda children: (
+		st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+	),
 	max_leaves=30,
 )
 
@@ -100,7 +122,11 @@ def test_any_json_parses_or_raises_payload_error(value):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["contact", "message", "whatsapp_webhook_payload"]), json_values, max_size=3))
+@given(
+	st.dictionaries(
+		st.sampled_from(["contact", "message", "whatsapp_webhook_payload"]), json_values, max_size=3
+	)
+)
 def test_envelope_shaped_junk_never_crashes(value):
 	try:
 		parse_webhook(value)

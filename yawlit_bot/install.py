@@ -7,7 +7,9 @@ BOT_ROLE = "WA Bot Manager"
 
 def ensure_roles():
 	if not frappe.db.exists("Role", BOT_ROLE):
-		frappe.get_doc({"doctype": "Role", "role_name": BOT_ROLE, "desk_access": 1}).insert(ignore_permissions=True)
+		frappe.get_doc({"doctype": "Role", "role_name": BOT_ROLE, "desk_access": 1}).insert(
+			ignore_permissions=True
+		)
 
 
 def before_install():

@@ -82,7 +82,9 @@ def _intent_of(message: Message, extraction: Extraction | None) -> Intent | None
 	if button is None and message.button_id:
 		button = {b.lower(): b for b in replies.SUMMARY_BUTTONS}.get(message.button_id.strip().lower())
 	if button:
-		return {replies.CONFIRM: Intent.CONFIRM, replies.EDIT: Intent.EDIT, replies.CANCEL: Intent.CANCEL}[button]
+		return {replies.CONFIRM: Intent.CONFIRM, replies.EDIT: Intent.EDIT, replies.CANCEL: Intent.CANCEL}[
+			button
+		]
 	return extraction.intent if extraction else None
 
 
@@ -99,7 +101,9 @@ def _location_fields(location: dict | None) -> dict[str, str]:
 	return found
 
 
-def _collect(snapshot: Snapshot, values: dict, message: Message, extraction: Extraction, today: date, preface: str = "") -> Decision:
+def _collect(
+	snapshot: Snapshot, values: dict, message: Message, extraction: Extraction, today: date, preface: str = ""
+) -> Decision:
 	"""COLLECTING: merge what the message gave, then confirm or ask for what is missing."""
 	updates = dict(extraction.fields)
 	updates.update(_location_fields(message.location))
@@ -127,7 +131,9 @@ def _collect(snapshot: Snapshot, values: dict, message: Message, extraction: Ext
 	if not missing:
 		decision.state = State.CONFIRMING
 		notes = "\n".join(rejected.values())
-		decision.replies.append(replies.summary(merged.values, preface="\n".join(filter(None, (preface, notes)))))
+		decision.replies.append(
+			replies.summary(merged.values, preface="\n".join(filter(None, (preface, notes))))
+		)
 		return decision
 	reply, asked = replies.ask_missing(missing, rejected, preface)
 	decision.replies.append(reply)
@@ -135,10 +141,19 @@ def _collect(snapshot: Snapshot, values: dict, message: Message, extraction: Ext
 	return decision
 
 
-def _start_fresh(snapshot: Snapshot, message: Message, extraction: Extraction, today: date, sender_phone: str) -> Decision:
+def _start_fresh(
+	snapshot: Snapshot, message: Message, extraction: Extraction, today: date, sender_phone: str
+) -> Decision:
 	fresh = Snapshot(State.COLLECTING, {"phone": sender_phone}, True)
 	greeting_only = extraction.intent is Intent.GREETING and not extraction.fields and not message.location
-	decision = _collect(fresh, fresh.values, message, extraction, today, preface=replies.welcome() if greeting_only or not extraction.fields else "")
+	decision = _collect(
+		fresh,
+		fresh.values,
+		message,
+		extraction,
+		today,
+		preface=replies.welcome() if greeting_only or not extraction.fields else "",
+	)
 	decision.start_new_scratchpad = True
 	return decision
 
@@ -146,7 +161,9 @@ def _start_fresh(snapshot: Snapshot, message: Message, extraction: Extraction, t
 def decide_turn(snapshot: Snapshot, message: Message, today: date, sender_phone: str) -> Decision:
 	"""What this message does to the conversation, and what to answer."""
 	values = dict(snapshot.values)
-	unchanged = Decision(snapshot.state, values, expecting=snapshot.expecting, editing_field=snapshot.editing_field)
+	unchanged = Decision(
+		snapshot.state, values, expecting=snapshot.expecting, editing_field=snapshot.editing_field
+	)
 
 	if message.message_type not in READABLE_TYPES and not message.text:
 		unchanged.replies.append(replies.unsupported_message(message.message_type))
@@ -164,9 +181,17 @@ def decide_turn(snapshot: Snapshot, message: Message, today: date, sender_phone:
 		return Decision(State.CANCELLED, values, scratchpad_status=CANCELLED, replies=[replies.cancelled()])
 
 	if not active:
-		if snapshot.state is State.COMPLETED and intent in (Intent.CONFIRM, Intent.THANKS) and not extraction.fields:
+		if (
+			snapshot.state is State.COMPLETED
+			and intent in (Intent.CONFIRM, Intent.THANKS)
+			and not extraction.fields
+		):
 			# A second Confirm tap, or a thank-you, after booking: never a second booking.
-			reply = replies.already_booked(snapshot.last_booking_id) if intent is Intent.CONFIRM else replies.you_are_welcome()
+			reply = (
+				replies.already_booked(snapshot.last_booking_id)
+				if intent is Intent.CONFIRM
+				else replies.you_are_welcome()
+			)
 			unchanged.replies.append(reply)
 			return unchanged
 		return _start_fresh(snapshot, message, extraction, today, sender_phone)
@@ -176,7 +201,14 @@ def decide_turn(snapshot: Snapshot, message: Message, today: date, sender_phone:
 	return _collect(snapshot, values, message, extraction, today)
 
 
-def _confirming(snapshot: Snapshot, values: dict, message: Message, extraction: Extraction, intent: Intent | None, today: date) -> Decision:
+def _confirming(
+	snapshot: Snapshot,
+	values: dict,
+	message: Message,
+	extraction: Extraction,
+	intent: Intent | None,
+	today: date,
+) -> Decision:
 	if intent is Intent.CONFIRM and not extraction.fields:
 		missing = missing_required(values, today)
 		if missing:  # e.g. the date went stale while the summary waited
@@ -189,7 +221,13 @@ def _confirming(snapshot: Snapshot, values: dict, message: Message, extraction: 
 		if target and target in extraction.fields:  # "change date to parso": edit in one go
 			return _collect(Snapshot(State.COLLECTING, values, True), values, message, extraction, today)
 		if target:
-			return Decision(State.COLLECTING, values, replies=[replies.ask_edit_field(target)], expecting=(target,), editing_field=target)
+			return Decision(
+				State.COLLECTING,
+				values,
+				replies=[replies.ask_edit_field(target)],
+				expecting=(target,),
+				editing_field=target,
+			)
 		return Decision(State.COLLECTING, values, replies=[replies.ask_edit_which()], editing_field=EDIT_ANY)
 
 	if extraction.fields or message.location:

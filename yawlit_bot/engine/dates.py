@@ -50,7 +50,16 @@ _WEEKDAY_NAMES: dict[str, int] = {
 	name: day for day, names in _WEEKDAY_SPELLINGS.items() for name in names.split()
 }
 _WEEKDAY_ABBREVIATIONS: dict[str, int] = {
-	"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6,
+	"mon": 0,
+	"tue": 1,
+	"tues": 1,
+	"wed": 2,
+	"thu": 3,
+	"thur": 3,
+	"thurs": 3,
+	"fri": 4,
+	"sat": 5,
+	"sun": 6,
 }
 _NEXT_WORDS = r"next|coming|agle|agla|agli|upcoming"
 _THIS_WORDS = r"this|is|on|by"
@@ -67,10 +76,31 @@ _WEEKDAY_ABBR_RE = re.compile(
 )
 
 _MONTHS: dict[str, int] = {
-	"jan": 1, "january": 1, "feb": 2, "february": 2, "febuary": 2, "mar": 3, "march": 3,
-	"apr": 4, "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8,
-	"august": 8, "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
-	"november": 11, "dec": 12, "december": 12,
+	"jan": 1,
+	"january": 1,
+	"feb": 2,
+	"february": 2,
+	"febuary": 2,
+	"mar": 3,
+	"march": 3,
+	"apr": 4,
+	"april": 4,
+	"may": 5,
+	"jun": 6,
+	"june": 6,
+	"jul": 7,
+	"july": 7,
+	"aug": 8,
+	"august": 8,
+	"sep": 9,
+	"sept": 9,
+	"september": 9,
+	"oct": 10,
+	"october": 10,
+	"nov": 11,
+	"november": 11,
+	"dec": 12,
+	"december": 12,
 }
 _MONTH_ALTERNATIVES = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _TIME_AFTER = r"(?!\s*(?:am|pm|a\.m|p\.m|baje|bje|o'?clock|hrs|:\d|\.\d))"
@@ -101,8 +131,24 @@ _ORDINAL_RE = re.compile(
 	re.I,
 )
 _NUMBER_WORDS: dict[str, int] = {
-	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-	"ten": 10, "ek": 1, "do": 2, "teen": 3, "char": 4, "chaar": 4, "paanch": 5, "panch": 5, "a": 1,
+	"one": 1,
+	"two": 2,
+	"three": 3,
+	"four": 4,
+	"five": 5,
+	"six": 6,
+	"seven": 7,
+	"eight": 8,
+	"nine": 9,
+	"ten": 10,
+	"ek": 1,
+	"do": 2,
+	"teen": 3,
+	"char": 4,
+	"chaar": 4,
+	"paanch": 5,
+	"panch": 5,
+	"a": 1,
 }
 _COUNT = rf"(?P<count>\d{{1,3}}|{'|'.join(_NUMBER_WORDS)})"
 _IN_DAYS_RE = re.compile(
@@ -211,7 +257,9 @@ def _candidates(text: str, today: date, numeric: bool = True) -> list[DateMatch]
 		found.append(DateMatch(match.start(), match.end(), value, True))
 	for match in _ORDINAL_RE.finditer(text):
 		day = int(match["day"] or match["day2"])
-		found.append(DateMatch(match.start(), match.end(), _day_of_month(day, today) if 1 <= day <= 31 else None))
+		found.append(
+			DateMatch(match.start(), match.end(), _day_of_month(day, today) if 1 <= day <= 31 else None)
+		)
 	for match in _IN_DAYS_RE.finditer(text):
 		count_text = (match["count"] or match["count2"]).lower()
 		count = int(count_text) if count_text.isdigit() else _NUMBER_WORDS[count_text]
@@ -244,23 +292,42 @@ def parse_date(text: str | None, today: date) -> date | None:
 
 _MORNING, _AFTERNOON, _EVENING, _NIGHT, _NOON = "morning", "afternoon", "evening", "night", "noon"
 _PART_OF_DAY_WORDS: dict[str, str] = {
-	"morning": _MORNING, "mrng": _MORNING, "morng": _MORNING, "subah": _MORNING, "subha": _MORNING,
-	"suba": _MORNING, "savere": _MORNING, "sawere": _MORNING, "savera": _MORNING,
-	"afternoon": _AFTERNOON, "aftrnoon": _AFTERNOON, "dopahar": _AFTERNOON, "dopahr": _AFTERNOON,
-	"dophar": _AFTERNOON, "dopehar": _AFTERNOON, "dupahar": _AFTERNOON, "dupehar": _AFTERNOON,
-	"dopaher": _AFTERNOON, "noon": _NOON,
-	"evening": _EVENING, "evng": _EVENING, "eve": _EVENING, "shaam": _EVENING, "sham": _EVENING,
-	"night": _NIGHT, "raat": _NIGHT, "nite": _NIGHT,
+	"morning": _MORNING,
+	"mrng": _MORNING,
+	"morng": _MORNING,
+	"subah": _MORNING,
+	"subha": _MORNING,
+	"suba": _MORNING,
+	"savere": _MORNING,
+	"sawere": _MORNING,
+	"savera": _MORNING,
+	"afternoon": _AFTERNOON,
+	"aftrnoon": _AFTERNOON,
+	"dopahar": _AFTERNOON,
+	"dopahr": _AFTERNOON,
+	"dophar": _AFTERNOON,
+	"dopehar": _AFTERNOON,
+	"dupahar": _AFTERNOON,
+	"dupehar": _AFTERNOON,
+	"dopaher": _AFTERNOON,
+	"noon": _NOON,
+	"evening": _EVENING,
+	"evng": _EVENING,
+	"eve": _EVENING,
+	"shaam": _EVENING,
+	"sham": _EVENING,
+	"night": _NIGHT,
+	"raat": _NIGHT,
+	"nite": _NIGHT,
 }
 # The slot a part of day means when no hour is given.
 _PART_OF_DAY_HOURS: dict[str, int] = {_MORNING: 9, _AFTERNOON: 13, _EVENING: 16, _NOON: 12}
 _PART_OF_DAY_ALTERNATIVES = "|".join(sorted(_PART_OF_DAY_WORDS, key=len, reverse=True))
 # "good morning" is a greeting, not a time.
-_PART_OF_DAY_RE = re.compile(
-	rf"(?<!good )(?<!gud )(?<!gd )\b(?P<part>{_PART_OF_DAY_ALTERNATIVES})\b", re.I
-)
+_PART_OF_DAY_RE = re.compile(rf"(?<!good )(?<!gud )(?<!gd )\b(?P<part>{_PART_OF_DAY_ALTERNATIVES})\b", re.I)
 _PART_BEFORE_RE = re.compile(
-	rf"\b(?P<part>{_PART_OF_DAY_ALTERNATIVES})\s*(?:ko|me|mein|mai|main|ke|ki|at|around|about|by|ke\s+baad)?\s*$", re.I
+	rf"\b(?P<part>{_PART_OF_DAY_ALTERNATIVES})\s*(?:ko|me|mein|mai|main|ke|ki|at|around|about|by|ke\s+baad)?\s*$",
+	re.I,
 )
 _PART_AFTER_RE = re.compile(
 	rf"^\s*(?:in\s+the\s+|ki\s+|ke\s+|ko\s+|at\s+|in\s+)?(?P<part>{_PART_OF_DAY_ALTERNATIVES})\b", re.I

@@ -46,7 +46,9 @@ VEHICLE_FIELDS = ("vehicle_brand", "vehicle_model", "vehicle_type")
 @dataclass
 class Extraction:
 	fields: dict[str, str] = field(default_factory=dict)  # normalised values that passed check_field
-	invalid: dict[str, str] = field(default_factory=dict)  # field -> reason, for values clearly meant but wrong
+	invalid: dict[str, str] = field(
+		default_factory=dict
+	)  # field -> reason, for values clearly meant but wrong
 	intent: Intent | None = None
 	edit_field: str | None = None  # for edit intents that name a field
 
@@ -56,7 +58,9 @@ class Extraction:
 _SCRIPT_RE = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.I | re.S)
 _TAG_RE = re.compile(r"<[^<>]{0,200}>|[<>]")
 
-_EMAIL_RE = re.compile(r"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+_EMAIL_RE = re.compile(
+	r"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
+)
 
 _SEP = r"[\s.\-]{0,2}"
 _PLATE_RE = re.compile(
@@ -168,33 +172,91 @@ _ADDRESS_TRAILING_RE = re.compile(
 	r"(?:[\s,.:;\-]|\b(?:pin\s*code|pincode|pin|zip|and|aur|hai|h|is|me|mein)\b)+$", re.I
 )
 _ADDRESS_LEADING_RE = re.compile(
-	r"^(?:[\s,.:;!\-]|\b(?:main|mai|hum|i|ji|haan|ok|okay|sure|yes|address|addr|hi+|hello|hey|namaste|sir|madam)\b)+", re.I
+	r"^(?:[\s,.:;!\-]|\b(?:main|mai|hum|i|ji|haan|ok|okay|sure|yes|address|addr|hi+|hello|hey|namaste|sir|madam)\b)+",
+	re.I,
 )
 
-_NOTES_RE = re.compile(r"\b(?:notes?|nb|instructions?|special\s+instructions?)\s*[:\-]\s*(?P<rest>[^\n]+)", re.I)
+_NOTES_RE = re.compile(
+	r"\b(?:notes?|nb|instructions?|special\s+instructions?)\s*[:\-]\s*(?P<rest>[^\n]+)", re.I
+)
 
 CITIES: dict[str, str] = {
-	"pune": "Pune", "mumbai": "Mumbai", "bombay": "Mumbai", "navi mumbai": "Navi Mumbai",
-	"delhi": "Delhi", "new delhi": "New Delhi", "bengaluru": "Bengaluru", "bangalore": "Bengaluru",
-	"banglore": "Bengaluru", "hyderabad": "Hyderabad", "secunderabad": "Secunderabad",
-	"chennai": "Chennai", "madras": "Chennai", "kolkata": "Kolkata", "calcutta": "Kolkata",
-	"ahmedabad": "Ahmedabad", "noida": "Noida", "greater noida": "Greater Noida", "gurgaon": "Gurugram",
-	"gurugram": "Gurugram", "ghaziabad": "Ghaziabad", "faridabad": "Faridabad", "thane": "Thane",
-	"jaipur": "Jaipur", "lucknow": "Lucknow", "indore": "Indore", "chandigarh": "Chandigarh",
-	"mohali": "Mohali", "panchkula": "Panchkula", "nagpur": "Nagpur", "nashik": "Nashik", "nasik": "Nashik",
-	"surat": "Surat", "vadodara": "Vadodara", "baroda": "Vadodara", "bhopal": "Bhopal", "patna": "Patna",
-	"kochi": "Kochi", "cochin": "Kochi", "coimbatore": "Coimbatore", "mysuru": "Mysuru", "mysore": "Mysuru",
-	"ludhiana": "Ludhiana", "visakhapatnam": "Visakhapatnam", "vizag": "Visakhapatnam", "goa": "Goa",
-	"pimpri chinchwad": "Pimpri-Chinchwad", "pimpri": "Pimpri-Chinchwad", "kalyan": "Kalyan",
-	"dombivli": "Dombivli", "aurangabad": "Aurangabad", "kanpur": "Kanpur", "agra": "Agra",
-	"varanasi": "Varanasi", "dehradun": "Dehradun", "raipur": "Raipur", "ranchi": "Ranchi",
-	"bhubaneswar": "Bhubaneswar", "guwahati": "Guwahati", "thiruvananthapuram": "Thiruvananthapuram",
-	"trivandrum": "Thiruvananthapuram", "madurai": "Madurai", "vijayawada": "Vijayawada", "rajkot": "Rajkot",
-	"jodhpur": "Jodhpur", "udaipur": "Udaipur", "amritsar": "Amritsar", "jalandhar": "Jalandhar",
-	"meerut": "Meerut", "prayagraj": "Prayagraj", "allahabad": "Prayagraj",
+	"pune": "Pune",
+	"mumbai": "Mumbai",
+	"bombay": "Mumbai",
+	"navi mumbai": "Navi Mumbai",
+	"delhi": "Delhi",
+	"new delhi": "New Delhi",
+	"bengaluru": "Bengaluru",
+	"bangalore": "Bengaluru",
+	"banglore": "Bengaluru",
+	"hyderabad": "Hyderabad",
+	"secunderabad": "Secunderabad",
+	"chennai": "Chennai",
+	"madras": "Chennai",
+	"kolkata": "Kolkata",
+	"calcutta": "Kolkata",
+	"ahmedabad": "Ahmedabad",
+	"noida": "Noida",
+	"greater noida": "Greater Noida",
+	"gurgaon": "Gurugram",
+	"gurugram": "Gurugram",
+	"ghaziabad": "Ghaziabad",
+	"faridabad": "Faridabad",
+	"thane": "Thane",
+	"jaipur": "Jaipur",
+	"lucknow": "Lucknow",
+	"indore": "Indore",
+	"chandigarh": "Chandigarh",
+	"mohali": "Mohali",
+	"panchkula": "Panchkula",
+	"nagpur": "Nagpur",
+	"nashik": "Nashik",
+	"nasik": "Nashik",
+	"surat": "Surat",
+	"vadodara": "Vadodara",
+	"baroda": "Vadodara",
+	"bhopal": "Bhopal",
+	"patna": "Patna",
+	"kochi": "Kochi",
+	"cochin": "Kochi",
+	"coimbatore": "Coimbatore",
+	"mysuru": "Mysuru",
+	"mysore": "Mysuru",
+	"ludhiana": "Ludhiana",
+	"visakhapatnam": "Visakhapatnam",
+	"vizag": "Visakhapatnam",
+	"goa": "Goa",
+	"pimpri chinchwad": "Pimpri-Chinchwad",
+	"pimpri": "Pimpri-Chinchwad",
+	"kalyan": "Kalyan",
+	"dombivli": "Dombivli",
+	"aurangabad": "Aurangabad",
+	"kanpur": "Kanpur",
+	"agra": "Agra",
+	"varanasi": "Varanasi",
+	"dehradun": "Dehradun",
+	"raipur": "Raipur",
+	"ranchi": "Ranchi",
+	"bhubaneswar": "Bhubaneswar",
+	"guwahati": "Guwahati",
+	"thiruvananthapuram": "Thiruvananthapuram",
+	"trivandrum": "Thiruvananthapuram",
+	"madurai": "Madurai",
+	"vijayawada": "Vijayawada",
+	"rajkot": "Rajkot",
+	"jodhpur": "Jodhpur",
+	"udaipur": "Udaipur",
+	"amritsar": "Amritsar",
+	"jalandhar": "Jalandhar",
+	"meerut": "Meerut",
+	"prayagraj": "Prayagraj",
+	"allahabad": "Prayagraj",
 }
 _CITY_RE = re.compile(
-	r"(?<![\w-])(" + "|".join(re.escape(c).replace(r"\ ", r"[\s-]+") for c in sorted(CITIES, key=len, reverse=True)) + r")(?![\w-])",
+	r"(?<![\w-])("
+	+ "|".join(re.escape(c).replace(r"\ ", r"[\s-]+") for c in sorted(CITIES, key=len, reverse=True))
+	+ r")(?![\w-])",
 	re.I,
 )
 _CITY_WORDS = frozenset(word for city in CITIES for word in city.split())
@@ -222,20 +284,29 @@ _SERVICE_WHEN_ASKED: tuple[tuple[re.Pattern, str], ...] = tuple(
 	)
 )
 _SERVICE_TYPOS: dict[str, str] = {
-	"premium": "Premium Wash", "interior": "Interior Cleaning", "detailing": "Full Detailing",
-	"polishing": "Polishing", "polish": "Polishing",
+	"premium": "Premium Wash",
+	"interior": "Interior Cleaning",
+	"detailing": "Full Detailing",
+	"polishing": "Polishing",
+	"polish": "Polishing",
 }
 _SERVICE_TYPO_WORDS = tuple(_SERVICE_TYPOS)
 _SERVICE_NEGATION_RE = re.compile(r"^\s*(?:\w+\s+)?(?:nahi|nhi|nahin|mat|not|no)\b", re.I)
-_SERVICE_NEGATION_BEFORE_RE = re.compile(r"\b(?:no|not|without|bina|except|don'?t\s+want)\s+(?:\w+\s+)?$", re.I)
+_SERVICE_NEGATION_BEFORE_RE = re.compile(
+	r"\b(?:no|not|without|bina|except|don'?t\s+want)\s+(?:\w+\s+)?$", re.I
+)
 
 _LEADING_FILLER_RE = re.compile(
 	r"^(?:(?:hi+|hello|hey|ji|haan|han|ok|okay|sure|yes|sir|madam|mam|bhai|bhaiya|dear|its|it's|it\s+is)\b[\s,.!:-]*)+",
 	re.I,
 )
-_TRAILING_NAME_FILLER_RE = re.compile(r"(?:[\s,.!]+|\b(?:here|hai|hoon|hu|hun|ji|sir|this\s+side|speaking)\b)+$", re.I)
+_TRAILING_NAME_FILLER_RE = re.compile(
+	r"(?:[\s,.!]+|\b(?:here|hai|hoon|hu|hun|ji|sir|this\s+side|speaking)\b)+$", re.I
+)
 _DIGITS_ONLY_RE = re.compile(r"^\s*\+?[\d\s\-]{4,20}\s*$")
-_BARE_NUMBER_RE = re.compile(r"^\s*(?:on\s+|at\s+)?(?P<n>\d{1,2})(?:st|nd|rd|th)?\s*(?:ko|baje|bje|tarikh)?\s*[.!]*\s*$", re.I)
+_BARE_NUMBER_RE = re.compile(
+	r"^\s*(?:on\s+|at\s+)?(?P<n>\d{1,2})(?:st|nd|rd|th)?\s*(?:ko|baje|bje|tarikh)?\s*[.!]*\s*$", re.I
+)
 
 
 # ---------------------------------------------------------------- helpers
@@ -311,7 +382,9 @@ def _read_plate(text: _Text, result: Extraction, today: date, expecting: Sequenc
 			return
 
 
-def _read_phone(text: _Text, result: Extraction, today: date, expecting: Sequence[str], sender_phone: str | None) -> None:
+def _read_phone(
+	text: _Text, result: Extraction, today: date, expecting: Sequence[str], sender_phone: str | None
+) -> None:
 	keyword = bool(_PHONE_WORD_RE.search(text.text)) or "phone" in expecting
 	for match in _PHONE_RE.finditer(text.text):
 		if match["bare"] and not keyword:
@@ -362,8 +435,14 @@ def _read_date(text: _Text, result: Extraction, today: date, expecting: Sequence
 		if "appointment_date" in expecting:
 			bare = _BARE_NUMBER_RE.match(text.text)
 			# "25" answers "which date?"; "10" could be the hour when the time was asked too.
-			if bare and not re.search(r"baje|bje", text.text, re.I) and (
-				"time_slot" not in expecting or int(bare["n"]) > 24 or re.search(r"st|nd|rd|th|tarikh", text.text, re.I)
+			if (
+				bare
+				and not re.search(r"baje|bje", text.text, re.I)
+				and (
+					"time_slot" not in expecting
+					or int(bare["n"]) > 24
+					or re.search(r"st|nd|rd|th|tarikh", text.text, re.I)
+				)
 			):
 				match = find_date(f"on the {int(bare['n'])}th", today)
 				if match:
@@ -376,7 +455,9 @@ def _read_date(text: _Text, result: Extraction, today: date, expecting: Sequence
 
 def _store_date(result: Extraction, value: date | None, today: date) -> None:
 	if value is None:
-		_flag(result, "appointment_date", "There is no such date. Please check the day and month (e.g. 25/12).")
+		_flag(
+			result, "appointment_date", "There is no such date. Please check the day and month (e.g. 25/12)."
+		)
 	else:
 		_put(result, "appointment_date", value, today, report=True)
 
@@ -386,7 +467,11 @@ def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence
 	if slot:
 		_put(result, "time_slot", slot, today)
 	elif find_out_of_hours_time(text.text):
-		_flag(result, "time_slot", "We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which one suits you?")
+		_flag(
+			result,
+			"time_slot",
+			"We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which one suits you?",
+		)
 	elif "time_slot" in expecting:
 		bare = _BARE_NUMBER_RE.match(text.text)
 		if bare and not re.search(r"tarikh|st\b|nd\b|rd\b|th\b", text.text, re.I):
@@ -394,7 +479,11 @@ def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence
 			if slot:
 				_put(result, "time_slot", slot, today)
 			else:
-				_flag(result, "time_slot", "We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which one suits you?")
+				_flag(
+					result,
+					"time_slot",
+					"We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which one suits you?",
+				)
 			text.take(0, len(text.text))
 	for mention in find_times(text.text):
 		text.take(mention.start, mention.end)
@@ -469,7 +558,11 @@ def _read_name_reply(text: _Text, result: Extraction, today: date, expecting: Se
 		if not clause:
 			continue
 		words = clause.split()
-		if not 1 <= len(words) <= 3 or not all(re.fullmatch(_NAME_WORD, w) for w in words) or len(words[0].rstrip(".")) < 2:
+		if (
+			not 1 <= len(words) <= 3
+			or not all(re.fullmatch(_NAME_WORD, w) for w in words)
+			or len(words[0].rstrip(".")) < 2
+		):
 			continue
 		if any(not _is_name_word(w) for w in words) or _names_a_car(clause):
 			continue
@@ -523,9 +616,9 @@ def _read_service(text: _Text, result: Extraction, today: date, expecting: Seque
 	source = text.text
 	for pattern, service in _SERVICE_CLEAR + (_SERVICE_WHEN_ASKED if asked else ()):
 		for match in pattern.finditer(source):
-			if _SERVICE_NEGATION_RE.match(source[match.end() : match.end() + 20]) or _SERVICE_NEGATION_BEFORE_RE.search(
-				source[max(0, match.start() - 20) : match.start()]
-			):
+			if _SERVICE_NEGATION_RE.match(
+				source[match.end() : match.end() + 20]
+			) or _SERVICE_NEGATION_BEFORE_RE.search(source[max(0, match.start() - 20) : match.start()]):
 				continue
 			if _put(result, "service_type", service, today):
 				return
@@ -560,7 +653,9 @@ def _put_address(result: Extraction, address: str, today: date) -> bool:
 	return _put(result, "address", address, today)
 
 
-def _read_address(text: _Text, result: Extraction, today: date, expecting: Sequence[str], only_intent: bool) -> None:
+def _read_address(
+	text: _Text, result: Extraction, today: date, expecting: Sequence[str], only_intent: bool
+) -> None:
 	match = _ADDRESS_INTRO_RE.search(text.text)
 	if match and _put_address(result, _tidy_address(match["rest"]), today):
 		return
@@ -576,7 +671,9 @@ def _read_address(text: _Text, result: Extraction, today: date, expecting: Seque
 	address = re.sub(r"(?:,\s*)+", ", ", address)
 	address = _ADDRESS_TRAILING_RE.sub("", _ADDRESS_LEADING_RE.sub("", address)).strip(" ,")
 	words = address.split()
-	if len(words) <= 3 and any(n in result.fields for n in ("appointment_date", "time_slot", *VEHICLE_FIELDS, *NAME_FIELDS)):
+	if len(words) <= 3 and any(
+		n in result.fields for n in ("appointment_date", "time_slot", *VEHICLE_FIELDS, *NAME_FIELDS)
+	):
 		return  # "kal subah" or "Swift" is not an address
 	if words and all(w.lower().strip(",.") in NOT_NAMES for w in words):
 		return
@@ -593,7 +690,9 @@ def _read_notes(text: _Text, result: Extraction, today: date) -> None:
 # ---------------------------------------------------------------- entry point
 
 
-def extract(text: str | None, today: date, expecting: Sequence[str] = (), sender_phone: str | None = None) -> Extraction:
+def extract(
+	text: str | None, today: date, expecting: Sequence[str] = (), sender_phone: str | None = None
+) -> Extraction:
 	"""Candidate booking values in one message.
 
 	`expecting` names the fields the bot just asked for; it lets a bare reply count ("Ravi
@@ -618,7 +717,11 @@ def extract(text: str | None, today: date, expecting: Sequence[str] = (), sender
 	_read_date(work, result, today, expecting)
 	_read_time(work, result, today, expecting)
 	_read_name_pattern(work, result, today)
-	if not only_intent and any(f in expecting for f in NAME_FIELDS) and not any(f in result.fields for f in NAME_FIELDS):
+	if (
+		not only_intent
+		and any(f in expecting for f in NAME_FIELDS)
+		and not any(f in result.fields for f in NAME_FIELDS)
+	):
 		_read_name_reply(work, result, today, expecting)
 	_read_notes(work, result, today)
 	_read_address(work, result, today, expecting, only_intent)

@@ -26,7 +26,12 @@ class Intent(str, enum.Enum):
 
 # When several intents appear, the first in this order wins.
 PRECEDENCE: tuple[Intent, ...] = (
-	Intent.CANCEL, Intent.EDIT, Intent.CONFIRM, Intent.DENY, Intent.THANKS, Intent.GREETING,
+	Intent.CANCEL,
+	Intent.EDIT,
+	Intent.CONFIRM,
+	Intent.DENY,
+	Intent.THANKS,
+	Intent.GREETING,
 )
 
 # How clearly a phrase must stand to count:
@@ -90,8 +95,22 @@ _LONGEST_PHRASE = max(len(words) for words in _PHRASE_TABLE)
 # Words whose typos count ("confrim", "cancle", "thnaks"); kept short on purpose, since a
 # longer list starts catching real words ("about" is one letter from "abort").
 _FUZZY_WORDS: tuple[str, ...] = (
-	"confirm", "confirmed", "cancel", "cancelled", "thanks", "thankyou", "namaste", "namaskar",
-	"shukriya", "dhanyavad", "dhanyawad", "correct", "change", "modify", "hello", "proceed",
+	"confirm",
+	"confirmed",
+	"cancel",
+	"cancelled",
+	"thanks",
+	"thankyou",
+	"namaste",
+	"namaskar",
+	"shukriya",
+	"dhanyavad",
+	"dhanyawad",
+	"correct",
+	"change",
+	"modify",
+	"hello",
+	"proceed",
 )
 # Real words one letter away from an intent word.
 _NOT_INTENT_TYPOS = frozenset(
@@ -129,10 +148,14 @@ def _tokens(text: str) -> list[str]:
 	for emoji, word in _EMOJI_WORDS.items():
 		text = text.replace(emoji, word)
 	tokens = _TOKEN_RE.findall(text.lower()[:2000])
-	return [re.sub(r"^(h+i+)$", "hi", t) if t.startswith("hi") and set(t) <= {"h", "i"} else t for t in tokens]
+	return [
+		re.sub(r"^(h+i+)$", "hi", t) if t.startswith("hi") and set(t) <= {"h", "i"} else t for t in tokens
+	]
 
 
-_ALIAS_WORDS = frozenset(word for aliases in FIELD_ALIASES.values() for alias in aliases for word in re.split(r"[\s-]+", alias))
+_ALIAS_WORDS = frozenset(
+	word for aliases in FIELD_ALIASES.values() for alias in aliases for word in re.split(r"[\s-]+", alias)
+)
 
 
 def read_intent(text: str | None) -> IntentReading:
@@ -186,7 +209,7 @@ def read_intent(text: str | None) -> IntentReading:
 
 
 def _negated(tokens: list[str], start: int, n: int) -> bool:
-	""""don't cancel", "cancel mat karo", "cancel nahi karna"."""
+	""" "don't cancel", "cancel mat karo", "cancel nahi karna"."""
 	before = tokens[max(0, start - 1) : start]
 	after = tokens[start + n : start + n + 2]
 	return bool(set(before) & _NEGATIONS_BEFORE or set(after) & _NEGATIONS_AFTER)
@@ -206,7 +229,10 @@ def is_only_intent(text: str | None) -> bool:
 
 # Aliases longest first, so "number plate" beats "number" and "last name" beats "name".
 _ALIASES: tuple[tuple[str, str], ...] = tuple(
-	sorted(((alias, field) for field, aliases in FIELD_ALIASES.items() for alias in aliases), key=lambda a: -len(a[0]))
+	sorted(
+		((alias, field) for field, aliases in FIELD_ALIASES.items() for alias in aliases),
+		key=lambda a: -len(a[0]),
+	)
 )
 _ALIAS_RE = re.compile(
 	r"(?<![\w-])(" + "|".join(re.escape(alias) for alias, _ in _ALIASES) + r")(?![\w-])(?!\s+it\b)", re.I
@@ -224,13 +250,16 @@ def edit_target(text: str | None) -> str | None:
 	time_slot), or a field named alone ("date"); None otherwise."""
 	text = str(text or "")[:2000]
 	aliases = [(m.start(), m.end(), _ALIAS_FIELD[m.group(1).lower()]) for m in _ALIAS_RE.finditer(text)]
-	aliases = [a for a in aliases if not (a[2] == "vehicle_brand" and re.match(r"make\s+it\b", text[a[0] :], re.I))]
+	aliases = [
+		a for a in aliases if not (a[2] == "vehicle_brand" and re.match(r"make\s+it\b", text[a[0] :], re.I))
+	]
 	if not aliases:
 		return None
 	edits = [m.start() for m in _EDIT_WORD_RE.finditer(text)]
 	if not edits:
 		words = _TOKEN_RE.findall(text.lower())
 		return aliases[0][2] if len(words) <= 3 else None
+
 	# The field nearest an edit word, either side ("change my address", "time badlo").
 	def distance(alias: tuple[int, int, str]) -> int:
 		return min(min(abs(alias[0] - e), abs(alias[1] - e)) for e in edits)

@@ -21,7 +21,9 @@ class MergeResult:
 	rejected: dict[str, str] = field(default_factory=dict)
 
 
-def merge_fields(current: Mapping[str, str | None], updates: Mapping[str, object], today: date) -> MergeResult:
+def merge_fields(
+	current: Mapping[str, str | None], updates: Mapping[str, object], today: date
+) -> MergeResult:
 	"""Apply `updates` onto `current`, keeping every stored value unless a valid new one comes."""
 	values = {name: current.get(name) or None for name in ALL_FIELDS}
 	result = MergeResult(values=values)

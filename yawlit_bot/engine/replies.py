@@ -35,7 +35,9 @@ def next_questions(missing: Sequence[str], limit: int = 3) -> tuple[tuple[str, .
 	return tuple(asked), groups
 
 
-def ask_missing(missing: Sequence[str], problems: Mapping[str, str] = (), preface: str = "") -> tuple[Reply, tuple[str, ...]]:
+def ask_missing(
+	missing: Sequence[str], problems: Mapping[str, str] = (), preface: str = ""
+) -> tuple[Reply, tuple[str, ...]]:
 	"""Ask for the next two or three missing details; returns the reply and the fields asked."""
 	asked, groups = next_questions(missing)
 	lines = [preface] if preface else []
@@ -95,7 +97,9 @@ def already_booked(booking_id: str | None) -> Reply:
 
 
 def cancelled() -> Reply:
-	return Reply("Okay, I've cancelled this booking. Nothing was booked. Say hi whenever you want to start again.")
+	return Reply(
+		"Okay, I've cancelled this booking. Nothing was booked. Say hi whenever you want to start again."
+	)
 
 
 def nothing_to_cancel() -> Reply:
@@ -103,7 +107,9 @@ def nothing_to_cancel() -> Reply:
 
 
 def ask_edit_which() -> Reply:
-	return Reply("What would you like to change? For example: name, car, plate, service, date, time or address.")
+	return Reply(
+		"What would you like to change? For example: name, car, plate, service, date, time or address."
+	)
 
 
 def ask_edit_field(name: str) -> Reply:
@@ -124,7 +130,9 @@ def unsupported_message(kind: str) -> Reply:
 		"reaction": "reactions",
 		"contacts": "contact cards",
 	}.get(kind, "this kind of message")
-	return Reply(f"Sorry, I can't read {what} yet. Please type your reply, or share a location pin for the address.")
+	return Reply(
+		f"Sorry, I can't read {what} yet. Please type your reply, or share a location pin for the address."
+	)
 
 
 SORRY_TEXT = "Sorry, something went wrong on our side with your last message. Could you send it again?"

@@ -138,7 +138,10 @@ def check_appointment_date(value: date | str, today: date) -> FieldCheck:
 	if day < today:
 		return FieldCheck(False, error="That date has already passed. Please pick today or a later day.")
 	if day > today + timedelta(days=BOOKING_HORIZON_DAYS):
-		return FieldCheck(False, error=f"We take bookings up to {BOOKING_HORIZON_DAYS} days ahead. Please pick an earlier date.")
+		return FieldCheck(
+			False,
+			error=f"We take bookings up to {BOOKING_HORIZON_DAYS} days ahead. Please pick an earlier date.",
+		)
 	return FieldCheck(True, day.isoformat())
 
 

@@ -214,9 +214,29 @@ MODEL_ALIASES: dict[str, str] = {
 # find_vehicle). "City" is the strictest: "which city" / "my city is Pune" are common.
 AMBIGUOUS_MODELS = frozenset(
 	{
-		"City", "Punch", "Safari", "Venue", "Aura", "Comet", "Exter", "Glanza", "Rapid", "Superb",
-		"Aspire", "Endeavour", "Carnival", "Duster", "Sunny", "Hector", "Jazz", "Harrier", "Astor",
-		"Tucson", "Amaze", "Elevate", "Octavia",
+		"City",
+		"Punch",
+		"Safari",
+		"Venue",
+		"Aura",
+		"Comet",
+		"Exter",
+		"Glanza",
+		"Rapid",
+		"Superb",
+		"Aspire",
+		"Endeavour",
+		"Carnival",
+		"Duster",
+		"Sunny",
+		"Hector",
+		"Jazz",
+		"Harrier",
+		"Astor",
+		"Tucson",
+		"Amaze",
+		"Elevate",
+		"Octavia",
 	}
 )
 STRICT_MODELS = frozenset({"City"})
@@ -271,11 +291,17 @@ def tokenize(text: str) -> list[str]:
 	return _TOKEN_RE.findall(str(text or "").lower())
 
 
-MODEL_BRAND: dict[str, str] = {model: brand for brand, models in BRAND_MODELS.items() for model, _ in models.items()}
-MODEL_TYPE: dict[str, str] = {model: vtype for models in BRAND_MODELS.values() for model, vtype in models.items()}
+MODEL_BRAND: dict[str, str] = {
+	model: brand for brand, models in BRAND_MODELS.items() for model, _ in models.items()
+}
+MODEL_TYPE: dict[str, str] = {
+	model: vtype for models in BRAND_MODELS.values() for model, vtype in models.items()
+}
 
 
-def _build_indexes() -> tuple[dict[str, str], dict[tuple[str, ...], str], dict[str, str], dict[tuple[str, ...], str]]:
+def _build_indexes() -> tuple[
+	dict[str, str], dict[tuple[str, ...], str], dict[str, str], dict[tuple[str, ...], str]
+]:
 	"""Single-token keys and multi-token phrases for models and brands."""
 	model_keys: dict[str, str] = {}
 	model_phrases: dict[tuple[str, ...], str] = {}
@@ -297,7 +323,9 @@ def _build_indexes() -> tuple[dict[str, str], dict[tuple[str, ...], str], dict[s
 
 
 MODEL_KEYS, MODEL_PHRASES, BRAND_KEYS, BRAND_PHRASES = _build_indexes()
-TYPE_PHRASES: dict[tuple[str, ...], str] = {tuple(word.split()): vtype for word, vtype in VEHICLE_TYPE_WORDS.items()}
+TYPE_PHRASES: dict[tuple[str, ...], str] = {
+	tuple(word.split()): vtype for word, vtype in VEHICLE_TYPE_WORDS.items()
+}
 
 # Fuzzy candidates: alphabetic keys of 5+ letters only; short names ("Thar", "X1") match exactly.
 # Plain-word models ("Venue", "Sunny") match only exactly: "venus", "sunni" are not cars.
@@ -311,7 +339,10 @@ _FUZZY_TYPES = tuple(k for k in VEHICLE_TYPE_WORDS if len(k) >= 5 and k.isalpha(
 
 
 def close_match(
-	word: str, candidates: tuple[str, ...] | list[str], blocked: frozenset[str] = frozenset(), min_length: int = 5
+	word: str,
+	candidates: tuple[str, ...] | list[str],
+	blocked: frozenset[str] = frozenset(),
+	min_length: int = 5,
 ) -> str | None:
 	"""The candidate one typo away from `word` (two for long words), or None.
 
@@ -449,7 +480,11 @@ def find_vehicle(text: str, *, vehicle_context: bool = False, exact: bool = Fals
 		return any(t in VEHICLE_CONTEXT_WORDS or (t,) in TYPE_PHRASES for t in neighbours)
 
 	result: dict[str, str] = {}
-	models = [(value, start) for kind, value, start, _ in hits if kind in ("model", "fuzzy_model") and model_ok(value)]
+	models = [
+		(value, start)
+		for kind, value, start, _ in hits
+		if kind in ("model", "fuzzy_model") and model_ok(value)
+	]
 	if models:
 		# Prefer a model of the brand the customer named ("Tata Safari", not a stray "Venue").
 		model = next((m for m, _ in models if MODEL_BRAND[m] in brands_named), models[0][0])

@@ -123,7 +123,9 @@ def _read_message(contact: dict, message: dict, raw: dict, values: list[dict]) -
 		raise PayloadError("message has no valid sender phone_number")
 
 	message_type = (_str(raw.get("type"), 40) or "").lower()
-	text = _str(message.get("body"), MAX_TEXT_CHARS) or _str(_dict(raw.get("text")).get("body"), MAX_TEXT_CHARS)
+	text = _str(message.get("body"), MAX_TEXT_CHARS) or _str(
+		_dict(raw.get("text")).get("body"), MAX_TEXT_CHARS
+	)
 	button_id = button_title = None
 	interactive = _dict(raw.get("interactive"))
 	reply = _dict(interactive.get("button_reply")) or _dict(interactive.get("list_reply"))
@@ -136,7 +138,8 @@ def _read_message(contact: dict, message: dict, raw: dict, values: list[dict]) -
 	raw_location = _dict(raw.get("location"))
 	if message_type == "location" or raw_location:
 		location = {
-			key: _str(raw_location.get(key), 300) for key in ("address", "name", "url", "latitude", "longitude")
+			key: _str(raw_location.get(key), 300)
+			for key in ("address", "name", "url", "latitude", "longitude")
 		}
 		message_type = "location"
 	if not message_type:

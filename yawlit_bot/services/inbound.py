@@ -68,7 +68,12 @@ def ensure_conversation(phone: str, contact_name: str | None) -> None:
 	frappe.db.savepoint("yawlit_conversation")
 	try:
 		frappe.get_doc(
-			{"doctype": "WA Conversation", "phone": phone, "contact_name": contact_name or phone, "state": "IDLE"}
+			{
+				"doctype": "WA Conversation",
+				"phone": phone,
+				"contact_name": contact_name or phone,
+				"state": "IDLE",
+			}
 		).insert(ignore_permissions=True)
 	except frappe.DuplicateEntryError:
 		# A simultaneous first message from the same sender created it: that is fine.
@@ -86,7 +91,9 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 	"""
 	if frappe.db.sql("select 1 from `tabWA Message` where wamid = %s", message.wamid):
 		return False
-	lock = ConversationLock(frappe.cache, ingest_lock_key(frappe.local.site, message.sender), INGEST_LOCK_SECONDS)
+	lock = ConversationLock(
+		frappe.cache, ingest_lock_key(frappe.local.site, message.sender), INGEST_LOCK_SECONDS
+	)
 	ordered = lock.acquire(wait=INGEST_LOCK_SECONDS)  # if Redis is slow, store anyway: order < loss
 	try:
 		return _insert_message(message, raw)

@@ -35,7 +35,10 @@ def unsent_replies(conversation: str, include_failed: bool = False, max_attempts
 
 
 def send_replies(
-	conversation: str, include_failed: bool = False, max_attempts: int = 0, keep_going: Callable[[], bool] | None = None
+	conversation: str,
+	include_failed: bool = False,
+	max_attempts: int = 0,
+	keep_going: Callable[[], bool] | None = None,
 ) -> int:
 	"""Send this conversation's replies in order; stop at the first that fails, to keep the order.
 

@@ -42,7 +42,10 @@ def sweep() -> dict:
 	for row in stuck:
 		attempts = (row.processing_attempts or 0) + 1
 		given_up = attempts >= max_attempts
-		update_message(row.name, {"processing_attempts": attempts, "processing_status": "Failed" if given_up else "Pending"})
+		update_message(
+			row.name,
+			{"processing_attempts": attempts, "processing_status": "Failed" if given_up else "Pending"},
+		)
 		if given_up:
 			update_message(row.name, {"processing_error": "Given up: still pending after repeated sweeps"})
 			queue_reply(row.conversation, Reply(SORRY_TEXT), reply_to=row.name)
@@ -75,7 +78,12 @@ def resend_replies(conversation: str) -> int:
 	if not lock.acquire():
 		return 0  # a turn is running: it sends queued replies; the next sweep retries failed ones
 	try:
-		sent = send_replies(conversation, include_failed=True, max_attempts=settings.max_send_attempts or 5, keep_going=lock.refresh)
+		sent = send_replies(
+			conversation,
+			include_failed=True,
+			max_attempts=settings.max_send_attempts or 5,
+			keep_going=lock.refresh,
+		)
 	finally:
 		lock.release()
 	if has_pending(conversation):  # turns that gave up on the lock while we held it

@@ -70,7 +70,9 @@ def process_conversation(conversation: str) -> int:
 def has_pending(conversation: str) -> bool:
 	frappe.db.rollback()  # a fresh snapshot, not the one the last turn read
 	return bool(
-		frappe.db.exists("WA Message", {"conversation": conversation, "role": "user", "processing_status": "Pending"})
+		frappe.db.exists(
+			"WA Message", {"conversation": conversation, "role": "user", "processing_status": "Pending"}
+		)
 	)
 
 
@@ -126,7 +128,9 @@ def apply_turn(conversation: str, message_name) -> None:
 	"""Decide the turn with the engine and write everything it changes (no commit here)."""
 	conv = frappe.get_doc("WA Conversation", conversation)
 	message = frappe.get_doc("WA Message", message_name)
-	scratchpad = frappe.get_doc("WA Booking Scratchpad", conv.active_scratchpad) if conv.active_scratchpad else None
+	scratchpad = (
+		frappe.get_doc("WA Booking Scratchpad", conv.active_scratchpad) if conv.active_scratchpad else None
+	)
 
 	decision = decide_turn(
 		load_snapshot(conv, scratchpad),
@@ -141,7 +145,9 @@ def apply_turn(conversation: str, message_name) -> None:
 	)
 
 	if decision.start_new_scratchpad:
-		scratchpad = frappe.get_doc({"doctype": "WA Booking Scratchpad", "conversation": conversation, "status": "Active"})
+		scratchpad = frappe.get_doc(
+			{"doctype": "WA Booking Scratchpad", "conversation": conversation, "status": "Active"}
+		)
 	outgoing = list(decision.replies)
 	if scratchpad is not None and (decision.start_new_scratchpad or scratchpad.status == "Active"):
 		scratchpad.update(decision.values)
@@ -164,7 +170,10 @@ def apply_turn(conversation: str, message_name) -> None:
 
 	for reply in outgoing:
 		queue_reply(conversation, reply, reply_to=message_name)
-	update_message(message_name, {"processing_status": "Processed", "processed_at": now_datetime(), "processing_error": None})
+	update_message(
+		message_name,
+		{"processing_status": "Processed", "processed_at": now_datetime(), "processing_error": None},
+	)
 
 
 def record_turn_failure(message_name, settings) -> None:
@@ -182,9 +191,15 @@ def record_turn_failure(message_name, settings) -> None:
 	gave_up = attempts >= (settings.max_turn_attempts or 5)
 	update_message(
 		message_name,
-		{"processing_attempts": attempts, "processing_error": error, "processing_status": "Failed" if gave_up else "Pending"},
+		{
+			"processing_attempts": attempts,
+			"processing_error": error,
+			"processing_status": "Failed" if gave_up else "Pending",
+		},
 	)
 	if gave_up:
 		queue_reply(row[0].conversation, replies.Reply(replies.SORRY_TEXT), reply_to=message_name)
-	frappe.log_error(title="yawlit_bot: turn failed", reference_doctype="WA Message", reference_name=str(message_name))
+	frappe.log_error(
+		title="yawlit_bot: turn failed", reference_doctype="WA Message", reference_name=str(message_name)
+	)
 	frappe.db.commit()

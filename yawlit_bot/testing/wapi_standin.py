@@ -62,7 +62,9 @@ class StandinState:
 	requests: list[Recorded] = field(default_factory=list)
 	lock: threading.Lock = field(default_factory=threading.Lock)
 	counter: itertools.count = field(default_factory=lambda: itertools.count(1))
-	run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12].upper())  # wamids stay unique across runs
+	run_id: str = field(
+		default_factory=lambda: uuid.uuid4().hex[:12].upper()
+	)  # wamids stay unique across runs
 	rng: random.Random = field(default_factory=random.Random)
 
 
@@ -158,8 +160,16 @@ class _Handler(BaseHTTPRequestHandler):
 		if endpoint == "contact/send-interactive-message" and body.get("interactive_type") == "button":
 			buttons = body.get("buttons")
 			titles = list(buttons.values()) if isinstance(buttons, dict) else []
-			if not 1 <= len(titles) <= 3 or any(not 1 <= len(str(t)) <= 20 for t in titles) or len(set(titles)) != len(titles):
-				return 422, {"result": "failed", "message": "buttons must be 1-3 unique titles of 1-20 characters"}, None
+			if (
+				not 1 <= len(titles) <= 3
+				or any(not 1 <= len(str(t)) <= 20 for t in titles)
+				or len(set(titles)) != len(titles)
+			):
+				return (
+					422,
+					{"result": "failed", "message": "buttons must be 1-3 unique titles of 1-20 characters"},
+					None,
+				)
 		if fail:
 			return switches.fail_status, {"result": "failed", "message": "stand-in failure"}, None
 		number = next(self.state.counter)
@@ -175,7 +185,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class WapiStandin:
-	def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str | None = None, vendor_uid: str = "vendor-test"):
+	def __init__(
+		self,
+		host: str = "127.0.0.1",
+		port: int = 0,
+		token: str | None = None,
+		vendor_uid: str = "vendor-test",
+	):
 		self.state = StandinState(token=token)
 		self.vendor_uid = vendor_uid
 		handler = type("Handler", (_Handler,), {"state": self.state})

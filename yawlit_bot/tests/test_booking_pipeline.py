@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from unittest.mock import patch
 
 import frappe
@@ -27,7 +27,11 @@ class TestBookingPipeline(PipelineTestCase):
 		self.assertEqual(self.conversation(phone).state, "COLLECTING")
 		self.fill_booking(phone)
 		summary = frappe.get_all(
-			"WA Message", filters={"conversation": phone, "role": "assistant"}, fields=["content", "buttons"], order_by="name desc", limit=1
+			"WA Message",
+			filters={"conversation": phone, "role": "assistant"},
+			fields=["content", "buttons"],
+			order_by="name desc",
+			limit=1,
 		)[0]
 		self.assertIn("Please check your booking", summary.content)
 		self.assertEqual(json.loads(summary.buttons), ["Confirm", "Edit", "Cancel"])
@@ -45,9 +49,18 @@ class TestBookingPipeline(PipelineTestCase):
 		scratchpad = frappe.get_doc("WA Booking Scratchpad", booking.scratchpad)
 		self.assertEqual((scratchpad.status, scratchpad.service_request_id), ("Completed", booking.name))
 		# every reply reached WAPI exactly once
-		self.wait_until(lambda: not frappe.db.count("WA Message", {"conversation": phone, "role": "assistant", "send_status": ["!=", "Sent"]}), what="all replies sent")
+		self.wait_until(
+			lambda: (
+				not frappe.db.count(
+					"WA Message", {"conversation": phone, "role": "assistant", "send_status": ["!=", "Sent"]}
+				)
+			),
+			what="all replies sent",
+		)
 		sent_to_phone = [r for r in self.standin.accepted if r.body.get("phone_number") == phone]
-		self.assertEqual(len(sent_to_phone), frappe.db.count("WA Message", {"conversation": phone, "role": "assistant"}))
+		self.assertEqual(
+			len(sent_to_phone), frappe.db.count("WA Message", {"conversation": phone, "role": "assistant"})
+		)
 
 	def test_no_data_overwrite(self):
 		phone = self.new_phone()
@@ -140,10 +153,18 @@ class TestBookingPipeline(PipelineTestCase):
 		self.send(payload)
 		time.sleep(1)
 		frappe.db.rollback()
-		self.assertEqual(frappe.db.get_value("WA Message", {"wamid": payload["message"]["whatsapp_message_id"]}, "processing_status"), "Pending")
+		self.assertEqual(
+			frappe.db.get_value(
+				"WA Message", {"wamid": payload["message"]["whatsapp_message_id"]}, "processing_status"
+			),
+			"Pending",
+		)
 		time.sleep(1.5)  # the lock expires...
 		self.assertFalse(frappe.cache.exists(key))
-		frappe.db.sql("update `tabWA Message` set received_at = %s where wamid = %s", (add_to_date(now_datetime(), seconds=-30), payload["message"]["whatsapp_message_id"]))
+		frappe.db.sql(
+			"update `tabWA Message` set received_at = %s where wamid = %s",
+			(add_to_date(now_datetime(), seconds=-30), payload["message"]["whatsapp_message_id"]),
+		)
 		frappe.db.commit()
 		sweep()  # ...and the sweeper moves the conversation on
 		self.wait_processed(payload["message"]["whatsapp_message_id"])
@@ -176,7 +197,10 @@ class TestBookingPipeline(PipelineTestCase):
 		for name in names:
 			self.assertTrue(self.replies_to(name), f"message {name} got no reply")
 		pad = self.scratchpad(phone)
-		self.assertEqual((pad.first_name, pad.vehicle_model, pad.vehicle_plate, pad.service_type), ("Sunil", "Innova", "MH12PQ9090", "Basic Wash"))
+		self.assertEqual(
+			(pad.first_name, pad.vehicle_model, pad.vehicle_plate, pad.service_type),
+			("Sunil", "Innova", "MH12PQ9090", "Basic Wash"),
+		)
 
 	def test_edit_flow(self):
 		phone = self.new_phone()
@@ -205,8 +229,13 @@ class TestBookingPipeline(PipelineTestCase):
 		conv = self.conversation(phone)
 		self.assertEqual(conv.state, "COLLECTING")
 		self.assertNotEqual(conv.active_scratchpad, first)
-		self.assertEqual(frappe.db.get_value("WA Booking Scratchpad", first, ["status", "first_name"]), ("Cancelled", "Farah"))
-		self.assertEqual(frappe.db.get_value("WA Booking Scratchpad", conv.active_scratchpad, "status"), "Active")
+		self.assertEqual(
+			frappe.db.get_value("WA Booking Scratchpad", first, ["status", "first_name"]),
+			("Cancelled", "Farah"),
+		)
+		self.assertEqual(
+			frappe.db.get_value("WA Booking Scratchpad", conv.active_scratchpad, "status"), "Active"
+		)
 
 	def test_a_booking_date_that_passed_does_not_lock_the_conversation(self):
 		phone = self.new_phone()

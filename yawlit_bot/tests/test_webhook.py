@@ -34,7 +34,9 @@ class TestWebhook(PipelineTestCase):
 		name = self.wait_processed(payload["message"]["whatsapp_message_id"])
 		time.sleep(1)  # give any stray duplicate turn the chance to show itself
 		frappe.db.rollback()
-		self.assertEqual(frappe.db.count("WA Message", {"wamid": payload["message"]["whatsapp_message_id"]}), 1)
+		self.assertEqual(
+			frappe.db.count("WA Message", {"wamid": payload["message"]["whatsapp_message_id"]}), 1
+		)
 		self.assertEqual(len(self.replies_to(name)), 1)
 		self.assertEqual(frappe.db.count("WA Booking Scratchpad", {"conversation": phone}), 1)
 
@@ -76,17 +78,25 @@ class TestWebhook(PipelineTestCase):
 		self.assertEqual(codes, [200] * 20)
 		wamids = [b["message"]["whatsapp_message_id"] for b in bodies]
 		self.wait_until(
-			lambda: frappe.db.count("WA Message", {"wamid": ["in", wamids], "processing_status": "Processed"}) == 20,
+			lambda: (
+				frappe.db.count("WA Message", {"wamid": ["in", wamids], "processing_status": "Processed"})
+				== 20
+			),
 			timeout=60,
 			what="all twenty processed",
 		)
 		rows = frappe.get_all(
-			"WA Message", filters={"wamid": ["in", wamids]}, fields=["name", "processed_at"], order_by="name asc"
+			"WA Message",
+			filters={"wamid": ["in", wamids]},
+			fields=["name", "processed_at"],
+			order_by="name asc",
 		)
 		processed = [r.processed_at for r in rows]
 		self.assertEqual(processed, sorted(processed), "turns ran out of arrival order")
 		for row in rows:
-			self.assertEqual(len(self.replies_to(row.name)), 1, f"message {row.name} has not exactly one reply")
+			self.assertEqual(
+				len(self.replies_to(row.name)), 1, f"message {row.name} has not exactly one reply"
+			)
 		pad = self.scratchpad(phone)
 		expected = {
 			"first_name": "Rohit",
@@ -115,7 +125,12 @@ class TestWebhook(PipelineTestCase):
 		self.send(payload)
 		name = self.wait_processed(payload["message"]["whatsapp_message_id"])
 		reply = self.wait_until(
-			lambda: frappe.db.get_value("WA Message", {"reply_to": name, "send_status": "Sent"}, ["name", "wamid", "send_attempts"], as_dict=True),
+			lambda: frappe.db.get_value(
+				"WA Message",
+				{"reply_to": name, "send_status": "Sent"},
+				["name", "wamid", "send_attempts"],
+				as_dict=True,
+			),
 			what="reply sent",
 		)
 		mine = [r for r in self.standin.requests if r.body.get("phone_number") == phone]
@@ -133,7 +148,12 @@ class TestWebhook(PipelineTestCase):
 		self.send(payload)
 		name = self.wait_processed(payload["message"]["whatsapp_message_id"])
 		failed = self.wait_until(
-			lambda: frappe.db.get_value("WA Message", {"reply_to": name, "send_status": "Failed"}, ["name", "send_error"], as_dict=True),
+			lambda: frappe.db.get_value(
+				"WA Message",
+				{"reply_to": name, "send_status": "Failed"},
+				["name", "send_error"],
+				as_dict=True,
+			),
 			what="reply marked failed",
 		)
 		self.assertIn("500", failed.send_error)
@@ -141,16 +161,27 @@ class TestWebhook(PipelineTestCase):
 		# the sweeper's retry sends it
 		self.assertEqual(outbox.send_replies(phone, include_failed=True, max_attempts=5), 1)
 		frappe.db.rollback()
-		self.assertEqual(frappe.db.get_value("WA Message", failed.name, ["send_status", "send_attempts"]), ("Sent", 2))
+		self.assertEqual(
+			frappe.db.get_value("WA Message", failed.name, ["send_status", "send_attempts"]), ("Sent", 2)
+		)
 
 	def test_status_callbacks_move_forward_only(self):
 		phone = self.new_phone()
 		payload = payloads.text(phone, "hi")
 		self.send(payload)
 		name = self.wait_processed(payload["message"]["whatsapp_message_id"])
-		reply = self.wait_until(lambda: frappe.db.get_value("WA Message", {"reply_to": name, "send_status": "Sent"}, ["name", "wamid"], as_dict=True), what="sent")
-		batch = payloads.statuses([(reply.wamid, "read"), ("wamid.unknown", "delivered"), (reply.wamid, "delivered")])
-		batch["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]["statuses"].insert(1, {"id": None, "status": 7})
+		reply = self.wait_until(
+			lambda: frappe.db.get_value(
+				"WA Message", {"reply_to": name, "send_status": "Sent"}, ["name", "wamid"], as_dict=True
+			),
+			what="sent",
+		)
+		batch = payloads.statuses(
+			[(reply.wamid, "read"), ("wamid.unknown", "delivered"), (reply.wamid, "delivered")]
+		)
+		batch["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]["statuses"].insert(
+			1, {"id": None, "status": 7}
+		)
 		response = self.send(batch)
 		self.assertEqual(response.json()["message"]["skipped"], 1)
 		frappe.db.rollback()
@@ -197,16 +228,27 @@ class TestWebhook(PipelineTestCase):
 		]
 		for body in hostile:
 			response = self.post(data=body)
-			self.assertLess(response.status_code, 500, f"{body[:60]!r} -> {response.status_code} {response.text[:200]}")
+			self.assertLess(
+				response.status_code, 500, f"{body[:60]!r} -> {response.status_code} {response.text[:200]}"
+			)
 			self.assertGreaterEqual(response.status_code, 400, f"{body[:60]!r} was accepted")
 
 		weird_but_valid = []
-		for text in ("<script>alert(1)</script>", "Robert'); DROP TABLE `tabWA Message`;--", "नमस्ते मेरा नाम राहुल है", "🚗🚗🧽" * 100, "a" * 4096):
+		for text in (
+			"<script>alert(1)</script>",
+			"Robert'); DROP TABLE `tabWA Message`;--",
+			"नमस्ते मेरा नाम राहुल है",
+			"🚗🚗🧽" * 100,
+			"a" * 4096,
+		):
 			payload = payloads.text(phone, text)
 			weird_but_valid.append(payload)
 			self.assertEqual(self.post(payload).status_code, 200)
 		for payload in weird_but_valid:
 			self.wait_processed(payload["message"]["whatsapp_message_id"], timeout=60)
 		frappe.db.rollback()
-		self.assertEqual(frappe.db.count("WA Message", {"conversation": phone, "role": "user"}), before + len(weird_but_valid))
+		self.assertEqual(
+			frappe.db.count("WA Message", {"conversation": phone, "role": "user"}),
+			before + len(weird_but_valid),
+		)
 		self.assertEqual(self.scratchpad(phone).first_name, "Neha")  # nothing stored was lost

@@ -12,7 +12,10 @@ from frappe.tests.utils import FrappeTestCase
 
 from yawlit_bot.testing import payloads
 from yawlit_bot.testing.wapi_standin import WapiStandin
-from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import ensure_webhook_secret, get_webhook_secret
+from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import (
+	ensure_webhook_secret,
+	get_webhook_secret,
+)
 
 WEB_URL = os.environ.get("YAWLIT_WEB_URL", "http://127.0.0.1:8000")
 WEBHOOK_PATH = "/api/method/yawlit_bot.api.webhook.receive"
@@ -37,7 +40,9 @@ class PipelineTestCase(FrappeTestCase):
 		try:
 			cls.http.get(f"{WEB_URL}/api/method/ping", headers=cls.headers(), timeout=10).raise_for_status()
 		except requests.RequestException as exc:
-			raise RuntimeError(f"The site tier needs the web server at {WEB_URL} (see .ci/run): {exc}") from exc
+			raise RuntimeError(
+				f"The site tier needs the web server at {WEB_URL} (see .ci/run): {exc}"
+			) from exc
 
 	@classmethod
 	def tearDownClass(cls):
@@ -69,10 +74,23 @@ class PipelineTestCase(FrappeTestCase):
 	def new_phone() -> str:
 		return "91" + random.choice("6789") + "".join(random.choices("0123456789", k=9))
 
-	def post(self, payload=None, *, token: str | None = "use-secret", data: bytes | None = None, headers: dict | None = None) -> requests.Response:
+	def post(
+		self,
+		payload=None,
+		*,
+		token: str | None = "use-secret",
+		data: bytes | None = None,
+		headers: dict | None = None,
+	) -> requests.Response:
 		params = {} if token is None else {"token": self.secret if token == "use-secret" else token}
 		body = data if data is not None else frappe.as_json(payload).encode()
-		return self.http.post(f"{WEB_URL}{WEBHOOK_PATH}", params=params, data=body, headers=headers or self.headers(), timeout=30)
+		return self.http.post(
+			f"{WEB_URL}{WEBHOOK_PATH}",
+			params=params,
+			data=body,
+			headers=headers or self.headers(),
+			timeout=30,
+		)
 
 	def send(self, payload) -> requests.Response:
 		response = self.post(payload)
@@ -94,7 +112,9 @@ class PipelineTestCase(FrappeTestCase):
 		deadline = time.monotonic() + timeout
 		while time.monotonic() < deadline:
 			frappe.db.rollback()  # read what the worker committed
-			row = frappe.db.get_value("WA Message", {"wamid": wamid}, ["name", "processing_status"], as_dict=True)
+			row = frappe.db.get_value(
+				"WA Message", {"wamid": wamid}, ["name", "processing_status"], as_dict=True
+			)
 			if row and row.processing_status == "Processed":
 				return row.name
 			time.sleep(0.1)
@@ -112,7 +132,10 @@ class PipelineTestCase(FrappeTestCase):
 
 	def replies_to(self, message_name) -> list[str]:
 		return frappe.get_all(
-			"WA Message", filters={"reply_to": message_name, "role": "assistant"}, order_by="name asc", pluck="content"
+			"WA Message",
+			filters={"reply_to": message_name, "role": "assistant"},
+			order_by="name asc",
+			pluck="content",
 		)
 
 	def conversation(self, phone: str):

@@ -38,7 +38,12 @@ def get_webhook_secret() -> str | None:
 	"""The secret WAPI puts in the URL; cached per site, cleared when settings change."""
 	secret = frappe.cache.get_value(SECRET_CACHE_KEY)
 	if secret is None:
-		secret = get_decrypted_password("WA Bot Settings", "WA Bot Settings", "webhook_secret", raise_exception=False) or ""
+		secret = (
+			get_decrypted_password(
+				"WA Bot Settings", "WA Bot Settings", "webhook_secret", raise_exception=False
+			)
+			or ""
+		)
 		frappe.cache.set_value(SECRET_CACHE_KEY, secret)
 	return secret or None
 
