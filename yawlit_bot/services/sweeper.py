@@ -65,7 +65,7 @@ def sweep() -> dict:
 	frappe.db.commit()
 	pending = sorted({row.conversation for row in stuck})
 	for conversation in pending:
-		enqueue_turn(conversation)
+		enqueue_turn(conversation, force=True)
 	for conversation in unsent:
 		frappe.enqueue(RESEND_JOB, queue="short", conversation=conversation)
 	return {"requeued_turns": len(pending), "resend_conversations": len(unsent)}
@@ -87,5 +87,5 @@ def resend_replies(conversation: str) -> int:
 	finally:
 		lock.release()
 	if has_pending(conversation):  # turns that gave up on the lock while we held it
-		enqueue_turn(conversation)
+		enqueue_turn(conversation, force=True)
 	return sent

@@ -20,7 +20,6 @@ import frappe
 from frappe.utils import now_datetime
 
 from yawlit_bot.engine import replies
-from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
 from yawlit_bot.services.booking import create_booking
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
@@ -30,16 +29,29 @@ from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
 from yawlit_bot.services.settings import get_bot_settings
 
 TURN_JOB = "yawlit_bot.services.turn.process_conversation"
-LOCK_WAIT_SECONDS = 0.2
+LOCK_WAIT_SECONDS = 0  # a busy lock means the holder will see our message: no waiting
+QUEUED_FLAG_SECONDS = 600  # a lost job's flag expires; the sweeper re-queues meanwhile
 DONE, EMPTY, FAILED = "done", "empty", "failed"
 
 
-def enqueue_turn(conversation: str) -> None:
-	"""Queue a turn job; a failure here is survivable because the message is already stored."""
+def enqueue_turn(conversation: str, force: bool = False) -> None:
+	"""Queue a turn job unless one is already queued or running for this conversation.
+
+	That job will see this message: it clears the flag only when it ends, and then looks for
+	pending messages once more (see `process_conversation`). A failure here is survivable:
+	the message is stored and the sweeper re-queues it, with `force`, since the job behind a
+	stale flag may be the one that was lost.
+	"""
 	try:
+		if not frappe.cache.set(queued_flag_key(conversation), 1, ex=QUEUED_FLAG_SECONDS, nx=not force):
+			return
 		frappe.enqueue(TURN_JOB, queue="short", conversation=conversation)
 	except Exception:
 		frappe.log_error(title="yawlit_bot: could not queue a turn (the sweeper will)")
+
+
+def queued_flag_key(conversation: str) -> str:
+	return f"{frappe.local.site}|yawlit_bot|turn-queued|{conversation}"
 
 
 def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
@@ -47,24 +59,33 @@ def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
 
 
 def process_conversation(conversation: str) -> int:
-	"""RQ job. Returns the number of turns it ran."""
+	"""RQ job. Returns the number of turns it ran (failed attempts included)."""
 	settings = get_bot_settings()
 	turns = 0
-	while True:
-		lock = conversation_lock(conversation, settings.lock_timeout or 30)
-		if not lock.acquire(wait=LOCK_WAIT_SECONDS):
-			return turns
-		try:
-			# A failed turn leaves its message Pending with one more attempt counted, so this
-			# loop retries it at once, and gives up on it after `max_turn_attempts`.
-			while lock.refresh() and run_next_turn(conversation, settings) != EMPTY:
-				turns += 1
-				# Send while the lock is ours, so replies leave in turn order.
-				send_replies(conversation, keep_going=lock.refresh)
-		finally:
-			lock.release()
-		if not has_pending(conversation):
-			return turns
+	ran = False
+	try:
+		while True:
+			lock = conversation_lock(conversation, settings.lock_timeout or 30)
+			if not lock.acquire(wait=LOCK_WAIT_SECONDS):
+				return turns  # the holder looks for pending messages again after releasing
+			ran = True
+			try:
+				# A failed turn leaves its message Pending with one more attempt counted, so this
+				# loop retries it at once, and gives up on it after `max_turn_attempts`.
+				while lock.refresh() and run_next_turn(conversation, settings) != EMPTY:
+					turns += 1
+					# Send while the lock is ours, so replies leave in turn order.
+					send_replies(conversation, keep_going=lock.refresh)
+			finally:
+				lock.release()
+			if not has_pending(conversation):
+				return turns
+	finally:
+		frappe.cache.delete(queued_flag_key(conversation))
+		# A message whose enqueue was skipped because of our flag, and that came after our
+		# last look, is pending now: hand it to a new job.
+		if ran and has_pending(conversation):
+			enqueue_turn(conversation)
 
 
 def has_pending(conversation: str) -> bool:
@@ -113,7 +134,9 @@ def lock_next_pending(conversation: str) -> str | None:
 	return rows[0][0] if rows else None
 
 
-def load_snapshot(conv, scratchpad) -> Snapshot:
+def load_snapshot(conv, scratchpad):
+	from yawlit_bot.engine.conversation import Snapshot, State
+
 	return Snapshot(
 		state=State(conv.state or State.IDLE.value),
 		values=scratchpad.booking_values() if scratchpad else {},
@@ -126,6 +149,9 @@ def load_snapshot(conv, scratchpad) -> Snapshot:
 
 def apply_turn(conversation: str, message_name) -> None:
 	"""Decide the turn with the engine and write everything it changes (no commit here)."""
+	# Imported here: jobs that find the lock busy or nothing pending never pay for the engine.
+	from yawlit_bot.engine.conversation import Message, decide_turn
+
 	conv = frappe.get_doc("WA Conversation", conversation)
 	message = frappe.get_doc("WA Message", message_name)
 	scratchpad = (
