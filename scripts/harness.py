@@ -24,7 +24,6 @@ import argparse
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -198,7 +197,15 @@ def percentile(values: list[float], pct: float) -> float:
 	return values[min(len(values) - 1, int(round(pct / 100 * (len(values) - 1))))]
 
 
-def drive(site: Site, secret: str, conversations: list[Conversation], clients: int, dup_share: float, rng, figures: Figures):
+def drive(
+	site: Site,
+	secret: str,
+	conversations: list[Conversation],
+	clients: int,
+	dup_share: float,
+	rng,
+	figures: Figures,
+):
 	session = requests.Session()
 	adapter = requests.adapters.HTTPAdapter(pool_connections=clients, pool_maxsize=clients * 2)
 	session.mount("http://", adapter)
@@ -208,7 +215,9 @@ def drive(site: Site, secret: str, conversations: list[Conversation], clients: i
 	def post(payload):
 		body = json.dumps(payload)
 		started = time.perf_counter()
-		response = session.post(site.url(WEBHOOK), params={"token": secret}, data=body, headers=headers, timeout=60)
+		response = session.post(
+			site.url(WEBHOOK), params={"token": secret}, data=body, headers=headers, timeout=60
+		)
 		elapsed = time.perf_counter() - started
 		with figures.lock:
 			figures.acks.append(elapsed)
@@ -254,13 +263,19 @@ def main():
 
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
-	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import ensure_webhook_secret, get_webhook_secret
+	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import (
+		ensure_webhook_secret,
+		get_webhook_secret,
+	)
 
 	standin = WapiStandin(token="harness-token").start()
 	if "wapi-flaky" in faults:
 		standin.configure(fail_rate=0.3, seed=args.seed)
 	settings = frappe.get_single("WA Bot Settings")
-	saved = {k: settings.get(k) for k in ("wapi_base_url", "wapi_vendor_uid", "enabled", "sweeper_age", "wapi_timeout")}
+	saved = {
+		k: settings.get(k)
+		for k in ("wapi_base_url", "wapi_vendor_uid", "enabled", "sweeper_age", "wapi_timeout")
+	}
 	settings.update(
 		{
 			"wapi_base_url": standin.base_url,
@@ -333,16 +348,28 @@ def main():
 
 	acks_ms = [a * 1000 for a in figures.acks]
 	print("\n=== yawlit_bot harness ===")
-	print(f"scale: {args.conversations} conversations x {len(FLOW)} messages, {args.clients} clients, "
-		f"{args.web_workers} web workers, {args.rq_workers} RQ workers, bursts {args.burst_share:.0%}, duplicates {args.dup_share:.0%}")
-	print(f"faults injected: {'; '.join(injected) or 'none'}{' ; WAPI failing 30% of sends' if 'wapi-flaky' in faults else ''}")
-	print(f"posted {figures.posted} webhooks ({figures.duplicates_posted} duplicates) in {ingest_seconds:.1f} s: "
-		f"{figures.posted / ingest_seconds:.0f} req/s; statuses {dict(figures.statuses)}")
-	print(f"ack latency ms: p50 {percentile(acks_ms, 50):.0f}  p95 {percentile(acks_ms, 95):.0f}  p99 {percentile(acks_ms, 99):.0f}")
-	print(f"reply latency ms (received -> sent): p50 {percentile(e2e, 50):.0f}  p99 {percentile(e2e, 99):.0f}")
+	print(
+		f"scale: {args.conversations} conversations x {len(FLOW)} messages, {args.clients} clients, "
+		f"{args.web_workers} web workers, {args.rq_workers} RQ workers, bursts {args.burst_share:.0%}, duplicates {args.dup_share:.0%}"
+	)
+	print(
+		f"faults injected: {'; '.join(injected) or 'none'}{' ; WAPI failing 30% of sends' if 'wapi-flaky' in faults else ''}"
+	)
+	print(
+		f"posted {figures.posted} webhooks ({figures.duplicates_posted} duplicates) in {ingest_seconds:.1f} s: "
+		f"{figures.posted / ingest_seconds:.0f} req/s; statuses {dict(figures.statuses)}"
+	)
+	print(
+		f"ack latency ms: p50 {percentile(acks_ms, 50):.0f}  p95 {percentile(acks_ms, 95):.0f}  p99 {percentile(acks_ms, 99):.0f}"
+	)
+	print(
+		f"reply latency ms (received -> sent): p50 {percentile(e2e, 50):.0f}  p99 {percentile(e2e, 99):.0f}"
+	)
 	print(f"turns: {turns} in {turn_seconds:.1f} s = {turns / turn_seconds:.1f} turns/s")
-	print(f"peak RSS MB: web process {peak['web']:.0f} (all web {peak['web_total']:.0f}), "
-		f"worker process {peak['worker']:.0f} (all workers {peak['worker_total']:.0f})")
+	print(
+		f"peak RSS MB: web process {peak['web']:.0f} (all web {peak['web_total']:.0f}), "
+		f"worker process {peak['worker']:.0f} (all workers {peak['worker_total']:.0f})"
+	)
 	print(f"WAPI stand-in: {len(standin.requests)} requests, {len(standin.accepted)} accepted")
 	failures = [line for line in report["violations"]]
 	for line in failures[:30]:
@@ -404,7 +431,9 @@ def check_invariants(frappe, conversations: list[Conversation], standin: WapiSta
 	per_inbound = Counter(str(r.reply_to) for r in replies)
 	for r in rows:
 		if per_inbound.get(str(r.name), 0) != 1:
-			violations.append(f"inbound {r.name} has {per_inbound.get(str(r.name), 0)} replies (processed twice or not at all)")
+			violations.append(
+				f"inbound {r.name} has {per_inbound.get(str(r.name), 0)} replies (processed twice or not at all)"
+			)
 	by_conv: dict[str, list] = defaultdict(list)
 	for r in replies:
 		by_conv[r.conversation].append(int(r.reply_to))
@@ -412,7 +441,10 @@ def check_invariants(frappe, conversations: list[Conversation], standin: WapiSta
 		if order != sorted(order):
 			violations.append(f"{phone}: replies out of order")
 	unsent = [r.name for r in replies if r.send_status not in ("Sent", "Delivered", "Read")]
-	violations += [f"reply {n} not sent ({s})" for n, s in [(r.name, r.send_status) for r in replies if r.name in set(unsent)][:10]]
+	violations += [
+		f"reply {n} not sent ({s})"
+		for n, s in [(r.name, r.send_status) for r in replies if r.name in set(unsent)][:10]
+	]
 
 	def sent_text(body: dict) -> str:
 		return (body.get("message_body") or body.get("body_text") or "")[:1024]
@@ -428,10 +460,15 @@ def check_invariants(frappe, conversations: list[Conversation], standin: WapiSta
 	)
 	for key, count in accepted.items():
 		if key[0] in set(phones) and count > expected_sends.get(key, 0):
-			violations.append(f"{key[0]}: a reply reached WAPI {count} times, {expected_sends.get(key, 0)} expected")
+			violations.append(
+				f"{key[0]}: a reply reached WAPI {count} times, {expected_sends.get(key, 0)} expected"
+			)
 
 	bookings = Counter(
-		frappe.db.sql_list("select conversation from `tabWA Service Booking` where conversation in %(phones)s", {"phones": phones})
+		frappe.db.sql_list(
+			"select conversation from `tabWA Service Booking` where conversation in %(phones)s",
+			{"phones": phones},
+		)
 	)
 	fields_checked = 0
 	for conv in conversations:
@@ -450,7 +487,9 @@ def check_invariants(frappe, conversations: list[Conversation], standin: WapiSta
 			"email": f"{conv.first.lower()}@example.com",
 		}
 		# no field lost: every value sent is in one of the conversation's scratchpads
-		pads = frappe.get_all("WA Booking Scratchpad", filters={"conversation": conv.phone}, fields=list(want))
+		pads = frappe.get_all(
+			"WA Booking Scratchpad", filters={"conversation": conv.phone}, fields=list(want)
+		)
 		for key, value in want.items():
 			fields_checked += 1
 			if not any(pad.get(key) == value for pad in pads):

@@ -14,8 +14,6 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from yawlit_bot.engine.replies import SORRY_TEXT, Reply
-from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.outbox import send_replies
 from yawlit_bot.services.settings import get_bot_settings
 from yawlit_bot.services.turn import conversation_lock, enqueue_turn, has_pending
@@ -28,27 +26,13 @@ def sweep() -> dict:
 	if not settings.enabled:
 		return {}
 	cutoff = now_datetime() - timedelta(seconds=settings.sweeper_age or 60)
-	max_attempts = settings.max_turn_attempts or 5
-	# A job killed mid-turn (timeout, OOM, kill -9) never counted its attempt: each sweep that
-	# finds the message still pending counts one, so a message that kills its worker every
-	# time is given up on instead of blocking its conversation for ever.
-	stuck = frappe.db.sql(
-		"""select name, conversation, processing_attempts from `tabWA Message`
-		where role = 'user' and processing_status = 'Pending' and received_at < %s
-		order by name for update skip locked""",
+	# Only re-queue: a message waiting behind a backlog is not failing. Turns that kill their
+	# worker are counted where they start (see turn.count_turn_start).
+	pending = frappe.db.sql_list(
+		"""select distinct conversation from `tabWA Message`
+		where role = 'user' and processing_status = 'Pending' and received_at < %s""",
 		cutoff,
-		as_dict=True,
 	)
-	for row in stuck:
-		attempts = (row.processing_attempts or 0) + 1
-		given_up = attempts >= max_attempts
-		update_message(
-			row.name,
-			{"processing_attempts": attempts, "processing_status": "Failed" if given_up else "Pending"},
-		)
-		if given_up:
-			update_message(row.name, {"processing_error": "Given up: still pending after repeated sweeps"})
-			queue_reply(row.conversation, Reply(SORRY_TEXT), reply_to=row.name)
 
 	frappe.db.sql(
 		"""update `tabWA Message` set send_status = 'Unknown',
@@ -63,9 +47,8 @@ def sweep() -> dict:
 		(cutoff, settings.max_send_attempts or 5),
 	)
 	frappe.db.commit()
-	pending = sorted({row.conversation for row in stuck})
 	for conversation in pending:
-		enqueue_turn(conversation, force=True)
+		enqueue_turn(conversation)
 	for conversation in unsent:
 		frappe.enqueue(RESEND_JOB, queue="short", conversation=conversation)
 	return {"requeued_turns": len(pending), "resend_conversations": len(unsent)}
@@ -87,5 +70,5 @@ def resend_replies(conversation: str) -> int:
 	finally:
 		lock.release()
 	if has_pending(conversation):  # turns that gave up on the lock while we held it
-		enqueue_turn(conversation, force=True)
+		enqueue_turn(conversation)
 	return sent

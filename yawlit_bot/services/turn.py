@@ -30,20 +30,20 @@ from yawlit_bot.services.settings import get_bot_settings
 
 TURN_JOB = "yawlit_bot.services.turn.process_conversation"
 LOCK_WAIT_SECONDS = 0  # a busy lock means the holder will see our message: no waiting
-QUEUED_FLAG_SECONDS = 600  # a lost job's flag expires; the sweeper re-queues meanwhile
+QUEUED_FLAG_SECONDS = 60  # the running job keeps it alive; a killed job's flag expires
 DONE, EMPTY, FAILED = "done", "empty", "failed"
 
 
-def enqueue_turn(conversation: str, force: bool = False) -> None:
+def enqueue_turn(conversation: str) -> None:
 	"""Queue a turn job unless one is already queued or running for this conversation.
 
 	That job will see this message: it clears the flag only when it ends, and then looks for
-	pending messages once more (see `process_conversation`). A failure here is survivable:
-	the message is stored and the sweeper re-queues it, with `force`, since the job behind a
-	stale flag may be the one that was lost.
+	pending messages once more (see `process_conversation`). The flag expires if its job was
+	lost (a killed worker) and the sweeper then queues a new one. A failure here is
+	survivable: the message is stored and the sweeper re-queues it.
 	"""
 	try:
-		if not frappe.cache.set(queued_flag_key(conversation), 1, ex=QUEUED_FLAG_SECONDS, nx=not force):
+		if not frappe.cache.set(queued_flag_key(conversation), 1, ex=QUEUED_FLAG_SECONDS, nx=True):
 			return
 		frappe.enqueue(TURN_JOB, queue="short", conversation=conversation)
 	except Exception:
@@ -74,6 +74,7 @@ def process_conversation(conversation: str) -> int:
 				# loop retries it at once, and gives up on it after `max_turn_attempts`.
 				while lock.refresh() and run_next_turn(conversation, settings) != EMPTY:
 					turns += 1
+					frappe.cache.expire(queued_flag_key(conversation), QUEUED_FLAG_SECONDS)
 					# Send while the lock is ours, so replies leave in turn order.
 					send_replies(conversation, keep_going=lock.refresh)
 			finally:
@@ -107,6 +108,13 @@ def run_next_turn(conversation: str, settings) -> str:
 			if not name:
 				frappe.db.commit()
 				return EMPTY
+			if attempt == 0 and count_turn_start(name) > (settings.max_turn_attempts or 5):
+				give_up(
+					name,
+					"Given up: its turn was started too often without finishing (a worker died each time)",
+				)
+				frappe.db.commit()
+				return FAILED
 			apply_turn(conversation, name)
 			frappe.db.commit()
 			return DONE
@@ -119,6 +127,21 @@ def run_next_turn(conversation: str, settings) -> str:
 			record_turn_failure(name, settings)
 			return FAILED
 	return FAILED
+
+
+def count_turn_start(message_name) -> int:
+	"""Count in Redis, before the turn runs, so a turn that kills its worker is counted too."""
+	key = f"{frappe.local.site}|yawlit_bot|turn-starts|{message_name}"
+	starts = frappe.cache.incr(key)
+	frappe.cache.expire(key, 86400)
+	return starts
+
+
+def give_up(message_name, reason: str) -> None:
+	"""Mark a message Failed so the conversation moves on, and apologise to the customer."""
+	conversation = frappe.db.get_value("WA Message", str(message_name), "conversation")
+	update_message(message_name, {"processing_status": "Failed", "processing_error": reason[-2000:]})
+	queue_reply(conversation, replies.Reply(replies.SORRY_TEXT), reply_to=message_name)
 
 
 def lock_next_pending(conversation: str) -> str | None:

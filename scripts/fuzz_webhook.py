@@ -1,0 +1,200 @@
+"""Hostile-input fuzzer for the webhook, against the real site (gunicorn + RQ workers).
+
+    /opt/bench/env/bin/python scripts/fuzz_webhook.py --examples 10000
+
+Hypothesis generates WAPI-shaped and shapeless payloads: wrong types, missing keys, deep
+nesting, invalid UTF-8, huge bodies, 4,096-character texts, markup and script in names,
+SQL-looking text, Devanagari and emoji. Every answer must be below 500; afterwards every
+stored row of the fuzzed senders must still load, and every turn must have finished.
+Not a test: a script that prints what it saw and exits non-zero on a violation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+
+from harness import BENCH, WEBHOOK, Site, wait_for_quiescence  # noqa: E402
+
+from yawlit_bot.testing import payloads  # noqa: E402
+
+PHONES = [f"9189{i:08d}" for i in range(40)]
+NASTY_TEXT = st.sampled_from(
+	[
+		"<script>alert(1)</script>",
+		"<img src=x onerror=alert(1)>",
+		"Robert'); DROP TABLE `tabWA Message`;--",
+		"' OR 1=1 --",
+		"नमस्ते मेरा नाम राहुल है, कल सुबह",
+		"🚗🧽✨" * 40,
+		"a" * 4096,
+		"\u202e\u200b\ufeff",
+		"I am <b>Ravi</b> Kumar",
+		"%s %d {0} ${x} {{7*7}}",
+		"\x00\x01\x02",
+	]
+)
+TEXT = st.one_of(
+	NASTY_TEXT, st.text(max_size=300), st.text(alphabet=st.characters(codec="utf-8"), max_size=4200)
+)
+JSON_SCALARS = st.one_of(
+	st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), TEXT
+)
+JSON_ANY = st.recursive(
+	JSON_SCALARS,
+	lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=20), inner, max_size=4),
+	max_leaves=25,
+)
+
+
+@st.composite
+def envelope(draw):
+	"""A WAPI delivery with random fields knocked out, retyped or filled with nasty text."""
+	phone = draw(st.sampled_from(PHONES))
+	payload = payloads.text(phone, draw(TEXT))
+	raw = payload["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]
+	mutations = draw(st.lists(st.integers(0, 9), max_size=4))
+	for mutation in mutations:
+		if mutation == 0:
+			payload["contact"] = draw(JSON_ANY)
+		elif mutation == 1:
+			payload["message"]["whatsapp_message_id"] = draw(JSON_SCALARS)
+		elif mutation == 2:
+			payload["message"]["body"] = draw(JSON_ANY)
+		elif mutation == 3:
+			raw["messages"][0]["type"] = draw(
+				st.sampled_from(
+					["image", "sticker", "reaction", "location", "interactive", "button", "unknown", "x" * 50]
+				)
+			)
+		elif mutation == 4:
+			raw["messages"][0]["location"] = draw(JSON_ANY)
+		elif mutation == 5:
+			raw["messages"][0]["interactive"] = {
+				"button_reply": {"id": draw(JSON_SCALARS), "title": draw(JSON_SCALARS)}
+			}
+		elif mutation == 6:
+			raw["statuses"] = draw(
+				st.lists(st.fixed_dictionaries({"id": JSON_SCALARS, "status": JSON_SCALARS}), max_size=5)
+			)
+		elif mutation == 7:
+			payload["contact"] = {"phone_number": phone, "first_name": draw(NASTY_TEXT)}
+			raw["contacts"] = [{"profile": {"name": draw(NASTY_TEXT)}, "wa_id": phone}]
+		elif mutation == 8:
+			payload.pop(draw(st.sampled_from(["contact", "message", "whatsapp_webhook_payload"])), None)
+		elif mutation == 9:
+			payload["message"]["is_new_message"] = draw(JSON_SCALARS)
+	return json.dumps(payload).encode()
+
+
+RAW_BODIES = st.one_of(
+	st.binary(max_size=2000),
+	st.builds(lambda depth: b'{"a":' * depth + b"1" + b"}" * depth, st.integers(100, 5000)),
+	st.builds(lambda size: b'{"message": "' + b"x" * size + b'"}', st.integers(200_000, 400_000)),
+	JSON_ANY.map(lambda v: json.dumps(v).encode()),
+	st.just(b"\xff\xfe\xfd"),
+)
+BODIES = st.one_of(envelope(), envelope(), RAW_BODIES)
+
+
+def main():
+	parser = argparse.ArgumentParser(description="Webhook fuzzer")
+	parser.add_argument("--site", default="yawlit.test")
+	parser.add_argument("--port", type=int, default=8011)
+	parser.add_argument("--examples", type=int, default=10000)
+	args = parser.parse_args()
+
+	os.chdir(f"{BENCH}/sites")
+	import frappe
+
+	frappe.init(site=args.site, sites_path=".")
+	frappe.connect()
+	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import (
+		ensure_webhook_secret,
+		get_webhook_secret,
+	)
+
+	ensure_webhook_secret()
+	frappe.db.commit()
+	secret = get_webhook_secret()
+	site = Site(args.site, args.port, 4, 2)
+	site.start()
+	session = requests.Session()
+	seen: Counter = Counter()
+	server_errors: list[str] = []
+
+	@settings(
+		max_examples=args.examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+	)
+	@given(BODIES)
+	def post(body: bytes):
+		response = session.post(
+			site.url(WEBHOOK),
+			params={"token": secret},
+			data=body,
+			headers={"Host": args.site, "Content-Type": "application/json"},
+			timeout=60,
+		)
+		seen[response.status_code] += 1
+		if response.status_code >= 500:
+			server_errors.append(f"{response.status_code} for {body[:120]!r}: {response.text[:200]}")
+			raise AssertionError(server_errors[-1])
+
+	started = time.perf_counter()
+	try:
+		try:
+			post()
+		except AssertionError:
+			pass
+		elapsed = time.perf_counter() - started
+		wait_for_quiescence(frappe, PHONES, timeout=600, sweep_every=15)
+		unreadable = check_stored_rows(frappe)
+	finally:
+		site.stop()
+
+	print("\n=== yawlit_bot webhook fuzzer ===")
+	print(f"{sum(seen.values())} payloads in {elapsed:.0f} s; answers: {dict(sorted(seen.items()))}")
+	print(f"5xx answers: {len(server_errors)}")
+	for line in server_errors[:5]:
+		print("  ", line)
+	print(f"rows that fail to load afterwards: {len(unreadable)}")
+	for line in unreadable[:5]:
+		print("  ", line)
+	sys.exit(1 if server_errors or unreadable else 0)
+
+
+def check_stored_rows(frappe) -> list[str]:
+	"""Every stored row of the fuzzed senders loads as a document, and turns all finished."""
+	problems = []
+	for doctype, field in (
+		("WA Conversation", "name"),
+		("WA Booking Scratchpad", "conversation"),
+		("WA Message", "conversation"),
+	):
+		for name in frappe.get_all(doctype, filters={field: ["in", PHONES]}, pluck="name"):
+			try:
+				frappe.get_doc(doctype, name).as_dict()
+			except Exception as exc:
+				problems.append(f"{doctype} {name}: {exc!r}")
+	failed = frappe.db.count(
+		"WA Message", {"conversation": ["in", PHONES], "role": "user", "processing_status": "Failed"}
+	)
+	if failed:
+		problems.append(f"{failed} inbound messages whose turn failed")
+	return problems
+
+
+if __name__ == "__main__":
+	main()
