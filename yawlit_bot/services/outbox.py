@@ -22,29 +22,25 @@ from yawlit_bot.services.settings import get_wapi_config
 from yawlit_bot.services.wapi_client import WapiError, WapiOutcomeUnknown, send_buttons, send_text, sent_wamid
 
 
-def unsent_replies(conversation: str, include_failed: bool = False, max_attempts: int = 0) -> list:
-	"""Replies waiting to go, oldest first. Failed ones count only if WAPI never took them."""
-	condition = "send_status = 'Queued'"
-	if include_failed:
-		condition = f"({condition} or (send_status = 'Failed' and wamid is null and send_attempts < %(max)s))"
+def unsent_replies(conversation: str, max_attempts: int = 5) -> list:
+	"""Replies waiting to go, oldest first: queued ones, and failed ones WAPI never took."""
 	return frappe.db.sql_list(
-		f"""select name from `tabWA Message`
-		where conversation = %(conversation)s and role = 'assistant' and {condition} order by name""",
-		{"conversation": conversation, "max": max_attempts or 1},
+		"""select name from `tabWA Message`
+		where conversation = %(conversation)s and role = 'assistant' and (send_status = 'Queued'
+			or (send_status = 'Failed' and wamid is null and send_attempts < %(max)s))
+		order by name""",
+		{"conversation": conversation, "max": max_attempts or 5},
 	)
 
 
 def send_replies(
-	conversation: str,
-	include_failed: bool = False,
-	max_attempts: int = 0,
-	keep_going: Callable[[], bool] | None = None,
+	conversation: str, max_attempts: int = 5, keep_going: Callable[[], bool] | None = None
 ) -> int:
 	"""Send this conversation's replies in order; stop at the first that fails, to keep the order.
 
 	`keep_going` is asked before each send (the caller's lock is still ours)."""
 	sent = 0
-	for name in unsent_replies(conversation, include_failed, max_attempts):
+	for name in unsent_replies(conversation, max_attempts):
 		if keep_going and not keep_going():
 			break
 		if not send_reply(name):

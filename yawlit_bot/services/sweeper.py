@@ -2,7 +2,8 @@
 
 - inbound messages left `Pending` longer than the sweeper age (a crashed worker, a lost job,
   Redis down at enqueue time) get their conversation's turn queued again;
-- replies WAPI refused are retried, up to the settings' attempt limit;
+- replies WAPI refused are retried, up to the settings' attempt limit, by the same
+  per-conversation job (deduplicated, under the conversation lock, in order);
 - replies stuck in `Sending` (the worker died mid-send) become `Unknown`: we cannot know
   whether WAPI got them, so they are shown, not resent.
 """
@@ -14,11 +15,8 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
-from yawlit_bot.services.outbox import send_replies
 from yawlit_bot.services.settings import get_bot_settings
-from yawlit_bot.services.turn import conversation_lock, enqueue_turn, has_pending
-
-RESEND_JOB = "yawlit_bot.services.sweeper.resend_replies"
+from yawlit_bot.services.turn import enqueue_turn
 
 
 def sweep() -> dict:
@@ -47,28 +45,7 @@ def sweep() -> dict:
 		(cutoff, settings.max_send_attempts or 5),
 	)
 	frappe.db.commit()
-	for conversation in pending:
+	# One deduplicated job per conversation: it runs pending turns and sends unsent replies.
+	for conversation in sorted(set(pending) | set(unsent)):
 		enqueue_turn(conversation)
-	for conversation in unsent:
-		frappe.enqueue(RESEND_JOB, queue="short", conversation=conversation)
 	return {"requeued_turns": len(pending), "resend_conversations": len(unsent)}
-
-
-def resend_replies(conversation: str) -> int:
-	"""Send a conversation's unsent replies in order, under its lock so turns don't interleave."""
-	settings = get_bot_settings()
-	lock = conversation_lock(conversation, settings.lock_timeout or 30)
-	if not lock.acquire():
-		return 0  # a turn is running: it sends queued replies; the next sweep retries failed ones
-	try:
-		sent = send_replies(
-			conversation,
-			include_failed=True,
-			max_attempts=settings.max_send_attempts or 5,
-			keep_going=lock.refresh,
-		)
-	finally:
-		lock.release()
-	if has_pending(conversation):  # turns that gave up on the lock while we held it
-		enqueue_turn(conversation)
-	return sent

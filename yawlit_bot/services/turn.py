@@ -72,11 +72,14 @@ def process_conversation(conversation: str) -> int:
 			try:
 				# A failed turn leaves its message Pending with one more attempt counted, so this
 				# loop retries it at once, and gives up on it after `max_turn_attempts`.
-				while lock.refresh() and run_next_turn(conversation, settings) != EMPTY:
+				while True:
+					# Send while the lock is ours, so replies leave in turn order; an earlier
+					# reply WAPI refused goes first (or holds the later ones back).
+					send_replies(conversation, settings.max_send_attempts, keep_going=lock.refresh)
+					if not (lock.refresh() and run_next_turn(conversation, settings) != EMPTY):
+						break
 					turns += 1
 					frappe.cache.expire(queued_flag_key(conversation), QUEUED_FLAG_SECONDS)
-					# Send while the lock is ours, so replies leave in turn order.
-					send_replies(conversation, keep_going=lock.refresh)
 			finally:
 				lock.release()
 			if not has_pending(conversation):
