@@ -282,7 +282,7 @@ def main():
 			"wapi_vendor_uid": standin.vendor_uid,
 			"wapi_token": "harness-token",
 			"enabled": 1,
-			"sweeper_age": 10,
+			"sweeper_age": 20,
 			"wapi_timeout": 5,
 		}
 	)
@@ -332,7 +332,7 @@ def main():
 		drive(site, secret, conversations, args.clients, args.dup_share, rng, figures)
 		ingest_seconds = time.perf_counter() - started
 		injector.join()
-		quiet_at = wait_for_quiescence(frappe, phones, args.timeout, sweep_every=15)
+		quiet_at = wait_for_quiescence(frappe, phones, args.timeout, sweep_every=20)
 		report = check_invariants(frappe, conversations, standin)
 		e2e = reply_latencies(frappe, phones)
 		turns = report["processed"]

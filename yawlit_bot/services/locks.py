@@ -47,6 +47,10 @@ class ConversationLock:
 		except LockError:
 			return False
 
+	def is_held(self) -> bool:
+		"""Held by anyone (not only by us)."""
+		return bool(self._lock.locked())
+
 	@property
 	def held(self) -> bool:
 		return bool(self._lock.owned())

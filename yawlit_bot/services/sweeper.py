@@ -16,7 +16,9 @@ import frappe
 from frappe.utils import now_datetime
 
 from yawlit_bot.services.settings import get_bot_settings
-from yawlit_bot.services.turn import enqueue_turn
+from yawlit_bot.services.turn import conversation_lock, enqueue_turn
+
+LOST_JOB_FACTOR = 5  # pending this many sweeper ages, lock free: the job was lost
 
 
 def sweep() -> dict:
@@ -26,11 +28,19 @@ def sweep() -> dict:
 	cutoff = now_datetime() - timedelta(seconds=settings.sweeper_age or 60)
 	# Only re-queue: a message waiting behind a backlog is not failing. Turns that kill their
 	# worker are counted where they start (see turn.count_turn_start).
-	pending = frappe.db.sql_list(
-		"""select distinct conversation from `tabWA Message`
-		where role = 'user' and processing_status = 'Pending' and received_at < %s""",
+	pending = frappe.db.sql(
+		"""select conversation, min(received_at) from `tabWA Message`
+		where role = 'user' and processing_status = 'Pending' and received_at < %s group by conversation""",
 		cutoff,
 	)
+	# Waiting this long with nobody holding the conversation's lock means its queued job was
+	# lost (a worker killed mid-job): queue a new one even though the flag says one is queued.
+	lost_after = now_datetime() - timedelta(seconds=LOST_JOB_FACTOR * (settings.sweeper_age or 60))
+	lost = {
+		conversation
+		for conversation, oldest in pending
+		if oldest < lost_after and not conversation_lock(conversation, 1).is_held()
+	}
 
 	frappe.db.sql(
 		"""update `tabWA Message` set send_status = 'Unknown',
@@ -46,6 +56,6 @@ def sweep() -> dict:
 	)
 	frappe.db.commit()
 	# One deduplicated job per conversation: it runs pending turns and sends unsent replies.
-	for conversation in sorted(set(pending) | set(unsent)):
-		enqueue_turn(conversation)
-	return {"requeued_turns": len(pending), "resend_conversations": len(unsent)}
+	for conversation in sorted({c for c, _ in pending} | set(unsent)):
+		enqueue_turn(conversation, force=conversation in lost)
+	return {"requeued_turns": len(pending), "lost_jobs_replaced": len(lost), "resend_conversations": len(unsent)}

@@ -30,20 +30,20 @@ from yawlit_bot.services.settings import get_bot_settings
 
 TURN_JOB = "yawlit_bot.services.turn.process_conversation"
 LOCK_WAIT_SECONDS = 0  # a busy lock means the holder will see our message: no waiting
-QUEUED_FLAG_SECONDS = 60  # the running job keeps it alive; a killed job's flag expires
+QUEUED_FLAG_SECONDS = 900  # long enough for a queued job in a backlog; the sweeper handles lost ones
 DONE, EMPTY, FAILED = "done", "empty", "failed"
 
 
-def enqueue_turn(conversation: str) -> None:
+def enqueue_turn(conversation: str, force: bool = False) -> None:
 	"""Queue a turn job unless one is already queued or running for this conversation.
 
 	That job will see this message: it clears the flag only when it ends, and then looks for
-	pending messages once more (see `process_conversation`). The flag expires if its job was
-	lost (a killed worker) and the sweeper then queues a new one. A failure here is
-	survivable: the message is stored and the sweeper re-queues it.
+	pending messages once more (see `process_conversation`). If its job was lost (a killed
+	worker), the sweeper queues a new one with `force`. A failure here is survivable: the
+	message is stored and the sweeper re-queues it.
 	"""
 	try:
-		if not frappe.cache.set(queued_flag_key(conversation), 1, ex=QUEUED_FLAG_SECONDS, nx=True):
+		if not frappe.cache.set(queued_flag_key(conversation), 1, ex=QUEUED_FLAG_SECONDS, nx=not force):
 			return
 		frappe.enqueue(TURN_JOB, queue="short", conversation=conversation)
 	except Exception:
