@@ -87,3 +87,45 @@ def test_bad_token_characters_do_not_leak(standin):
 def test_unreachable_is_retryable():
 	with pytest.raises(WapiRetryableError):
 		send_text(WapiConfig("http://127.0.0.1:9", "v", "t", 1), "919812345678", "hi")
+
+
+def test_template_wire_format(standin):
+	response = wapi_client.send_template(
+		config(standin),
+		"919812345678",
+		"diwali_offer",
+		"en_US",
+		{"field_1": "Ravi", "field_2": "20%"},
+		header=("image", "https://example.com/offer.jpg"),
+	)
+	assert sent_wamid(response).startswith("wamid.")
+	(request,) = standin.requests
+	assert request.path == f"/api/{standin.vendor_uid}/contact/send-template-message"
+	assert request.body == {
+		"phone_number": "919812345678",
+		"template_name": "diwali_offer",
+		"template_language": "en_US",
+		"field_1": "Ravi",
+		"field_2": "20%",
+		"header_image": "https://example.com/offer.jpg",
+	}
+
+
+def test_rate_limit_answer_is_its_own_error(standin):
+	standin.configure(max_per_second=1)
+	send_text(config(standin), "919812345678", "one")
+	with pytest.raises(wapi_client.WapiRateLimited):
+		send_text(config(standin), "919812345678", "two")
+	assert [r.status for r in standin.requests] == [200, 429, 429, 429]  # three attempts, then give up
+
+
+def test_whatsapp_rate_limit_code_in_a_failed_body_is_a_rate_limit(monkeypatch, standin):
+	class Answer:
+		status_code = 200
+
+		def json(self):
+			return {"result": "failed", "message": "(#131056) Pair rate limit hit"}
+
+	monkeypatch.setattr(wapi_client._session, "post", lambda *a, **k: Answer())
+	with pytest.raises(wapi_client.WapiRateLimited):
+		send_text(config(standin), "919812345678", "hello")

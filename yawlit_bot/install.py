@@ -3,13 +3,15 @@
 import frappe
 
 BOT_ROLE = "WA Bot Manager"
+CAMPAIGN_ROLE = "WA Campaign Manager"  # sends campaigns; reads their recipients and opt-outs
 
 
 def ensure_roles():
-	if not frappe.db.exists("Role", BOT_ROLE):
-		frappe.get_doc({"doctype": "Role", "role_name": BOT_ROLE, "desk_access": 1}).insert(
-			ignore_permissions=True
-		)
+	for role in (BOT_ROLE, CAMPAIGN_ROLE):
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
 
 
 def before_install():

@@ -136,3 +136,14 @@ def unsupported_message(kind: str) -> Reply:
 
 
 SORRY_TEXT = "Sorry, something went wrong on our side with your last message. Could you send it again?"
+
+
+def opted_out() -> Reply:
+	return Reply(
+		"You won't get offers from Yawlit on WhatsApp any more. Reply START to get them again. "
+		"Your bookings are not affected."
+	)
+
+
+def opted_in() -> Reply:
+	return Reply("Welcome back! You'll get Yawlit's offers again. Reply STOP at any time to stop them.")

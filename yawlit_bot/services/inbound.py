@@ -151,4 +151,9 @@ def apply_status(update: StatusUpdate) -> int:
 		where wamid = %(wamid)s and role = 'assistant' and send_status in %(replaces)s""",
 		{**values, "wamid": update.wamid, "replaces": _REPLACES[update.status]},
 	)
-	return frappe.db._cursor.rowcount
+	changed = frappe.db._cursor.rowcount
+	if not changed:  # not a reply of the bot: perhaps a campaign message
+		from yawlit_bot.services.campaigns import apply_recipient_status
+
+		changed = apply_recipient_status(update.wamid, update.status, update.error)
+	return changed

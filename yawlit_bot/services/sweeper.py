@@ -5,7 +5,8 @@
 - replies WAPI refused are retried, up to the settings' attempt limit, by the same
   per-conversation job (deduplicated, under the conversation lock, in order);
 - replies stuck in `Sending` (the worker died mid-send) become `Unknown`: we cannot know
-  whether WAPI got them, so they are shown, not resent.
+  whether WAPI got them, so they are shown, not resent;
+- campaigns whose chain of batch jobs broke are resumed (see `campaigns.sweep_campaigns`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,16 @@ LOST_JOB_FACTOR = 5  # pending this many sweeper ages, lock free: the job was lo
 
 
 def sweep() -> dict:
+	from yawlit_bot.services.campaigns import sweep_campaigns
+
 	settings = get_bot_settings()
-	if not settings.enabled:
-		return {}
+	result = sweep_campaigns(settings)  # campaigns run whether or not the chat bot is enabled
+	if settings.enabled:
+		result.update(sweep_conversations(settings))
+	return result
+
+
+def sweep_conversations(settings) -> dict:
 	cutoff = now_datetime() - timedelta(seconds=settings.sweeper_age or 60)
 	# Only re-queue: a message waiting behind a backlog is not failing. Turns that kill their
 	# worker are counted where they start (see turn.count_turn_start).

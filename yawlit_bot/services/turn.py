@@ -176,10 +176,36 @@ def load_snapshot(conv, scratchpad):
 def apply_turn(conversation: str, message_name) -> None:
 	"""Decide the turn with the engine and write everything it changes (no commit here)."""
 	# Imported here: jobs that find the lock busy or nothing pending never pay for the engine.
-	from yawlit_bot.engine.conversation import Message, decide_turn
+	from yawlit_bot.engine.opt_out import read_opt_command
 
 	conv = frappe.get_doc("WA Conversation", conversation)
 	message = frappe.get_doc("WA Message", message_name)
+	command = read_opt_command(message.content, message.button_id)
+	if command:
+		# STOP / START is about marketing: the booking being collected stays as it is.
+		from yawlit_bot.services.campaigns import record_opt_command
+
+		source = "WhatsApp button" if message.button_id else "WhatsApp message"
+		outgoing = [record_opt_command(conversation, command, source)]
+	else:
+		outgoing = apply_booking_turn(conv, message)
+	conv.last_inbound_at = message.received_at
+	conv.save(ignore_permissions=True)
+
+	for reply in outgoing:
+		queue_reply(conversation, reply, reply_to=message_name)
+	update_message(
+		message_name,
+		{"processing_status": "Processed", "processed_at": now_datetime(), "processing_error": None},
+	)
+
+
+def apply_booking_turn(conv, message) -> list:
+	"""The booking conversation's turn: scratchpad, booking and state on `conv` (saved by the
+	caller). Returns the replies."""
+	from yawlit_bot.engine.conversation import Message, decide_turn
+
+	conversation = conv.name
 	scratchpad = (
 		frappe.get_doc("WA Booking Scratchpad", conv.active_scratchpad) if conv.active_scratchpad else None
 	)
@@ -217,15 +243,7 @@ def apply_turn(conversation: str, message_name) -> None:
 	conv.state = decision.state.value
 	conv.expecting = ",".join(decision.expecting)
 	conv.editing_field = decision.editing_field
-	conv.last_inbound_at = message.received_at
-	conv.save(ignore_permissions=True)
-
-	for reply in outgoing:
-		queue_reply(conversation, reply, reply_to=message_name)
-	update_message(
-		message_name,
-		{"processing_status": "Processed", "processed_at": now_datetime(), "processing_error": None},
-	)
+	return outgoing
 
 
 def record_turn_failure(message_name, settings) -> None:

@@ -15,6 +15,7 @@ import requests
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 CONNECT_TIMEOUT = 5
+RATE_LIMIT_CODE = "131056"  # WhatsApp's "too many messages to this number"
 
 
 class WapiError(Exception):
@@ -23,6 +24,14 @@ class WapiError(Exception):
 
 class WapiRetryableError(WapiError):
 	"""WAPI certainly did not take the message (unreachable, 429, 5xx): another attempt may."""
+
+
+class WapiRateLimited(WapiRetryableError):
+	"""WAPI or WhatsApp said "too many messages" (HTTP 429, error 131056): slow down."""
+
+
+class WapiAuthError(WapiError):
+	"""WAPI refused our credentials (HTTP 401/403): nothing will go until settings are fixed."""
 
 
 class WapiOutcomeUnknown(WapiError):
@@ -58,12 +67,18 @@ def _post_once(config: WapiConfig, path: str, body: dict[str, Any]) -> dict[str,
 	except (requests.RequestException, ValueError) as exc:
 		# e.g. a malformed URL or token: report the kind only, the text may carry the token
 		raise WapiError(f"WAPI request failed: {type(exc).__name__}") from None
-	if response.status_code == 429 or response.status_code >= 500:
+	if response.status_code == 429:
+		raise WapiRateLimited("WAPI answered HTTP 429 (too many messages)")
+	if response.status_code >= 500:
 		raise WapiRetryableError(f"WAPI answered HTTP {response.status_code}")
 	try:
 		data = response.json()
 	except ValueError:
 		data = {}
+	if RATE_LIMIT_CODE in _message(data):
+		raise WapiRateLimited(f"WhatsApp rate limit: {_message(data)}")
+	if response.status_code in (401, 403):
+		raise WapiAuthError(f"WAPI refused the credentials (HTTP {response.status_code}): check WA Bot Settings")
 	if response.status_code >= 400:
 		raise WapiError(f"WAPI answered HTTP {response.status_code}: {_message(data)}")
 	if not isinstance(data, dict) or data.get("result") == "failed":
@@ -105,3 +120,23 @@ def send_buttons(config: WapiConfig, phone: str, text: str, buttons: list[str]) 
 		"buttons": {str(i): title[:20] for i, title in enumerate(buttons[:3], start=1)},
 	}
 	return post(config, "contact/send-interactive-message", body)
+
+
+def send_template(
+	config: WapiConfig,
+	phone: str,
+	template_name: str,
+	language: str,
+	fields: dict[str, str],
+	header: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+	"""A marketing template: `fields` are WAPI's `field_1`...; `header` is (image|video|document, url)."""
+	body: dict[str, Any] = {
+		"phone_number": phone,
+		"template_name": template_name,
+		"template_language": language or "en_US",
+		**fields,
+	}
+	if header and header[1]:
+		body[f"header_{header[0]}"] = header[1]
+	return post(config, "contact/send-template-message", body)

@@ -86,6 +86,12 @@ def button(phone: str, title: str, button_id: str, wamid: str | None = None) -> 
 	return _envelope(phone, wamid or new_wamid(), title, raw)
 
 
+def template_button(phone: str, title: str, payload: str, wamid: str | None = None) -> dict:
+	"""A tap on a marketing template's quick-reply button (e.g. its opt-out button)."""
+	raw = {"type": "button", "button": {"payload": payload, "text": title}}
+	return _envelope(phone, wamid or new_wamid(), title, raw)
+
+
 def location(
 	phone: str,
 	address: str | None,

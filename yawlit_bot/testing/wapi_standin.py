@@ -44,6 +44,7 @@ class Switches:
 	hang_next: int = 0  # hold the next N sends for `hang_seconds` (past a client's timeout)
 	hang_seconds: float = 12.0
 	seed: int | None = None
+	max_per_second: int = 0  # answer 429 to sends beyond this many in the last second (0: no limit)
 
 
 @dataclass
@@ -66,6 +67,7 @@ class StandinState:
 		default_factory=lambda: uuid.uuid4().hex[:12].upper()
 	)  # wamids stay unique across runs
 	rng: random.Random = field(default_factory=random.Random)
+	recent: list[float] = field(default_factory=list)  # accepted send times, for max_per_second
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -112,6 +114,7 @@ class _Handler(BaseHTTPRequestHandler):
 		if self.path.startswith("/_standin/reset"):
 			with state.lock:
 				state.requests.clear()
+				state.recent.clear()
 				state.switches = Switches()
 			return self._reply(200, {"ok": True})
 		if self.path.startswith("/_standin/config") and isinstance(body, dict):
@@ -139,12 +142,22 @@ class _Handler(BaseHTTPRequestHandler):
 				state.switches.fail_next -= 1
 			elif switches.fail_rate and state.rng.random() < switches.fail_rate:
 				fail = True
+			limited = False
+			if switches.max_per_second:
+				now = time.time()
+				state.recent = [t for t in state.recent if t > now - 1]
+				limited = len(state.recent) >= switches.max_per_second
+				if not limited:
+					state.recent.append(now)
 		if switches.delay:
 			time.sleep(switches.delay)
 		if hang:
 			time.sleep(switches.hang_seconds)
 
-		status, payload, wamid = self._answer(endpoint, body, fail, switches)
+		if limited:
+			status, payload, wamid = 429, {"result": "failed", "message": "Too Many Requests"}, None
+		else:
+			status, payload, wamid = self._answer(endpoint, body, fail, switches)
 		with state.lock:
 			state.requests.append(Recorded(self.path.split("?")[0], body, status, time.time(), wamid))
 		self._reply(status, payload)
@@ -225,6 +238,7 @@ class WapiStandin:
 	def reset(self) -> None:
 		with self.state.lock:
 			self.state.requests.clear()
+			self.state.recent.clear()
 			self.state.switches = Switches()
 
 	@property

@@ -7,6 +7,8 @@ from frappe.model.document import Document
 from frappe.utils import get_url
 from frappe.utils.password import get_decrypted_password
 
+from yawlit_bot.engine.campaign import check_send_rate
+
 WEBHOOK_PATH = "/api/method/yawlit_bot.api.webhook.receive"
 
 
@@ -20,6 +22,13 @@ class WABotSettings(Document):
 		self.sweeper_age = max(self.sweeper_age or 60, 5)
 		self.max_turn_attempts = max(self.max_turn_attempts or 5, 1)
 		self.max_send_attempts = max(self.max_send_attempts or 5, 1)
+		self.campaign_batch_size = min(max(self.campaign_batch_size or 100, 1), 1000)
+		# Fields added after install have no stored value until the first save.
+		self.campaign_rate_limit = self.campaign_rate_limit or 20
+		self.whatsapp_rate_cap = self.whatsapp_rate_cap or 80
+		problem = check_send_rate(self.campaign_rate_limit, self.whatsapp_rate_cap)
+		if problem:
+			frappe.throw(_(problem))
 		self.webhook_url = get_url(WEBHOOK_PATH)
 
 	def on_update(self):

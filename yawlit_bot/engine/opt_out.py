@@ -1,0 +1,45 @@
+"""Marketing opt-out: STOP and START, as WhatsApp users expect them.
+
+Only a message that is nothing but the word counts (trailing punctuation and case aside),
+or the opt-out quick-reply button of a marketing template. A sentence that merely contains
+"stop", or "band karo" inside a booking, is not an opt-out: that is the booking's business.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+class OptCommand(str, enum.Enum):
+	STOP = "stop"
+	START = "start"
+
+
+_WORDS: dict[str, OptCommand] = {
+	"stop": OptCommand.STOP,
+	"unsubscribe": OptCommand.STOP,
+	"start": OptCommand.START,
+}
+# Ids and titles a template's opt-out quick reply may carry (WhatsApp's own is "Stop promotions").
+_BUTTONS: dict[str, OptCommand] = {
+	**_WORDS,
+	"stop promotions": OptCommand.STOP,
+	"stop_promotions": OptCommand.STOP,
+	"opt out": OptCommand.STOP,
+	"opt_out": OptCommand.STOP,
+	"optout": OptCommand.STOP,
+	"resume promotions": OptCommand.START,
+	"opt_in": OptCommand.START,
+}
+
+
+def _bare(text: str | None) -> str:
+	return re.sub(r"[\s.!?,;:'\"]+$", "", (text or "").strip()).strip().lower()
+
+
+def read_opt_command(text: str | None, button_id: str | None = None) -> OptCommand | None:
+	"""STOP or START when the message is only that (or the template's opt-out button), else None."""
+	if button_id:  # a tapped button: its id, else its title (WAPI copies it into the text)
+		return _BUTTONS.get(_bare(button_id)) or _BUTTONS.get(_bare(text))
+	return _WORDS.get(_bare(text))

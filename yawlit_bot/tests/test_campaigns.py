@@ -1,0 +1,307 @@
+"""Campaigns through the real RQ workers and the WAPI stand-in: exactly once per recipient."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections import Counter
+
+import frappe
+import psutil
+
+from yawlit_bot.api import campaigns as api
+from yawlit_bot.services import campaigns
+from yawlit_bot.services.sweeper import sweep
+from yawlit_bot.testing import payloads
+from yawlit_bot.tests.utils import PipelineTestCase
+
+TEMPLATE_PATH = "contact/send-template-message"
+
+
+class CampaignTestCase(PipelineTestCase):
+	def setUp(self):
+		super().setUp()
+		self.configure(campaign_rate_limit=80, whatsapp_rate_cap=80, campaign_batch_size=100, lock_timeout=30)
+
+	def make_campaign(self, phones=(), **values) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "WA Campaign",
+				"title": "Diwali offer",
+				"template_name": "diwali_offer",
+				"template_language": "en_US",
+				"parameters": [
+					{"source": "First name", "value": "Customer"},
+					{"source": "Fixed value", "value": "20% off"},
+				],
+				**values,
+			}
+		).insert()
+		frappe.db.commit()
+		if phones:
+			api.add_numbers(doc.name, "\n".join(phones))
+		return doc.name
+
+	def phones(self, n: int) -> list[str]:
+		return list(dict.fromkeys(self.new_phone() for _ in range(n + 5)))[:n]
+
+	def template_sends(self, status: int | None = 200) -> Counter:
+		return Counter(
+			r.body["phone_number"]
+			for r in self.standin.requests
+			if r.path.endswith(TEMPLATE_PATH) and (status is None or r.status == status)
+		)
+
+	def rows(self, campaign: str) -> dict[str, frappe._dict]:
+		frappe.db.rollback()
+		return {
+			r.phone: r
+			for r in frappe.get_all(
+				"WA Campaign Recipient", {"campaign": campaign}, ["phone", "status", "wamid", "attempts", "error"]
+			)
+		}
+
+	def wait_status(self, campaign: str, statuses: tuple[str, ...], timeout: float = 60) -> str:
+		return self.wait_until(
+			lambda: (s := frappe.db.get_value("WA Campaign", campaign, "status")) in statuses and s,
+			timeout,
+			f"campaign {campaign} to be {statuses}",
+		)
+
+	def wait_lock_free(self, campaign: str, timeout: float = 40) -> None:
+		self.wait_until(
+			lambda: not campaigns.campaign_lock(campaign, 1).is_held(), timeout, "the campaign job to stop"
+		)
+
+
+class TestCampaigns(CampaignTestCase):
+	def test_500_recipients_each_sent_once(self):
+		phones = self.phones(500)
+		campaign = self.make_campaign()
+		pasted = phones + phones[:3] + ["12345", "not a number", "+1 555 0100"]
+		added = api.add_numbers(campaign, "\n".join(pasted))
+		self.assertEqual((added["added"], added["duplicates"], added["invalid"]), (500, 3, 3))
+		# The same list again adds nothing.
+		self.assertEqual(api.add_numbers(campaign, "\n".join(phones[:10]))["added"], 0)
+
+		started = time.monotonic()
+		self.assertEqual(api.send(campaign), {"queued": 500, "skipped": 3})
+		self.wait_status(campaign, ("Completed",), timeout=90)
+		elapsed = time.monotonic() - started
+
+		sends = self.template_sends()
+		self.assertEqual(set(sends), set(phones))
+		self.assertEqual(max(sends.values()), 1, "a recipient got the campaign twice")
+		rows = self.rows(campaign)
+		self.assertEqual(Counter(r.status for r in rows.values()), Counter({"Sent": 500, "Invalid": 3}))
+		self.assertEqual(len({r.wamid for r in rows.values() if r.wamid}), 500)
+		doc = frappe.get_doc("WA Campaign", campaign)
+		self.assertEqual((doc.sent_count, doc.failed_count, doc.invalid_count, doc.progress_percent), (500, 0, 3, 100))
+		# The shared rate (80/s) held: 500 sends take at least 499/80 s.
+		self.assertGreaterEqual(elapsed, 499 / 80)
+		first = self.standin.requests[0]
+		self.assertEqual(first.body["template_name"], "diwali_offer")
+		self.assertEqual(first.body["field_2"], "20% off")
+		self.assertEqual(first.body["field_1"], "Customer")  # pasted numbers carry no name: the fallback
+
+	def test_worker_killed_mid_campaign_resumes_without_resending(self):
+		self.configure(campaign_rate_limit=20, lock_timeout=4, sweeper_age=5)
+		phones = self.phones(150)
+		campaign = self.make_campaign(phones)
+		api.send(campaign)
+		self.wait_until(lambda: len(self.template_sends()) >= 40, 60, "40 sends")
+		killed = kill_busy_work_horse()
+		self.assertTrue(killed, "no busy RQ work horse found to kill")
+		# The chain is broken: nothing moves until the lock expires and the sweeper resumes it.
+		self.wait_lock_free(campaign)
+		time.sleep(6)  # older than the sweeper age
+		result = sweep()
+		self.assertEqual(result["campaigns_resumed"], 1)
+		self.wait_status(campaign, ("Completed",), timeout=60)
+
+		sends = self.template_sends()
+		self.assertEqual(max(sends.values()), 1, "a recipient got the campaign twice")
+		rows = self.rows(campaign)
+		statuses = Counter(r.status for r in rows.values())
+		self.assertLessEqual(statuses["Unknown"], 1, statuses)  # at most the row that was in flight
+		self.assertEqual(statuses["Sent"] + statuses["Unknown"], 150, statuses)  # none skipped
+		sent = {p for p, r in rows.items() if r.status == "Sent"}
+		self.assertEqual(sent, set(sends) & sent)
+		self.assertLessEqual(set(sends) - sent, {p for p, r in rows.items() if r.status == "Unknown"})
+
+	def test_cancel_mid_way(self):
+		self.configure(campaign_rate_limit=20)
+		campaign = self.make_campaign(self.phones(200))
+		api.send(campaign)
+		self.wait_until(lambda: len(self.template_sends()) >= 20, 60, "20 sends")
+		api.cancel(campaign)
+		at_cancel = len(self.template_sends(None))
+		self.wait_lock_free(campaign)
+		time.sleep(1)
+		after = len(self.template_sends(None))
+		self.assertLessEqual(after, at_cancel + 1, "sends went on after Cancel")
+		rows = self.rows(campaign)
+		statuses = Counter(r.status for r in rows.values())
+		self.assertEqual(statuses["Sent"], len(self.template_sends()))
+		self.assertEqual(statuses["Sent"] + statuses["Cancelled"], 200, statuses)
+		self.assertEqual(frappe.db.get_value("WA Campaign", campaign, "status"), "Cancelled")
+		with self.assertRaises(frappe.ValidationError):
+			api.send(campaign)
+
+	def test_retry_failed_resends_only_failed_rows(self):
+		phones = self.phones(30)
+		campaign = self.make_campaign(phones)
+		self.standin.configure(fail_next=5, fail_status=422)  # final refusals: not retried inline
+		api.send(campaign)
+		self.wait_status(campaign, ("Completed",))
+		rows = self.rows(campaign)
+		failed = {p for p, r in rows.items() if r.status == "Failed"}
+		self.assertEqual(len(failed), 5)
+		self.assertTrue(all("422" in rows[p].error for p in failed))
+		self.assertEqual(frappe.db.get_value("WA Campaign", campaign, "failed_count"), 5)
+
+		before = self.template_sends()
+		self.assertEqual(api.retry_failed(campaign), {"queued": 5})
+		self.wait_status(campaign, ("Completed",))
+		after = self.template_sends()
+		self.assertEqual(after - before, Counter(failed))  # only the failed ones went again
+		self.assertEqual(set(after), set(phones))
+		self.assertEqual(max(after.values()), 1)
+		self.assertEqual(Counter(r.status for r in self.rows(campaign).values()), Counter({"Sent": 30}))
+		with self.assertRaises(frappe.ValidationError):
+			api.retry_failed(campaign)  # nothing failed any more
+
+	def test_rate_limit_answers_slow_down_and_lose_nothing(self):
+		self.standin.configure(max_per_second=5)
+		phones = self.phones(40)
+		campaign = self.make_campaign(phones)
+		api.send(campaign)
+		self.wait_status(campaign, ("Completed",), timeout=90)
+		self.assertTrue(any(r.status == 429 for r in self.standin.requests))
+		sends = self.template_sends()
+		self.assertEqual(set(sends), set(phones))
+		self.assertEqual(max(sends.values()), 1)
+
+	def test_opt_out_is_respected(self):
+		stopper, starter, booker, tapper, other = self.phones(5)
+		campaign = self.make_campaign([stopper, starter, booker, tapper, other])
+		self.assertIn("won't get offers", self.say(stopper, "STOP")[0])
+		self.say(starter, "unsubscribe")
+		self.assertIn("Welcome back", self.say(starter, "Start")[0])
+		self.say(booker, "Hi, I need a car wash")
+		self.say(booker, "band karo")  # cancels the booking, not the marketing
+		tap = payloads.template_button(tapper, "Stop promotions", "opt_out")
+		self.send(tap)
+		self.wait_processed(tap["message"]["whatsapp_message_id"])
+
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("WA Opt Out", stopper, "opted_out"), 1)
+		self.assertEqual(frappe.db.get_value("WA Opt Out", starter, "opted_out"), 0)
+		self.assertFalse(frappe.db.exists("WA Opt Out", booker))
+		self.assertEqual(frappe.db.get_value("WA Opt Out", tapper, "source"), "WhatsApp button")
+		self.assertEqual(self.conversation(booker).state, "CANCELLED")
+
+		self.assertEqual(api.audience_summary(campaign)["will_receive"], 3)
+		self.assertEqual(api.send(campaign), {"queued": 3, "skipped": 2})
+		self.wait_status(campaign, ("Completed",))
+		self.assertEqual(set(self.template_sends()), {starter, booker, other})
+		statuses = {p: r.status for p, r in self.rows(campaign).items()}
+		self.assertEqual((statuses[stopper], statuses[tapper]), ("Opted Out", "Opted Out"))
+
+	def test_stop_during_a_campaign_skips_the_pending_row(self):
+		self.configure(campaign_rate_limit=5)
+		phones = self.phones(30)
+		campaign = self.make_campaign(phones)
+		api.send(campaign)
+		self.wait_until(lambda: len(self.template_sends()) >= 2, 30, "two sends")
+		last = sorted(phones)[-1]
+		self.say(last, "stop")
+		self.wait_status(campaign, ("Completed",), timeout=60)
+		self.assertNotIn(last, self.template_sends())
+		self.assertEqual(self.rows(campaign)[last].status, "Opted Out")
+
+	def test_delivery_statuses_update_rows_forward_only(self):
+		phone = self.new_phone()
+		campaign = self.make_campaign([phone])
+		api.send(campaign)
+		self.wait_status(campaign, ("Completed",))
+		wamid = self.rows(campaign)[phone].wamid
+		self.send(payloads.statuses([(wamid, "delivered"), ("wamid.NEVERSEEN", "read")]))
+		self.send(payloads.statuses([(wamid, "sent")]))  # late and out of order: ignored
+		row = self.rows(campaign)[phone]
+		self.assertEqual(row.status, "Delivered")
+		self.send(payloads.statuses([(wamid, "read")]))
+		self.assertEqual(self.rows(campaign)[phone].status, "Read")
+		self.assertEqual(api.progress(campaign)["read"], 1)
+
+	def test_bad_input_gets_clear_errors(self):
+		campaign = self.make_campaign()
+		with self.assertRaises(frappe.ValidationError):
+			api.send(campaign)  # nobody to send to
+		with self.assertRaises(frappe.DoesNotExistError):
+			api.send("CAMP-NOPE")
+		with self.assertRaises(frappe.ValidationError):
+			frappe.get_doc(
+				{
+					"doctype": "WA Campaign",
+					"title": "x",
+					"template_name": "t",
+					"parameters": [{"source": "First name", "value": " "}],
+				}
+			).insert()
+		summary = api.add_numbers(campaign, "<script>alert(1)</script>\n' or 1=1 --\n9812345678")
+		self.assertEqual((summary["added"], summary["invalid"]), (1, 2))
+		api.send(campaign)
+		with self.assertRaises(frappe.ValidationError):
+			api.add_numbers(campaign, "9812345679")  # only while Draft
+		self.wait_status(campaign, ("Completed",))
+		with self.assertRaises(frappe.ValidationError):
+			self.configure(campaign_rate_limit=200)  # above WhatsApp's 80/s unless raised
+		frappe.db.rollback()
+		self.configure(campaign_rate_limit=200, whatsapp_rate_cap=250)  # Meta raised it: fine
+
+	def test_csv_audience_with_names(self):
+		phones = self.phones(3)
+		content = "Name,Mobile\nRavi Kumar,{}\nAsha,{}\nNo Number,\n,{}\n".format(*phones)
+		file = frappe.get_doc(
+			{"doctype": "File", "file_name": "audience.csv", "content": content.encode(), "is_private": 1}
+		).insert()
+		campaign = self.make_campaign()
+		self.assertEqual(api.add_csv(campaign, file.file_url)["added"], 3)
+		rows = self.rows(campaign)
+		self.assertEqual((rows[phones[0]].status, len(rows)), ("Pending", 4))
+		first = frappe.db.get_value("WA Campaign Recipient", campaigns.recipient_name(campaign, phones[0]), "first_name")
+		self.assertEqual(first, "Ravi")
+
+	def test_only_campaign_managers_send(self):
+		campaign = self.make_campaign(self.phones(1))
+		user = "bot-manager@example.com"
+		if not frappe.db.exists("User", user):
+			frappe.get_doc(
+				{"doctype": "User", "email": user, "first_name": "Bot", "roles": [{"role": "WA Bot Manager"}]}
+			).insert()
+		frappe.set_user(user)
+		try:
+			with self.assertRaises(frappe.PermissionError):
+				api.send(campaign)
+			with self.assertRaises(frappe.PermissionError):
+				api.progress(campaign)
+		finally:
+			frappe.set_user("Administrator")
+
+
+def kill_busy_work_horse() -> int | None:
+	"""kill -9 the forked RQ work horse that is running a job (as a crash or OOM kill would)."""
+	for proc in psutil.process_iter(["pid", "ppid", "cmdline"]):
+		cmd = " ".join(proc.info["cmdline"] or [])
+		if "bench_helper" not in cmd or " worker" not in cmd:
+			continue
+		try:
+			parent = psutil.Process(proc.info["ppid"])
+		except psutil.Error:
+			continue
+		if " worker" in " ".join(parent.cmdline()) and "bench_helper" in " ".join(parent.cmdline()):
+			os.kill(proc.info["pid"], signal.SIGKILL)
+			return proc.info["pid"]
+	return None
