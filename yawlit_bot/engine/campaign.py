@@ -34,7 +34,18 @@ RECIPIENT_SOURCES = {
 PARAMETER_SOURCES = (FIXED, *RECIPIENT_SOURCES)
 MAX_PARAMETER_CHARS = 1024
 
-_PHONE_HEADERS = {"phone", "mobile", "number", "phone number", "mobile number", "whatsapp", "whatsapp number", "contact", "msisdn", "cell"}
+_PHONE_HEADERS = {
+	"phone",
+	"mobile",
+	"number",
+	"phone number",
+	"mobile number",
+	"whatsapp",
+	"whatsapp number",
+	"contact",
+	"msisdn",
+	"cell",
+}
 _FIRST_HEADERS = {"first name", "firstname", "first", "given name"}
 _LAST_HEADERS = {"last name", "lastname", "last", "surname", "family name"}
 _FULL_HEADERS = {"name", "full name", "fullname", "customer", "customer name"}
@@ -81,7 +92,12 @@ def split_pasted_numbers(text: str | None) -> list[Candidate]:
 
 def _header_kind(cell: str) -> str | None:
 	name = re.sub(r"[_\-\s]+", " ", cell.strip().lower())
-	for kind, names in (("phone", _PHONE_HEADERS), ("first", _FIRST_HEADERS), ("last", _LAST_HEADERS), ("full", _FULL_HEADERS)):
+	for kind, names in (
+		("phone", _PHONE_HEADERS),
+		("first", _FIRST_HEADERS),
+		("last", _LAST_HEADERS),
+		("full", _FULL_HEADERS),
+	):
 		if name in names:
 			return kind
 	return None
@@ -152,7 +168,11 @@ def sort_audience(candidates: Iterable[Candidate], already_listed: Iterable[str]
 		else:
 			seen.add(phone)
 			reading.recipients.append(
-				Recipient(phone, clean_text(candidate.first_name or "", 140) or None, clean_text(candidate.last_name or "", 140) or None)
+				Recipient(
+					phone,
+					clean_text(candidate.first_name or "", 140) or None,
+					clean_text(candidate.last_name or "", 140) or None,
+				)
 			)
 	return reading
 
@@ -174,7 +194,9 @@ def check_parameter(parameter: TemplateParameter) -> str | None:
 	return None
 
 
-def template_fields(parameters: Sequence[TemplateParameter], recipient: Mapping[str, str | None]) -> dict[str, str]:
+def template_fields(
+	parameters: Sequence[TemplateParameter], recipient: Mapping[str, str | None]
+) -> dict[str, str]:
 	"""WAPI's `field_1`, `field_2`, ... for one recipient; never empty."""
 	first, last = recipient.get("first_name"), recipient.get("last_name")
 	values = {
@@ -186,7 +208,10 @@ def template_fields(parameters: Sequence[TemplateParameter], recipient: Mapping[
 	fields = {}
 	for position, parameter in enumerate(parameters, start=1):
 		value = values.get(RECIPIENT_SOURCES.get(parameter.source, ""), None)
-		fields[f"field_{position}"] = clean_text(value or parameter.value or "", MAX_PARAMETER_CHARS)
+		# Cleaned before the fallback: a name of only spaces must not become an empty field.
+		fields[f"field_{position}"] = clean_text(value or "", MAX_PARAMETER_CHARS) or clean_text(
+			parameter.value or "", MAX_PARAMETER_CHARS
+		)
 	return fields
 
 
