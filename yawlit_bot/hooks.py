@@ -12,6 +12,10 @@ after_install = "yawlit_bot.install.after_install"
 after_migrate = "yawlit_bot.install.after_migrate"
 before_uninstall = "yawlit_bot.install.before_uninstall"
 
+# Testing
+# -------
+before_tests = "yawlit_bot.install.before_tests"
+
 # Requests
 # --------
 before_request = ["yawlit_bot.api.request_guard.install"]

@@ -19,7 +19,9 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 def _campaign(campaign: str, ptype: str = "write"):
 	frappe.only_for(SENDER_ROLES)
 	if not isinstance(campaign, str) or not frappe.db.exists("WA Campaign", campaign):
-		frappe.throw(_("Campaign {0} not found").format(frappe.bold(str(campaign)[:140])), frappe.DoesNotExistError)
+		frappe.throw(
+			_("Campaign {0} not found").format(frappe.bold(str(campaign)[:140])), frappe.DoesNotExistError
+		)
 	doc = frappe.get_doc("WA Campaign", campaign)
 	doc.check_permission(ptype)
 	return doc
@@ -85,7 +87,9 @@ def _add(campaign: str, read, source: str) -> dict:
 @frappe.whitelist(methods=["POST"])
 def add_numbers(campaign: str, numbers: str) -> dict:
 	"""Numbers pasted one per line (or separated by commas)."""
-	return _add(campaign, lambda: rules.split_pasted_numbers(numbers if isinstance(numbers, str) else ""), "Pasted")
+	return _add(
+		campaign, lambda: rules.split_pasted_numbers(numbers if isinstance(numbers, str) else ""), "Pasted"
+	)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -93,7 +97,9 @@ def add_csv(campaign: str, file_url: str) -> dict:
 	"""An uploaded CSV (a File the user may read): phone column, optional name columns."""
 
 	def read():
-		name = frappe.db.get_value("File", {"file_url": file_url}, "name") if isinstance(file_url, str) else None
+		name = (
+			frappe.db.get_value("File", {"file_url": file_url}, "name") if isinstance(file_url, str) else None
+		)
 		if not name:
 			frappe.throw(_("Upload the CSV file first"))
 		file = frappe.get_doc("File", name)
@@ -108,7 +114,9 @@ def add_csv(campaign: str, file_url: str) -> dict:
 @frappe.whitelist(methods=["POST"])
 def add_from_conversations(campaign: str, filters: str | dict | None = None) -> dict:
 	"""Customers who wrote to the bot, narrowed by WA Conversation filters."""
-	return _add(campaign, lambda: campaigns.candidates_from_conversations(frappe.parse_json(filters)), "Conversations")
+	return _add(
+		campaign, lambda: campaigns.candidates_from_conversations(frappe.parse_json(filters)), "Conversations"
+	)
 
 
 @frappe.whitelist(methods=["POST"])

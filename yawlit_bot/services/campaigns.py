@@ -40,6 +40,7 @@ SENDABLE = ("Draft", "Failed")  # a Failed campaign (e.g. WAPI not configured) c
 RUNNING = ("Queued", "Sending")
 RETRYABLE = ("Completed", "Cancelled", "Failed")
 RECIPIENT = "tabWA Campaign Recipient"
+RECEIPT_DAYS = 3  # how long after a campaign ends its counts follow delivery receipts
 
 
 # ---------------------------------------------------------------- audience
@@ -69,7 +70,16 @@ def add_audience(campaign: str, candidates: list[rules.Candidate], source: str) 
 	fields = ["name", "campaign", "phone", "first_name", "last_name", "status", "source", "attempts"]
 	fields += ["creation", "modified", "owner", "modified_by", "docstatus", "idx"]
 	rows = [
-		(recipient_name(campaign, r.phone), campaign, r.phone, r.first_name, r.last_name, rules.PENDING, source, 0)
+		(
+			recipient_name(campaign, r.phone),
+			campaign,
+			r.phone,
+			r.first_name,
+			r.last_name,
+			rules.PENDING,
+			source,
+			0,
+		)
 		for r in reading.recipients
 	]
 	rows += [
@@ -117,7 +127,9 @@ def candidates_from_bookings(filters: dict | None) -> list[rules.Candidate]:
 
 def status_counts(campaign: str) -> dict[str, int]:
 	return dict(
-		frappe.db.sql(f"select status, count(*) from `{RECIPIENT}` where campaign = %s group by status", campaign)
+		frappe.db.sql(
+			f"select status, count(*) from `{RECIPIENT}` where campaign = %s group by status", campaign
+		)
 	)
 
 
@@ -172,7 +184,11 @@ def start_sending(campaign: str) -> dict:
 	"""Queue a draft (or failed) campaign. Returns {"queued": n, "skipped": m}."""
 	doc = _lock_campaign(campaign)
 	if doc.status not in SENDABLE:
-		frappe.throw(_("Campaign {0} is {1}: only a Draft or Failed campaign can be sent.").format(campaign, _(doc.status)))
+		frappe.throw(
+			_("Campaign {0} is {1}: only a Draft or Failed campaign can be sent.").format(
+				campaign, _(doc.status)
+			)
+		)
 	doc.run_method("validate")  # template, parameters and header as the form checks them
 	settings = get_bot_settings()
 	problem = rules.check_send_rate(settings.campaign_rate_limit, settings.whatsapp_rate_cap)
@@ -182,7 +198,9 @@ def start_sending(campaign: str) -> dict:
 	skip_opted_out(campaign)
 	counts = rules.campaign_progress(status_counts(campaign))
 	if not counts["pending"]:
-		frappe.throw(_("Nobody to send to: add recipients first (opted-out and invalid numbers are skipped)."))
+		frappe.throw(
+			_("Nobody to send to: add recipients first (opted-out and invalid numbers are skipped).")
+		)
 	frappe.db.set_value(
 		"WA Campaign",
 		campaign,
@@ -221,7 +239,9 @@ def retry_failed(campaign: str) -> dict:
 		frappe.throw(_("Campaign {0} has no failed recipients.").format(campaign))
 	skip_opted_out(campaign)
 	frappe.db.set_value(
-		"WA Campaign", campaign, {"status": "Queued", "queued_at": now_datetime(), "finished_at": None, "last_error": None}
+		"WA Campaign",
+		campaign,
+		{"status": "Queued", "queued_at": now_datetime(), "finished_at": None, "last_error": None},
 	)
 	enqueue_batch(campaign, after_commit=True)
 	refresh_counts(campaign)
@@ -290,7 +310,9 @@ class CampaignSender:
 		self.parameters = [rules.TemplateParameter(p.source, p.value) for p in doc.parameters]
 		self.header = (doc.header_type, doc.header_url) if doc.header_type and doc.header_url else None
 		self.max_attempts = settings.max_send_attempts or 5
-		self.pacer = SendPacer(frappe.cache, send_pace_key(frappe.local.site), settings.campaign_rate_limit or 20)
+		self.pacer = SendPacer(
+			frappe.cache, send_pace_key(frappe.local.site), settings.campaign_rate_limit or 20
+		)
 		self.config = None
 
 	def _set(self, name: str, values: dict, where_status: str | None = None) -> int:
@@ -319,7 +341,12 @@ class CampaignSender:
 		# Durably ours before anything leaves: a second job, or a retry, finds it taken.
 		claimed = self._set(
 			name,
-			{"status": rules.SENDING, "attempts": (row.attempts or 0) + 1, "claimed_at": now_datetime(), "error": None},
+			{
+				"status": rules.SENDING,
+				"attempts": (row.attempts or 0) + 1,
+				"claimed_at": now_datetime(),
+				"error": None,
+			},
 			where_status=rules.PENDING,
 		)
 		if not claimed:
@@ -385,6 +412,13 @@ def sweep_campaigns(settings) -> dict:
 		if frappe.db.get_value("WA Campaign", campaign, "status") in RUNNING:
 			enqueue_batch(campaign)
 			resumed += 1
+	# Delivery and read receipts keep arriving after a campaign ends: keep its counts current.
+	recent = frappe.db.sql_list(
+		"select name from `tabWA Campaign` where status in ('Completed', 'Cancelled') and finished_at > %s",
+		now_datetime() - timedelta(days=RECEIPT_DAYS),
+	)
+	for campaign in recent:
+		refresh_counts(campaign)
 	return {"campaigns_resumed": resumed, "campaign_rows_unknown": unknown}
 
 

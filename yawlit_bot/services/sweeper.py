@@ -66,4 +66,8 @@ def sweep_conversations(settings) -> dict:
 	# One deduplicated job per conversation: it runs pending turns and sends unsent replies.
 	for conversation in sorted({c for c, _ in pending} | set(unsent)):
 		enqueue_turn(conversation, force=conversation in lost)
-	return {"requeued_turns": len(pending), "lost_jobs_replaced": len(lost), "resend_conversations": len(unsent)}
+	return {
+		"requeued_turns": len(pending),
+		"lost_jobs_replaced": len(lost),
+		"resend_conversations": len(unsent),
+	}

@@ -78,7 +78,9 @@ def _post_once(config: WapiConfig, path: str, body: dict[str, Any]) -> dict[str,
 	if RATE_LIMIT_CODE in _message(data):
 		raise WapiRateLimited(f"WhatsApp rate limit: {_message(data)}")
 	if response.status_code in (401, 403):
-		raise WapiAuthError(f"WAPI refused the credentials (HTTP {response.status_code}): check WA Bot Settings")
+		raise WapiAuthError(
+			f"WAPI refused the credentials (HTTP {response.status_code}): check WA Bot Settings"
+		)
 	if response.status_code >= 400:
 		raise WapiError(f"WAPI answered HTTP {response.status_code}: {_message(data)}")
 	if not isinstance(data, dict) or data.get("result") == "failed":

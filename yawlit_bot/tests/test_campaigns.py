@@ -58,7 +58,9 @@ class CampaignTestCase(PipelineTestCase):
 		return {
 			r.phone: r
 			for r in frappe.get_all(
-				"WA Campaign Recipient", {"campaign": campaign}, ["phone", "status", "wamid", "attempts", "error"]
+				"WA Campaign Recipient",
+				{"campaign": campaign},
+				["phone", "status", "wamid", "attempts", "error"],
 			)
 		}
 
@@ -97,7 +99,9 @@ class TestCampaigns(CampaignTestCase):
 		self.assertEqual(Counter(r.status for r in rows.values()), Counter({"Sent": 500, "Invalid": 3}))
 		self.assertEqual(len({r.wamid for r in rows.values() if r.wamid}), 500)
 		doc = frappe.get_doc("WA Campaign", campaign)
-		self.assertEqual((doc.sent_count, doc.failed_count, doc.invalid_count, doc.progress_percent), (500, 0, 3, 100))
+		self.assertEqual(
+			(doc.sent_count, doc.failed_count, doc.invalid_count, doc.progress_percent), (500, 0, 3, 100)
+		)
 		# The shared rate (80/s) held: 500 sends take at least 499/80 s.
 		self.assertGreaterEqual(elapsed, 499 / 80)
 		first = self.standin.requests[0]
@@ -271,7 +275,9 @@ class TestCampaigns(CampaignTestCase):
 		self.assertEqual(api.add_csv(campaign, file.file_url)["added"], 3)
 		rows = self.rows(campaign)
 		self.assertEqual((rows[phones[0]].status, len(rows)), ("Pending", 4))
-		first = frappe.db.get_value("WA Campaign Recipient", campaigns.recipient_name(campaign, phones[0]), "first_name")
+		first = frappe.db.get_value(
+			"WA Campaign Recipient", campaigns.recipient_name(campaign, phones[0]), "first_name"
+		)
 		self.assertEqual(first, "Ravi")
 
 	def test_only_campaign_managers_send(self):
@@ -289,6 +295,43 @@ class TestCampaigns(CampaignTestCase):
 				api.progress(campaign)
 		finally:
 			frappe.set_user("Administrator")
+
+
+class TestCampaignAudience(CampaignTestCase):
+	def test_audience_from_conversations_and_bookings(self):
+		writer, booker = self.phones(2)
+		self.say(writer, "Hi")
+		self.fill_booking(booker)
+		self.tap(booker, "Confirm", "1")
+		campaign = self.make_campaign()
+		since = frappe.utils.add_days(frappe.utils.nowdate(), -1)
+		added = api.add_from_conversations(campaign, {"last_inbound_at": [">=", since]})
+		self.assertGreaterEqual(added["added"], 2)
+		rows = self.rows(campaign)
+		self.assertIn(writer, rows)
+		self.assertEqual(api.add_from_bookings(campaign, {"phone": booker})["duplicates"], 1)
+
+		other = self.make_campaign()
+		self.assertEqual(api.add_from_bookings(other, {"phone": booker})["added"], 1)
+		row = frappe.get_doc("WA Campaign Recipient", campaigns.recipient_name(other, booker))
+		self.assertEqual((row.first_name, row.last_name, row.source), ("Ravi", "Kumar", "Bookings"))
+
+	def test_wrong_wapi_token_fails_the_campaign_and_sends_nothing(self):
+		phones = self.phones(5)
+		campaign = self.make_campaign(phones)
+		self.configure(wapi_token="wrong-token")
+		try:
+			api.send(campaign)
+			self.wait_status(campaign, ("Failed",))
+		finally:
+			self.configure()  # the right token again
+		doc = frappe.get_doc("WA Campaign", campaign)
+		self.assertIn("credentials", doc.last_error)
+		self.assertEqual(Counter(r.status for r in self.rows(campaign).values()), Counter({"Pending": 5}))
+		self.assertEqual(self.template_sends(), Counter())
+		self.assertEqual(api.send(campaign)["queued"], 5)  # fixed: send again
+		self.wait_status(campaign, ("Completed",))
+		self.assertEqual(set(self.template_sends()), set(phones))
 
 
 def kill_busy_work_horse() -> int | None:

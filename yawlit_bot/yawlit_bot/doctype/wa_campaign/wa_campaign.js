@@ -56,12 +56,13 @@ function show_progress(frm, c) {
 	if (c.cancelled) parts.push(__("Not sent {0}", [c.cancelled]));
 	frm.dashboard.show_progress(__("Campaign progress"), c.percent, `${c.percent}% · ${parts.join(" · ")} / ${c.total}`);
 	// Plain data for people and for the browser test to read.
-	const $summary = frm.dashboard.progress_area.find(".yawlit-campaign-progress");
+	const $area = frm.dashboard.progress_area.body;
+	const $summary = $area.find(".yawlit-campaign-progress");
 	const html = `<div class="yawlit-campaign-progress text-muted small" data-status="${frappe.utils.escape_html(c.status || "")}"
 		data-percent="${c.percent}" data-sent="${c.sent}" data-failed="${c.failed}" data-total="${c.total}"
 		data-skipped="${c.opted_out + c.invalid}"></div>`;
 	if ($summary.length) $summary.replaceWith(html);
-	else frm.dashboard.progress_area.append(html);
+	else $area.append(html);
 }
 
 function start_polling(frm) {
@@ -92,7 +93,10 @@ function confirm_send(frm) {
 			}
 			const skipped = s.opted_out + s.invalid;
 			frappe.confirm(
-				__("Send template {0} to {1} recipients now?", [frappe.bold(frm.doc.template_name), frappe.bold(s.will_receive)]) +
+				__("Send template {0} to {1} recipients now?", [
+					`<b>${frappe.utils.escape_html(frm.doc.template_name)}</b>`,
+					`<b>${s.will_receive}</b>`,
+				]) +
 					(skipped ? "<br>" + __("{0} opted-out or invalid numbers will be skipped.", [skipped]) : ""),
 				() =>
 					frappe.call({ method: API + "send", args: { campaign: frm.doc.name }, freeze: true }).then((res) => {

@@ -23,7 +23,9 @@ class WACampaign(Document):
 		if not self.template_name:
 			frappe.throw(_("WAPI Template Name is required"))
 		if self.header_type and not (self.header_url or "").startswith(("http://", "https://")):
-			frappe.throw(_("Header Media URL must be a public http(s) link to the {0}").format(self.header_type))
+			frappe.throw(
+				_("Header Media URL must be a public http(s) link to the {0}").format(self.header_type)
+			)
 		for row in self.parameters:
 			problem = check_parameter(TemplateParameter(row.source, row.value))
 			if problem:
