@@ -148,13 +148,19 @@ def give_up(message_name, reason: str) -> None:
 
 
 def lock_next_pending(conversation: str) -> str | None:
-	"""Lock the conversation row (the real fence), then its oldest pending message."""
+	"""Lock the conversation row (the real fence), then read its oldest pending message.
+
+	The message is read without FOR UPDATE on purpose: only the holder of the conversation row
+	changes its messages' processing status, and a locking read here would take next-key locks
+	on the (conversation, processing_status) index that block the webhook's INSERT of this
+	customer's next message until the turn commits. The plain read's snapshot starts after the
+	row lock is granted, so it sees every message committed before."""
 	if not frappe.db.sql("select name from `tabWA Conversation` where name = %s for update", conversation):
 		return None
 	rows = frappe.db.sql(
 		"""select name from `tabWA Message`
 		where conversation = %s and processing_status = 'Pending' and role = 'user'
-		order by name limit 1 for update""",
+		order by name limit 1""",
 		conversation,
 	)
 	return rows[0][0] if rows else None

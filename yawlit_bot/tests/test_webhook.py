@@ -118,6 +118,25 @@ class TestWebhook(PipelineTestCase):
 			f"max {acks[-1] * 1000:.0f} ms"
 		)
 
+	def test_a_running_turn_does_not_block_the_next_message(self):
+		"""A turn holds the conversation row; the customer's next message must still be stored
+		at once (a locking read of the pending messages used to gap-lock that INSERT)."""
+		from yawlit_bot.services.turn import lock_next_pending
+
+		phone = self.new_phone()
+		self.say(phone, "Hi")
+		frappe.db.rollback()
+		lock_next_pending(phone)  # as a turn in progress: conversation row locked, pending read
+		try:
+			started = time.monotonic()
+			response = self.post(payloads.text(phone, "I am Ravi Kumar"))
+			elapsed = time.monotonic() - started
+		finally:
+			frappe.db.rollback()  # the turn ends
+		self.assertEqual(response.status_code, 200, response.text)
+		self.assertLess(elapsed, 2.0, "the webhook waited for a running turn")
+		self.wait_until(lambda: self.conversation(phone).state == "COLLECTING", what="the next turn")
+
 	def test_wapi_500_then_200_sends_once(self):
 		phone = self.new_phone()
 		self.standin.configure(fail_next=1)
