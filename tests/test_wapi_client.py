@@ -129,3 +129,16 @@ def test_whatsapp_rate_limit_code_in_a_failed_body_is_a_rate_limit(monkeypatch, 
 	monkeypatch.setattr(wapi_client._session, "post", lambda *a, **k: Answer())
 	with pytest.raises(wapi_client.WapiRateLimited):
 		send_text(config(standin), "919812345678", "hello")
+
+
+def test_connection_dropped_after_sending_is_unknown_and_not_retried(standin):
+	standin.configure(drop_next=1)
+	with pytest.raises(WapiOutcomeUnknown):
+		send_text(config(standin), "919812345678", "hello")
+	assert len(standin.requests) == 1  # never sent twice
+
+
+def test_refused_connection_is_retried(standin):
+	cfg = WapiConfig("http://127.0.0.1:1/api", "v", "t", 5)  # nothing listens on port 1
+	with pytest.raises(WapiRetryableError):
+		send_text(cfg, "919812345678", "hello")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from yawlit_bot.engine import campaign as rules
 from yawlit_bot.services import campaigns
@@ -20,7 +21,8 @@ def _campaign(campaign: str, ptype: str = "write"):
 	frappe.only_for(SENDER_ROLES)
 	if not isinstance(campaign, str) or not frappe.db.exists("WA Campaign", campaign):
 		frappe.throw(
-			_("Campaign {0} not found").format(frappe.bold(str(campaign)[:140])), frappe.DoesNotExistError
+			_("Campaign {0} not found").format(frappe.bold(escape_html(str(campaign)[:140]))),
+			frappe.DoesNotExistError,
 		)
 	doc = frappe.get_doc("WA Campaign", campaign)
 	doc.check_permission(ptype)

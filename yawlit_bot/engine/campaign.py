@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from yawlit_bot.engine.validation import clean_text, normalize_phone
+from yawlit_bot.engine.validation import clean_text, normalize_whatsapp_number
 
 MAX_AUDIENCE_ENTRIES = 50_000  # one paste or upload; larger lists go in several
 WHATSAPP_DEFAULT_RATE_CAP = 80  # messages per second per business number (Meta's default)
@@ -160,7 +160,7 @@ def sort_audience(candidates: Iterable[Candidate], already_listed: Iterable[str]
 	seen = set(already_listed)
 	reading = AudienceReading()
 	for candidate in candidates:
-		phone = normalize_phone(candidate.raw)
+		phone = normalize_whatsapp_number(candidate.raw)
 		if not phone:
 			reading.invalid.append(candidate.raw or "(empty)")
 		elif phone in seen:

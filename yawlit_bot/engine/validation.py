@@ -78,6 +78,16 @@ def normalize_phone(raw: str) -> str | None:
 	return f"{number.country_code}{national}"
 
 
+def normalize_whatsapp_number(raw: str) -> str | None:
+	"""A number as WhatsApp and WAPI write it (country code, no "+", e.g. `447911123456`), or as
+	people type it (`98123 45678`, `+44 7911 123456`). Indian readings win when both fit."""
+	phone = normalize_phone(raw)
+	if phone:
+		return phone
+	digits = re.sub(r"[\s().-]", "", str(raw or ""))
+	return normalize_phone("+" + digits) if re.fullmatch(r"\d{11,15}", digits) else None
+
+
 def normalize_plate(raw: str) -> str | None:
 	"""`MH12AB1234` / `22BH1234AB` from any spacing, dashes or dots; None if not a plate."""
 	text = re.sub(r"[\s.\-]", "", str(raw or "")).upper()

@@ -14,6 +14,7 @@ per campaign (a Redis lock whose key carries the site), and one shared rate for 
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import timedelta
 
 import frappe
@@ -23,8 +24,11 @@ from frappe.utils import now_datetime
 from yawlit_bot.engine import campaign as rules
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.opt_out import OptCommand
+from yawlit_bot.engine.validation import normalize_whatsapp_number
 from yawlit_bot.services.locks import ConversationLock
+from yawlit_bot.services.priority import yield_cpu_to_web
 from yawlit_bot.services.rate_limit import SendPacer, send_pace_key
+from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
 from yawlit_bot.services.settings import get_bot_settings, get_wapi_config
 from yawlit_bot.services.wapi_client import (
 	WapiAuthError,
@@ -41,6 +45,12 @@ RUNNING = ("Queued", "Sending")
 RETRYABLE = ("Completed", "Cancelled", "Failed")
 RECIPIENT = "tabWA Campaign Recipient"
 RECEIPT_DAYS = 3  # how long after a campaign ends its counts follow delivery receipts
+BATCH_SECONDS = 60  # a batch also ends after this long, well inside the job timeout
+JOB_TIMEOUT = 600
+# Qualified: inside the subquery a bare `phone` would be the opt-out's own column.
+OPTED_OUT_SQL = (
+	f"exists (select 1 from `tabWA Opt Out` o where o.phone = `{RECIPIENT}`.phone and o.opted_out = 1)"
+)
 
 
 # ---------------------------------------------------------------- audience
@@ -60,8 +70,8 @@ def listed_phones(campaign: str) -> set[str]:
 
 def add_audience(campaign: str, candidates: list[rules.Candidate], source: str) -> dict:
 	"""Add numbers to a draft campaign; returns how many were added, repeated or invalid."""
+	_lock_campaign(campaign)  # a Send committing meanwhile sees all of these rows or none
 	doc = frappe.get_doc("WA Campaign", campaign)
-	doc.check_permission("write")
 	if doc.status != "Draft":
 		frappe.throw(_("Recipients can only be added while the campaign is a Draft."))
 	reading = rules.sort_audience(candidates, listed_phones(campaign))
@@ -98,10 +108,9 @@ def add_audience(campaign: str, candidates: list[rules.Candidate], source: str) 
 
 
 def candidates_from_conversations(filters: dict | None) -> list[rules.Candidate]:
-	"""Customers who have written to the bot (the list the user may read, with their filters)."""
-	rows = frappe.get_list(
-		"WA Conversation", filters=filters or {}, fields=["name", "contact_name"], limit_page_length=0
-	)
+	"""Customers who have written to the bot. Campaign managers may not read conversations
+	themselves: they get numbers and names only, behind the campaign methods' role check."""
+	rows = frappe.get_all("WA Conversation", filters=filters or {}, fields=["name", "contact_name"])
 	candidates = []
 	for row in rows:
 		first, _sep, last = (row.contact_name or "").partition(" ")
@@ -112,12 +121,11 @@ def candidates_from_conversations(filters: dict | None) -> list[rules.Candidate]
 
 
 def candidates_from_bookings(filters: dict | None) -> list[rules.Candidate]:
-	rows = frappe.get_list(
+	rows = frappe.get_all(
 		"WA Service Booking",
 		filters=filters or {},
 		fields=["phone", "first_name", "last_name"],
 		order_by="creation desc",
-		limit_page_length=0,
 	)
 	return [rules.Candidate(row.phone or "", row.first_name, row.last_name) for row in rows]
 
@@ -136,6 +144,9 @@ def status_counts(campaign: str) -> dict[str, int]:
 def refresh_counts(campaign: str, finish: bool = False) -> dict:
 	"""Counts are derived from the rows (never `count + 1` from parallel jobs) and stored on the
 	campaign; a running campaign with nothing left to send is marked Completed. Commits."""
+	# The row lock first, so the counts read after it are never older than another writer's.
+	status = frappe.db.sql("select status from `tabWA Campaign` where name = %s for update", campaign)
+	status = status[0][0] if status else None
 	progress = rules.campaign_progress(status_counts(campaign))
 	values = {
 		"total_recipients": progress["total"],
@@ -149,16 +160,28 @@ def refresh_counts(campaign: str, finish: bool = False) -> dict:
 		"unknown_count": progress["unknown"],
 		"cancelled_count": progress["cancelled"],
 		"progress_percent": progress["percent"],
-		"modified": now_datetime(),
 	}
-	status = frappe.db.sql("select status from `tabWA Campaign` where name = %s for update", campaign)
-	status = status[0][0] if status else None
+	if status in RUNNING:
+		values["modified"] = now_datetime()  # the heartbeat the sweeper reads
 	if finish and status == "Sending" and not (progress["pending"] or progress["sending"]):
 		values.update(status="Completed", finished_at=now_datetime())
 		status = "Completed"
 	frappe.db.set_value("WA Campaign", campaign, values, update_modified=False)
 	frappe.db.commit()
 	return {**progress, "status": status}
+
+
+def _set_status(campaign: str, values: dict, only_from: tuple[str, ...]) -> bool:
+	"""Change the campaign's status only if it still is one of `only_from` (Cancel may have won)."""
+	values = {**values, "modified": now_datetime()}
+	assignments = ", ".join(f"`{column}` = %({column})s" for column in values)
+	frappe.db.sql(
+		f"update `tabWA Campaign` set {assignments} where name = %(_name)s and status in %(_from)s",
+		{**values, "_name": campaign, "_from": only_from},
+	)
+	changed = frappe.db._cursor.rowcount == 1
+	frappe.db.commit()
+	return changed
 
 
 # ---------------------------------------------------------------- actions
@@ -189,7 +212,7 @@ def start_sending(campaign: str) -> dict:
 				campaign, _(doc.status)
 			)
 		)
-	doc.run_method("validate")  # template, parameters and header as the form checks them
+	doc.validate()  # template, parameters and header as the form checks them
 	settings = get_bot_settings()
 	problem = rules.check_send_rate(settings.campaign_rate_limit, settings.whatsapp_rate_cap)
 	if problem:
@@ -230,8 +253,10 @@ def retry_failed(campaign: str) -> dict:
 	doc = _lock_campaign(campaign)
 	if doc.status not in RETRYABLE:
 		frappe.throw(_("Campaign {0} is {1}: wait until it has finished.").format(campaign, _(doc.status)))
+	# The old wamid goes: a late receipt for the failed message must not move the new send.
 	frappe.db.sql(
-		f"update `{RECIPIENT}` set status = %s, modified = %s where campaign = %s and status = %s",
+		f"""update `{RECIPIENT}` set status = %s, wamid = null, modified = %s
+		where campaign = %s and status = %s""",
 		(rules.PENDING, now_datetime(), campaign, rules.FAILED),
 	)
 	retried = frappe.db._cursor.rowcount
@@ -249,7 +274,9 @@ def retry_failed(campaign: str) -> dict:
 
 
 def enqueue_batch(campaign: str, after_commit: bool = False) -> None:
-	frappe.enqueue(SEND_JOB, queue="default", campaign=campaign, enqueue_after_commit=after_commit)
+	frappe.enqueue(
+		SEND_JOB, queue="default", timeout=JOB_TIMEOUT, campaign=campaign, enqueue_after_commit=after_commit
+	)
 
 
 # ---------------------------------------------------------------- the batch job
@@ -266,16 +293,17 @@ def _campaign_status(campaign: str) -> str | None:
 
 def send_batch(campaign: str) -> dict:
 	"""RQ job: send the next batch of a campaign's pending rows, then queue the next batch."""
+	yield_cpu_to_web()
 	settings = get_bot_settings()
 	lock = campaign_lock(campaign, settings.lock_timeout or 30)
 	if not lock.acquire():
 		return {"skipped": "another job is sending this campaign"}
 	sent = 0
+	started = time.monotonic()
 	try:
 		status = _campaign_status(campaign)
 		if status == "Queued":
-			frappe.db.set_value("WA Campaign", campaign, {"status": "Sending", "started_at": now_datetime()})
-			frappe.db.commit()
+			_set_status(campaign, {"status": "Sending", "started_at": now_datetime()}, only_from=("Queued",))
 		elif status != "Sending":
 			return {"stopped": status}
 		skip_opted_out(campaign)
@@ -287,6 +315,8 @@ def send_batch(campaign: str) -> dict:
 		)
 		for name in batch:
 			# Cancel (or a Failed campaign) stops the batch before the next send.
+			if time.monotonic() - started > BATCH_SECONDS:
+				break  # the next job goes on: no batch outlives its job's timeout
 			if not lock.refresh() or _campaign_status(campaign) != "Sending":
 				break
 			if not sender.send(name):
@@ -295,7 +325,7 @@ def send_batch(campaign: str) -> dict:
 	finally:
 		lock.release()
 	progress = refresh_counts(campaign, finish=True)
-	if progress["status"] == "Sending" and progress["pending"]:
+	if progress["status"] in RUNNING and progress["pending"]:
 		enqueue_batch(campaign)  # our work is committed: the next batch can start now
 	return {"sent": sent, **progress}
 
@@ -315,17 +345,27 @@ class CampaignSender:
 		)
 		self.config = None
 
-	def _set(self, name: str, values: dict, where_status: str | None = None) -> int:
+	def _set(self, name: str, values: dict, claim: bool = False) -> int:
+		"""Write one row and commit, retrying a deadlock: after a send this write is the only
+		record that WAPI took the message. With `claim`, only a pending row whose number has
+		not opted out is taken."""
 		values = {**values, "modified": now_datetime()}
 		assignments = ", ".join(f"`{column}` = %({column})s" for column in values)
-		guard = " and status = %(_status)s" if where_status else ""
-		frappe.db.sql(
-			f"update `{RECIPIENT}` set {assignments} where name = %(_name)s{guard}",
-			{**values, "_name": name, "_status": where_status},
-		)
-		changed = frappe.db._cursor.rowcount
-		frappe.db.commit()
-		return changed
+		guard = f" and status = %(_pending)s and not {OPTED_OUT_SQL}" if claim else ""
+		for attempt in range(DB_RETRIES):
+			try:
+				frappe.db.sql(
+					f"update `{RECIPIENT}` set {assignments} where name = %(_name)s{guard}",
+					{**values, "_name": name, "_pending": rules.PENDING},
+				)
+				changed = frappe.db._cursor.rowcount
+				frappe.db.commit()
+				return changed
+			except Exception as exc:
+				frappe.db.rollback()
+				if not (is_retryable_db_error(exc) and attempt + 1 < DB_RETRIES):
+					raise
+		return 0
 
 	def send(self, name: str) -> bool:
 		"""Send one row if it is still pending. False when the campaign must stop (fatal error)."""
@@ -347,9 +387,20 @@ class CampaignSender:
 				"claimed_at": now_datetime(),
 				"error": None,
 			},
-			where_status=rules.PENDING,
+			claim=True,
 		)
-		if not claimed:
+		if not claimed:  # another job took it, it was cancelled, or the number just opted out
+			frappe.db.sql(
+				f"update `{RECIPIENT}` set status = %s, error = %s, modified = %s where name = %s and status = %s",
+				(
+					rules.OPTED_OUT,
+					"The customer opted out of marketing messages",
+					now_datetime(),
+					name,
+					rules.PENDING,
+				),
+			)
+			frappe.db.commit()
 			return True
 		try:
 			response = send_template(
@@ -380,8 +431,7 @@ class CampaignSender:
 		return True
 
 	def _fail_campaign(self, error: str) -> None:
-		frappe.db.set_value("WA Campaign", self.campaign, {"status": "Failed", "last_error": error[:1000]})
-		frappe.db.commit()
+		_set_status(self.campaign, {"status": "Failed", "last_error": error[:1000]}, only_from=RUNNING)
 
 
 # ---------------------------------------------------------------- recovery and delivery
@@ -390,35 +440,39 @@ class CampaignSender:
 def sweep_campaigns(settings) -> dict:
 	"""Resume campaigns whose chain of jobs broke (a killed worker, Redis down at enqueue time).
 
-	Only when nobody holds the campaign's lock: then a row still `Sending` was claimed by a job
+	Only where nobody holds the campaign's lock: then a row still `Sending` was claimed by a job
 	that died, and whether WAPI got it cannot be known, so it becomes `Unknown`, never resent.
+	One campaign's trouble does not stop the others.
 	"""
-	cutoff = now_datetime() - timedelta(seconds=settings.sweeper_age or 60)
-	stalled = frappe.db.sql_list(
-		"select name from `tabWA Campaign` where status in ('Queued', 'Sending') and modified < %s", cutoff
+	now = now_datetime()
+	cutoff = now - timedelta(seconds=settings.sweeper_age or 60)
+	campaigns = frappe.db.sql(
+		"""select name, status, modified from `tabWA Campaign`
+		where status in ('Queued', 'Sending') or modified > %s or finished_at > %s""",
+		(now - timedelta(days=RECEIPT_DAYS), now - timedelta(days=RECEIPT_DAYS)),
+		as_dict=True,
 	)
 	resumed = unknown = 0
-	for campaign in stalled:
-		if campaign_lock(campaign, 1).is_held():
-			continue
-		frappe.db.sql(
-			f"""update `{RECIPIENT}` set status = %s, modified = %s,
-			error = 'The worker stopped while sending: WAPI may or may not have it. Not resent.'
-			where campaign = %s and status = %s""",
-			(rules.UNKNOWN, now_datetime(), campaign, rules.SENDING),
-		)
-		unknown += frappe.db._cursor.rowcount
-		refresh_counts(campaign, finish=True)
-		if frappe.db.get_value("WA Campaign", campaign, "status") in RUNNING:
-			enqueue_batch(campaign)
-			resumed += 1
-	# Delivery and read receipts keep arriving after a campaign ends: keep its counts current.
-	recent = frappe.db.sql_list(
-		"select name from `tabWA Campaign` where status in ('Completed', 'Cancelled') and finished_at > %s",
-		now_datetime() - timedelta(days=RECEIPT_DAYS),
-	)
-	for campaign in recent:
-		refresh_counts(campaign)
+	for row in campaigns:
+		try:
+			if campaign_lock(row.name, 1).is_held():
+				continue
+			frappe.db.sql(
+				f"""update `{RECIPIENT}` set status = %s, modified = %s,
+				error = 'The worker stopped while sending: WAPI may or may not have it. Not resent.'
+				where campaign = %s and status = %s and claimed_at < %s""",
+				(rules.UNKNOWN, now, row.name, rules.SENDING, cutoff),
+			)
+			unknown += frappe.db._cursor.rowcount
+			stalled = row.status in RUNNING and row.modified < cutoff
+			# Finished ones too: delivery and read receipts keep arriving for a few days.
+			progress = refresh_counts(row.name, finish=stalled)
+			if stalled and progress["status"] in RUNNING and progress["pending"]:
+				enqueue_batch(row.name)
+				resumed += 1
+		except Exception:
+			frappe.db.rollback()
+			frappe.log_error(title=f"yawlit_bot: could not sweep campaign {row.name}")
 	return {"campaigns_resumed": resumed, "campaign_rows_unknown": unknown}
 
 
@@ -449,20 +503,30 @@ def apply_recipient_status(wamid: str, status: str, error: str | None) -> int:
 # ---------------------------------------------------------------- opt-out
 
 
-def record_opt_command(phone: str, command: OptCommand, source: str) -> replies.Reply:
+def is_opted_out(phone: str) -> bool:
+	return bool(frappe.db.get_value("WA Opt Out", phone, "opted_out"))
+
+
+def record_opt_command(phone: str, command: OptCommand, source: str) -> replies.Reply | None:
 	"""STOP records an opt-out and skips the number's pending campaign rows; START undoes both
-	(for campaigns not finished yet). Written in the caller's transaction."""
+	(for campaigns not finished yet). Written in the caller's transaction. None when there is
+	nothing to undo: a "start" from someone who never opted out is an ordinary message."""
+	phone = normalize_whatsapp_number(phone) or phone
 	now = now_datetime()
-	opted_out = command == OptCommand.STOP
+	stop = command == OptCommand.STOP
+	if not stop and not is_opted_out(phone):
+		return None
 	if frappe.db.exists("WA Opt Out", phone):
-		values = {"opted_out": int(opted_out), "source": source}
-		values["opted_out_at" if opted_out else "opted_in_at"] = now
-		frappe.db.set_value("WA Opt Out", phone, values)
-	elif opted_out:
-		frappe.get_doc(
-			{"doctype": "WA Opt Out", "phone": phone, "opted_out": 1, "source": source, "opted_out_at": now}
-		).insert(ignore_permissions=True)
-	if opted_out:
+		record = frappe.get_doc("WA Opt Out", phone)
+		if bool(record.opted_out) != stop:  # a repeated STOP keeps the first time it was said
+			record.update({"opted_out": int(stop), "source": source, "opted_in_at": None if stop else now})
+			record.flags.customer_request = True
+			record.save(ignore_permissions=True)  # a Version keeps the history of consent
+	else:
+		frappe.get_doc({"doctype": "WA Opt Out", "phone": phone, "opted_out": 1, "source": source}).insert(
+			ignore_permissions=True
+		)
+	if stop:
 		frappe.db.sql(
 			f"""update `{RECIPIENT}` set status = %s, modified = %s,
 			error = 'The customer opted out of marketing messages'

@@ -12,12 +12,14 @@ import json
 import frappe
 from frappe.utils import now_datetime
 
+from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
 from yawlit_bot.services.locks import ConversationLock, ingest_lock_key
 from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
 
 MAX_RAW_PAYLOAD_CHARS = 64 * 1024
 INGEST_LOCK_SECONDS = 5
+INGEST_LOCK_POLL_SECONDS = 0.002  # held for one insert and commit: a few milliseconds
 
 # Forward-only send statuses: each may only replace the ones listed for it.
 _REPLACES = {
@@ -42,10 +44,13 @@ def store_webhook(parsed: ParsedWebhook, raw: dict) -> dict:
 			frappe.db.rollback()
 			if not (is_retryable_db_error(exc) and attempt + 1 < DB_RETRIES):
 				raise
-	if stored and frappe.get_cached_doc("WA Bot Settings").enabled:
+	if stored:
 		from yawlit_bot.services.turn import enqueue_turn
 
-		for conversation in dict.fromkeys(message.sender for message in stored):
+		# With the bot switched off, only STOP/START are handled (campaigns may still run).
+		enabled = frappe.get_cached_doc("WA Bot Settings").enabled
+		wanted = [m.sender for m in stored if enabled or read_opt_command(m.text, m.button_id)]
+		for conversation in dict.fromkeys(wanted):
 			enqueue_turn(conversation)
 	return result
 
@@ -54,9 +59,9 @@ def _store(parsed: ParsedWebhook, raw: dict) -> tuple[dict, list[InboundMessage]
 	result: dict = {}
 	if parsed.statuses:
 		result["statuses"] = sum(apply_status(update) for update in parsed.statuses)
+		frappe.db.commit()
 	if parsed.skipped:
 		result["skipped"] = len(parsed.skipped)
-	frappe.db.commit()
 	stored = [message for message in parsed.messages if store_message(message, raw)]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
 	return result, stored
@@ -92,7 +97,10 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 	if frappe.db.sql("select 1 from `tabWA Message` where wamid = %s", message.wamid):
 		return False
 	lock = ConversationLock(
-		frappe.cache, ingest_lock_key(frappe.local.site, message.sender), INGEST_LOCK_SECONDS
+		frappe.cache,
+		ingest_lock_key(frappe.local.site, message.sender),
+		INGEST_LOCK_SECONDS,
+		poll=INGEST_LOCK_POLL_SECONDS,
 	)
 	ordered = lock.acquire(wait=INGEST_LOCK_SECONDS)  # if Redis is slow, store anyway: order < loss
 	try:

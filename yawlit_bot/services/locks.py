@@ -25,8 +25,10 @@ def ingest_lock_key(site: str, conversation: str) -> str:
 
 
 class ConversationLock:
-	def __init__(self, client: Redis, key: str, timeout: float):
-		self._lock = client.lock(key, timeout=timeout, thread_local=False)
+	def __init__(self, client: Redis, key: str, timeout: float, poll: float = 0.1):
+		# `poll`: how often a blocking acquire retries (redis-py's default, 0.1 s, is slow for
+		# locks held a few milliseconds).
+		self._lock = client.lock(key, timeout=timeout, sleep=poll, thread_local=False)
 
 	def acquire(self, wait: float = 0) -> bool:
 		if wait > 0:

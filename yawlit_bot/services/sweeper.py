@@ -26,7 +26,12 @@ def sweep() -> dict:
 	from yawlit_bot.services.campaigns import sweep_campaigns
 
 	settings = get_bot_settings()
-	result = sweep_campaigns(settings)  # campaigns run whether or not the chat bot is enabled
+	try:
+		result = sweep_campaigns(settings)  # campaigns run whether or not the chat bot is enabled
+	except Exception:  # never at the cost of the conversations' safety net below
+		frappe.db.rollback()
+		frappe.log_error(title="yawlit_bot: campaign sweep failed")
+		result = {}
 	if settings.enabled:
 		result.update(sweep_conversations(settings))
 	return result

@@ -25,6 +25,7 @@ from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.outbox import send_replies
+from yawlit_bot.services.priority import yield_cpu_to_web
 from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
 from yawlit_bot.services.settings import get_bot_settings
 
@@ -60,6 +61,7 @@ def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
 
 def process_conversation(conversation: str) -> int:
 	"""RQ job. Returns the number of turns it ran (failed attempts included)."""
+	yield_cpu_to_web()
 	settings = get_bot_settings()
 	turns = 0
 	ran = False
@@ -93,12 +95,31 @@ def process_conversation(conversation: str) -> int:
 
 
 def has_pending(conversation: str) -> bool:
+	"""Work for a turn job: any pending message, or with the bot switched off, a STOP/START.
+	The switch is read afresh: it may have been flipped while this job ran."""
 	frappe.db.rollback()  # a fresh snapshot, not the one the last turn read
+	if not frappe.db.get_single_value("WA Bot Settings", "enabled", cache=False):
+		return bool(next_opt_command(conversation))
 	return bool(
 		frappe.db.exists(
 			"WA Message", {"conversation": conversation, "role": "user", "processing_status": "Pending"}
 		)
 	)
+
+
+def next_opt_command(conversation: str):
+	"""The oldest pending STOP/START. With the bot switched off, campaigns may still run, so
+	opt-outs are honoured while other messages wait for the bot to be switched on again."""
+	from yawlit_bot.engine.opt_out import read_opt_command
+
+	for name, content, button_id in frappe.db.sql(
+		"""select name, content, button_id from `tabWA Message`
+		where conversation = %s and processing_status = 'Pending' and role = 'user' order by name""",
+		conversation,
+	):
+		if read_opt_command(content, button_id):
+			return name
+	return None
 
 
 def run_next_turn(conversation: str, settings) -> str:
@@ -107,7 +128,7 @@ def run_next_turn(conversation: str, settings) -> str:
 		frappe.db.rollback()
 		name = None
 		try:
-			name = lock_next_pending(conversation)
+			name = lock_next_pending(conversation, opt_commands_only=not settings.enabled)
 			if not name:
 				frappe.db.commit()
 				return EMPTY
@@ -147,7 +168,7 @@ def give_up(message_name, reason: str) -> None:
 	queue_reply(conversation, replies.Reply(replies.SORRY_TEXT), reply_to=message_name)
 
 
-def lock_next_pending(conversation: str) -> str | None:
+def lock_next_pending(conversation: str, opt_commands_only: bool = False) -> str | None:
 	"""Lock the conversation row (the real fence), then read its oldest pending message.
 
 	The message is read without FOR UPDATE on purpose: only the holder of the conversation row
@@ -157,6 +178,8 @@ def lock_next_pending(conversation: str) -> str | None:
 	row lock is granted, so it sees every message committed before."""
 	if not frappe.db.sql("select name from `tabWA Conversation` where name = %s for update", conversation):
 		return None
+	if opt_commands_only:
+		return next_opt_command(conversation)
 	rows = frappe.db.sql(
 		"""select name from `tabWA Message`
 		where conversation = %s and processing_status = 'Pending' and role = 'user'
@@ -186,15 +209,15 @@ def apply_turn(conversation: str, message_name) -> None:
 
 	conv = frappe.get_doc("WA Conversation", conversation)
 	message = frappe.get_doc("WA Message", message_name)
+	opt_reply = None
 	command = read_opt_command(message.content, message.button_id)
 	if command:
 		# STOP / START is about marketing: the booking being collected stays as it is.
 		from yawlit_bot.services.campaigns import record_opt_command
 
 		source = "WhatsApp button" if message.button_id else "WhatsApp message"
-		outgoing = [record_opt_command(conversation, command, source)]
-	else:
-		outgoing = apply_booking_turn(conv, message)
+		opt_reply = record_opt_command(conversation, command, source)
+	outgoing = [opt_reply] if opt_reply else apply_booking_turn(conv, message)
 	conv.last_inbound_at = message.received_at
 	conv.save(ignore_permissions=True)
 

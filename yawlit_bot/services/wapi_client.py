@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 CONNECT_TIMEOUT = 5
 RATE_LIMIT_CODE = "131056"  # WhatsApp's "too many messages to this number"
@@ -62,8 +63,15 @@ def _post_once(config: WapiConfig, path: str, body: dict[str, Any]) -> dict[str,
 		)
 	except requests.ReadTimeout:
 		raise WapiOutcomeUnknown(f"WAPI did not answer within {config.timeout}s") from None
-	except (requests.ConnectTimeout, requests.ConnectionError) as exc:
+	except requests.ConnectTimeout as exc:
 		raise WapiRetryableError(f"WAPI unreachable: {type(exc).__name__}") from None
+	except requests.ConnectionError as exc:
+		if _never_connected(exc):
+			raise WapiRetryableError(f"WAPI unreachable: {type(exc).__name__}") from None
+		# The connection broke after the request went out: WAPI may have taken it.
+		raise WapiOutcomeUnknown("The connection to WAPI broke before its answer came") from None
+	except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+		raise WapiOutcomeUnknown("WAPI's answer was cut off") from None
 	except (requests.RequestException, ValueError) as exc:
 		# e.g. a malformed URL or token: report the kind only, the text may carry the token
 		raise WapiError(f"WAPI request failed: {type(exc).__name__}") from None
@@ -86,6 +94,12 @@ def _post_once(config: WapiConfig, path: str, body: dict[str, Any]) -> dict[str,
 	if not isinstance(data, dict) or data.get("result") == "failed":
 		raise WapiError(f"WAPI refused the message: {_message(data)}")
 	return data
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+	"""True when no connection was made (refused, no route, DNS): nothing reached WAPI."""
+	reason = getattr(exc.args[0], "reason", None) if exc.args else None
+	return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
 def _message(data: Any) -> str:

@@ -43,6 +43,7 @@ class Switches:
 	delay: float = 0.0  # seconds before every answer
 	hang_next: int = 0  # hold the next N sends for `hang_seconds` (past a client's timeout)
 	hang_seconds: float = 12.0
+	drop_next: int = 0  # read the next N sends, then close the connection without an answer
 	seed: int | None = None
 	max_per_second: int = 0  # answer 429 to sends beyond this many in the last second (0: no limit)
 
@@ -149,6 +150,15 @@ class _Handler(BaseHTTPRequestHandler):
 				limited = len(state.recent) >= switches.max_per_second
 				if not limited:
 					state.recent.append(now)
+		with state.lock:
+			drop = state.switches.drop_next > 0
+			if drop:
+				state.switches.drop_next -= 1
+		if drop:  # as a proxy or WAPI dying mid-request: the client cannot know what happened
+			with state.lock:
+				state.requests.append(Recorded(self.path.split("?")[0], body, 0, time.time()))
+			self.close_connection = True
+			return
 		if switches.delay:
 			time.sleep(switches.delay)
 		if hang:

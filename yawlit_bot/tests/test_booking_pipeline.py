@@ -110,8 +110,10 @@ class TestBookingPipeline(PipelineTestCase):
 			def crash(*args, **kwargs):
 				raise RuntimeError("simulated crash after the scratchpad was written")
 
+			# The turn runs as with the bot switched on (switched off, only STOP/START are handled).
+			settings = frappe._dict(frappe.get_single("WA Bot Settings").as_dict(), enabled=1)
 			with patch.object(turn, "queue_reply", side_effect=crash):
-				self.assertEqual(turn.run_next_turn(phone, frappe.get_single("WA Bot Settings")), turn.FAILED)
+				self.assertEqual(turn.run_next_turn(phone, settings), turn.FAILED)
 			frappe.db.rollback()
 			conv = frappe.get_doc("WA Conversation", phone)
 			self.assertEqual(conv.state, "IDLE")

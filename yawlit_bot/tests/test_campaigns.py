@@ -213,6 +213,57 @@ class TestCampaigns(CampaignTestCase):
 		statuses = {p: r.status for p, r in self.rows(campaign).items()}
 		self.assertEqual((statuses[stopper], statuses[tapper]), ("Opted Out", "Opted Out"))
 
+	def test_opt_out_edge_cases(self):
+		foreign, newcomer, staff_listed = "447911123456", *self.phones(2)
+		self.assertIn("won't get offers", self.say(foreign, "STOP")[0])  # a UK number, as WAPI writes it
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("WA Opt Out", foreign, "opted_out"), 1)
+		# "start" from someone who never opted out is an ordinary message: the bot greets them.
+		self.assertNotIn("Welcome back", " ".join(self.say(newcomer, "start")))
+		self.assertFalse(frappe.db.exists("WA Opt Out", newcomer))
+		# Staff record an opt-out (a phone call); only the customer can take it back.
+		doc = frappe.get_doc({"doctype": "WA Opt Out", "phone": "+" + staff_listed}).insert()
+		self.assertEqual((doc.name, doc.opted_out, doc.source), (staff_listed, 1, "Desk"))
+		doc.opted_out = 0
+		with self.assertRaises(frappe.ValidationError):
+			doc.save()
+		frappe.db.rollback()
+
+	def test_stop_is_honoured_with_the_bot_switched_off(self):
+		phone = self.new_phone()
+		self.configure(enabled=0)
+		try:
+			hello = payloads.text(phone, "Hi, I need a wash")
+			stop = payloads.text(phone, "STOP")
+			self.send(hello)
+			self.send(stop)
+			self.wait_processed(stop["message"]["whatsapp_message_id"])
+			frappe.db.rollback()
+			self.assertEqual(frappe.db.get_value("WA Opt Out", phone, "opted_out"), 1)
+			status = frappe.db.get_value(
+				"WA Message", {"wamid": hello["message"]["whatsapp_message_id"]}, "processing_status"
+			)
+			self.assertEqual(status, "Pending")  # waits for the bot to be switched on
+		finally:
+			self.configure(enabled=1)
+		from yawlit_bot.services.turn import enqueue_turn
+
+		enqueue_turn(phone)
+		self.wait_processed(hello["message"]["whatsapp_message_id"])
+
+	def test_opt_out_added_mid_batch_is_never_sent(self):
+		self.configure(campaign_rate_limit=5)
+		phones = self.phones(20)
+		campaign = self.make_campaign(phones)
+		api.send(campaign)
+		self.wait_until(lambda: len(self.template_sends()) >= 2, 30, "two sends")
+		last = sorted(phones)[-1]
+		frappe.get_doc({"doctype": "WA Opt Out", "phone": last}).insert()  # staff, in Desk
+		frappe.db.commit()
+		self.wait_status(campaign, ("Completed",), timeout=60)
+		self.assertNotIn(last, self.template_sends())
+		self.assertEqual(self.rows(campaign)[last].status, "Opted Out")
+
 	def test_stop_during_a_campaign_skips_the_pending_row(self):
 		self.configure(campaign_rate_limit=5)
 		phones = self.phones(30)

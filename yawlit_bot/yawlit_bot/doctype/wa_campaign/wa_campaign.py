@@ -34,6 +34,9 @@ class WACampaign(Document):
 
 	def check_frozen(self):
 		before = self.get_doc_before_save()
+		if before and (self.status or "Draft") != (before.status or "Draft"):
+			# Status moves only through Send, Cancel and Retry Failed (and the sending jobs).
+			frappe.throw(_("The status of a campaign changes only through its actions."))
 		if not before or before.status in ("Draft", "Failed"):
 			return
 		changed = [f for f in FROZEN_FIELDS if (self.get(f) or "") != (before.get(f) or "")]
