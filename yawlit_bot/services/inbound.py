@@ -11,6 +11,7 @@ import json
 
 import frappe
 from frappe.utils import now_datetime
+from frappe.utils.html_utils import sanitize_html
 
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
@@ -68,22 +69,21 @@ def _store(parsed: ParsedWebhook, raw: dict) -> tuple[dict, list[InboundMessage]
 
 
 def ensure_conversation(phone: str, contact_name: str | None) -> None:
+	"""The sender's conversation row, created on their first message. INSERT IGNORE: two first
+	messages arriving together both find it there afterwards, and neither fails."""
 	if frappe.db.sql("select 1 from `tabWA Conversation` where name = %s", phone):
 		return
-	frappe.db.savepoint("yawlit_conversation")
-	try:
-		frappe.get_doc(
-			{
-				"doctype": "WA Conversation",
-				"phone": phone,
-				"contact_name": contact_name or phone,
-				"state": "IDLE",
-			}
-		).insert(ignore_permissions=True)
-	except frappe.DuplicateEntryError:
-		# A simultaneous first message from the same sender created it: that is fine.
-		frappe.db.rollback(save_point="yawlit_conversation")
-		frappe.local.message_log = []
+	name = contact_name or phone
+	if "<" in name or ">" in name:  # as Frappe's own save would: no markup from a profile name
+		name = sanitize_html(name)
+	now = now_datetime()
+	user = frappe.session.user
+	frappe.db.sql(
+		"""insert ignore into `tabWA Conversation`
+		(name, phone, contact_name, state, creation, modified, owner, modified_by, docstatus, idx)
+		values (%s, %s, %s, 'IDLE', %s, %s, %s, %s, 0, 0)""",
+		(phone, phone, name[:140], now, now, user, user),
+	)
 
 
 def store_message(message: InboundMessage, raw: dict) -> bool:
@@ -115,28 +115,42 @@ def _insert_message(message: InboundMessage, raw: dict) -> bool:
 	raw_text = json.dumps(raw, ensure_ascii=False, default=str)
 	if len(raw_text) > MAX_RAW_PAYLOAD_CHARS:
 		raw_text = json.dumps({"truncated": True, "size": len(raw_text)})
-	doc = frappe.get_doc(
-		{
-			"doctype": "WA Message",
-			"conversation": message.sender,
-			"role": "user",
-			"message_type": message.message_type,
-			"wamid": message.wamid,
-			"content": message.text,
-			"button_id": message.button_id,
-			"location": json.dumps(message.location) if message.location else None,
-			"raw_payload": raw_text,
-			"received_at": now_datetime(),
-			"processing_status": "Pending",
-		}
-	)
-	# A bare insert: the parser already cleaned every value, and the webhook is the hot path
-	# (no validation hooks, link checks or realtime list updates for a row nobody edits).
-	doc.set_new_name()
+	now = now_datetime()
+	user = frappe.session.user
+	row = {
+		# Frappe's own sequence for this autoincrement DocType, as its insert would use it.
+		"name": frappe.db.get_next_sequence_val("WA Message"),
+		"creation": now,
+		"modified": now,
+		"owner": user,
+		"modified_by": user,
+		"docstatus": 0,
+		"idx": 0,
+		"conversation": message.sender,
+		"role": "user",
+		"message_type": message.message_type,
+		"wamid": message.wamid,
+		"content": message.text,
+		"button_id": message.button_id,
+		"location": json.dumps(message.location) if message.location else None,
+		"raw_payload": raw_text,
+		"received_at": now,
+		"processing_status": "Pending",
+		"processing_attempts": 0,
+		"send_attempts": 0,
+	}
 	frappe.db.savepoint("yawlit_inbound")
 	try:
-		doc.db_insert()
-	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+		# Plain SQL: the parser already cleaned every value, and this is the hot path (a Document
+		# and its db_insert cost 4 ms here, the statement 0.5 ms). No hooks run for a row nobody edits.
+		columns = ", ".join(f"`{column}`" for column in row)
+		frappe.db.sql(
+			f"insert into `tabWA Message` ({columns}) values ({', '.join(['%s'] * len(row))})",
+			tuple(row.values()),
+		)
+	except Exception as exc:
+		if not frappe.db.is_duplicate_entry(exc):
+			raise
 		# The UNIQUE wamid is the fence: a concurrent delivery of the same message won.
 		frappe.db.rollback(save_point="yawlit_inbound")
 		frappe.local.message_log = []
