@@ -26,7 +26,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from harness import BENCH, Site  # noqa: E402
+from harness import BENCH, Site, precompile  # noqa: E402
 
 from yawlit_bot.testing.wapi_standin import WapiStandin  # noqa: E402
 
@@ -102,6 +102,7 @@ def main():
 	print(f"campaign {campaign.name}: added {added['added']} recipients in {add_seconds:.1f}s")
 
 	site = Site(args.site, 0, 0, args.rq_workers)
+	precompile()
 	for _ in range(args.rq_workers):
 		site.start_worker()
 	killed = None

@@ -101,6 +101,18 @@ def make_conversations(count: int, burst_share: float, rng: random.Random) -> li
 	return conversations
 
 
+def precompile() -> None:
+	"""Bytecode for frappe, the app and the env, as a production bench has it. Where
+	PYTHONDONTWRITEBYTECODE is set, every RQ work horse (forked per job) would otherwise compile
+	its imports from source again: measured here, half of a turn's CPU."""
+	subprocess.run(
+		[f"{BENCH}/env/bin/python", "-m", "compileall", "-q", "-j", "2", f"{BENCH}/apps", f"{BENCH}/env/lib"],
+		stdout=subprocess.DEVNULL,
+		stderr=subprocess.DEVNULL,
+		check=False,
+	)
+
+
 class Site:
 	"""The web server and workers, started as a production bench starts them."""
 
@@ -154,6 +166,7 @@ class Site:
 		)
 
 	def start(self):
+		precompile()
 		self.start_web()
 		for _ in range(self.rq_workers):
 			self.start_worker()
