@@ -224,13 +224,7 @@ def start_sending(campaign: str) -> dict:
 		frappe.throw(
 			_("Nobody to send to: add recipients first (opted-out and invalid numbers are skipped).")
 		)
-	frappe.db.set_value(
-		"WA Campaign",
-		campaign,
-		{"status": "Queued", "queued_at": now_datetime(), "finished_at": None, "last_error": None},
-	)
-	enqueue_batch(campaign, after_commit=True)
-	refresh_counts(campaign)
+	queue_campaign(campaign)
 	return {"queued": counts["pending"], "skipped": counts["opted_out"] + counts["invalid"]}
 
 
@@ -263,14 +257,20 @@ def retry_failed(campaign: str) -> dict:
 	if not retried:
 		frappe.throw(_("Campaign {0} has no failed recipients.").format(campaign))
 	skip_opted_out(campaign)
+	queue_campaign(campaign)
+	return {"queued": retried}
+
+
+def queue_campaign(campaign: str) -> None:
+	"""Mark it Queued and queue its first batch once that is committed (the campaign row is
+	locked by the caller)."""
 	frappe.db.set_value(
 		"WA Campaign",
 		campaign,
 		{"status": "Queued", "queued_at": now_datetime(), "finished_at": None, "last_error": None},
 	)
 	enqueue_batch(campaign, after_commit=True)
-	refresh_counts(campaign)
-	return {"queued": retried}
+	refresh_counts(campaign)  # commits
 
 
 def enqueue_batch(campaign: str, after_commit: bool = False) -> None:

@@ -35,16 +35,17 @@ def unsent_replies(conversation: str, max_attempts: int = 5) -> list:
 
 def send_replies(
 	conversation: str, max_attempts: int = 5, keep_going: Callable[[], bool] | None = None
-) -> int:
+) -> int | None:
 	"""Send this conversation's replies in order; stop at the first that fails, to keep the order.
 
-	`keep_going` is asked before each send (the caller's lock is still ours)."""
+	`keep_going` is asked before each send (the caller's lock is still ours). Returns how many
+	were sent, or None when a send failed (the rest wait for a later pass)."""
 	sent = 0
 	for name in unsent_replies(conversation, max_attempts):
 		if keep_going and not keep_going():
 			break
 		if not send_reply(name):
-			break
+			return None
 		sent += 1
 	return sent
 

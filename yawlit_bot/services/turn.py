@@ -65,6 +65,7 @@ def process_conversation(conversation: str) -> int:
 	settings = get_bot_settings()
 	turns = 0
 	ran = False
+	wapi_took_the_last = True
 	try:
 		while True:
 			lock = conversation_lock(conversation, settings.lock_timeout or 30)
@@ -76,8 +77,14 @@ def process_conversation(conversation: str) -> int:
 				# loop retries it at once, and gives up on it after `max_turn_attempts`.
 				while True:
 					# Send while the lock is ours, so replies leave in turn order; an earlier
-					# reply WAPI refused goes first (or holds the later ones back).
-					send_replies(conversation, settings.max_send_attempts, keep_going=lock.refresh)
+					# reply WAPI refused goes first (or holds the later ones back). Once a send
+					# failed, this job only runs turns: a WAPI outage must not make every turn
+					# wait out the retries (the sweeper sends the backlog, in order, later).
+					if wapi_took_the_last:
+						wapi_took_the_last = (
+							send_replies(conversation, settings.max_send_attempts, keep_going=lock.refresh)
+							is not None
+						)
 					if not (lock.refresh() and run_next_turn(conversation, settings) != EMPTY):
 						break
 					turns += 1
