@@ -7,7 +7,7 @@ import uuid
 import pytest
 from redis import Redis
 
-from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
+from yawlit_bot.services.locks import ConversationLock, campaign_lock_key, conversation_lock_key
 
 
 @pytest.fixture()
@@ -27,6 +27,7 @@ def key():
 def test_key_carries_site():
 	assert conversation_lock_key("a.site", "919812345678").startswith("a.site|")
 	assert conversation_lock_key("a.site", "1") != conversation_lock_key("b.site", "1")
+	assert campaign_lock_key("a.site", "CAMP-00001") != campaign_lock_key("b.site", "CAMP-00001")
 
 
 def test_one_holder_at_a_time(redis_client):

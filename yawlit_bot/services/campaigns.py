@@ -25,8 +25,7 @@ from yawlit_bot.engine import campaign as rules
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.opt_out import OptCommand
 from yawlit_bot.engine.validation import normalize_whatsapp_number
-from yawlit_bot.services.locks import ConversationLock
-from yawlit_bot.services.priority import yield_cpu_to_web
+from yawlit_bot.services.locks import ConversationLock, campaign_lock_key
 from yawlit_bot.services.rate_limit import SendPacer, send_pace_key
 from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
 from yawlit_bot.services.settings import get_bot_settings, get_wapi_config
@@ -283,7 +282,7 @@ def enqueue_batch(campaign: str, after_commit: bool = False) -> None:
 
 
 def campaign_lock(campaign: str, timeout: float) -> ConversationLock:
-	return ConversationLock(frappe.cache, f"{frappe.local.site}|yawlit_bot|campaign-lock|{campaign}", timeout)
+	return ConversationLock(frappe.cache, campaign_lock_key(frappe.local.site, campaign), timeout)
 
 
 def _campaign_status(campaign: str) -> str | None:
@@ -293,7 +292,6 @@ def _campaign_status(campaign: str) -> str | None:
 
 def send_batch(campaign: str) -> dict:
 	"""RQ job: send the next batch of a campaign's pending rows, then queue the next batch."""
-	yield_cpu_to_web()
 	settings = get_bot_settings()
 	lock = campaign_lock(campaign, settings.lock_timeout or 30)
 	if not lock.acquire():

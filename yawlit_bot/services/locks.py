@@ -24,6 +24,10 @@ def ingest_lock_key(site: str, conversation: str) -> str:
 	return f"{site}|yawlit_bot|ingest-lock|{conversation}"
 
 
+def campaign_lock_key(site: str, campaign: str) -> str:
+	return f"{site}|yawlit_bot|campaign-lock|{campaign}"
+
+
 class ConversationLock:
 	def __init__(self, client: Redis, key: str, timeout: float, poll: float = 0.1):
 		# `poll`: how often a blocking acquire retries (redis-py's default, 0.1 s, is slow for

@@ -25,7 +25,6 @@ from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.outbox import send_replies
-from yawlit_bot.services.priority import yield_cpu_to_web
 from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
 from yawlit_bot.services.settings import get_bot_settings
 
@@ -61,7 +60,6 @@ def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
 
 def process_conversation(conversation: str) -> int:
 	"""RQ job. Returns the number of turns it ran (failed attempts included)."""
-	yield_cpu_to_web()
 	settings = get_bot_settings()
 	turns = 0
 	ran = False
