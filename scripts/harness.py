@@ -3,17 +3,32 @@
 Run with the bench's Python, from anywhere:
 
     /opt/bench/env/bin/python scripts/harness.py                       # 200 x 10, no faults
-    /opt/bench/env/bin/python scripts/harness.py --faults kill-worker,wapi-flaky
+    /opt/bench/env/bin/python scripts/harness.py --faults all          # every fault below
+    /opt/bench/env/bin/python scripts/harness.py --rate 200            # paced: 200 webhooks/s
+    /opt/bench/env/bin/python scripts/harness.py --ingest-first        # webhooks alone, then turns
+    /opt/bench/env/bin/python scripts/harness.py --converse --think 10 # customers wait for replies
     /opt/bench/env/bin/python scripts/harness.py --conversations 20 --clients 8   # quick
 
 It starts gunicorn (4 workers, --preload, as bench's production config does) and RQ workers
-(`bench worker`), plus the WAPI stand-in; posts WAPI-format webhooks from `--clients`
-concurrent clients: every conversation is a full booking flow of ten messages, a share of
-conversations fire their messages all at once (bursts), and 10% of deliveries are sent
-twice. It waits for quiescence and then checks, from the database:
-every inbound stored once and processed once, one reply per message and in order, no field
-lost, one booking per confirmed scratchpad, every reply sent once. It prints ack and reply
-latencies, turns per second and memory per process. Not a test: a measurement.
+(`bench worker`), restarts either when they die (as supervisor does in production), and
+runs the sweeper every 20 s (as the scheduler does, every minute). It posts WAPI-format
+webhooks from `--clients` concurrent clients: every conversation is a full booking flow of
+ten messages, a share of conversations fire their messages all at once (bursts), and 10% of
+deliveries are sent twice. A delivery that gets no answer or a 5xx is delivered again (as a
+provider with retries would; an answered 200 must never need it). It waits for quiescence
+and then checks, from the database: every inbound stored once and processed once, one reply
+per message and in order, no field lost, one booking per confirmed scratchpad, every reply
+sent once. It prints ack and reply latencies, turns per second and memory per process.
+Not a test: a measurement.
+
+Faults (`--faults a,b` or `all`): kill-worker (kill -9 an RQ worker and its job), web-kill
+(kill -9 gunicorn, master and workers), redis-restart (Redis shut down without saving and
+started again: queues, locks and caches gone), deadlocks (real MariaDB 1213 deadlocks and
+1020 "record has changed" errors provoked in turn transactions, see DeadlockInjector),
+wapi-flaky (30% of sends fail), wapi-timeouts (some sends hang past the client's timeout).
+
+Latency: with `--rate` a request's ack latency counts from the moment it was due, so a
+server that falls behind cannot hide behind clients that waited (coordinated omission).
 
 Nothing here is used by the site; it needs the bench at $YAWLIT_BENCH (default /opt/bench).
 """
@@ -21,6 +36,8 @@ Nothing here is used by the site; it needs the bench at $YAWLIT_BENCH (default /
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import random
 import signal
@@ -66,19 +83,25 @@ class Conversation:
 	last: str
 	plate: str
 	messages: list[dict] = field(default_factory=list)
+	duplicated: list[bool] = field(default_factory=list)  # delivered twice
 	burst: bool = False
 
 
 @dataclass
 class Figures:
 	acks: list[float] = field(default_factory=list)
-	statuses: Counter = field(default_factory=Counter)
+	burst_acks: list[float] = field(default_factory=list)  # the share of `acks` sent in bursts
+	statuses: Counter = field(default_factory=Counter)  # the final answer per delivery
 	posted: int = 0
 	duplicates_posted: int = 0
+	redelivered: int = 0  # deliveries sent again after no answer or a 5xx
+	failed_attempts: Counter = field(default_factory=Counter)  # what those attempts got
 	lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def make_conversations(count: int, burst_share: float, rng: random.Random) -> list[Conversation]:
+def make_conversations(
+	count: int, burst_share: float, dup_share: float, rng: random.Random
+) -> list[Conversation]:
 	conversations = []
 	for i in range(count):
 		first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -97,6 +120,7 @@ def make_conversations(count: int, burst_share: float, rng: random.Random) -> li
 				conv.messages.append(payloads.button(conv.phone, text, "1"))
 			else:
 				conv.messages.append(payloads.text(conv.phone, text.format(**values)))
+			conv.duplicated.append(rng.random() < dup_share)
 		conversations.append(conv)
 	return conversations
 
@@ -114,15 +138,19 @@ def precompile() -> None:
 
 
 class Site:
-	"""The web server and workers, started as a production bench starts them."""
+	"""The web server and workers, started as a production bench starts them, and restarted
+	when they die, as supervisor restarts them."""
 
 	def __init__(self, site: str, port: int, web_workers: int, rq_workers: int):
 		self.site, self.port, self.web_workers, self.rq_workers = site, port, web_workers, rq_workers
 		self.web: subprocess.Popen | None = None
 		self.workers: list[subprocess.Popen] = []
 		self.log = open(os.path.join("/tmp", f"harness-{port}.log"), "ab")
+		self.restarts: Counter = Counter()
+		self._supervising = threading.Event()
+		self._lock = threading.RLock()
 
-	def start_web(self):
+	def start_web(self, wait: bool = True):
 		self.web = subprocess.Popen(
 			[
 				f"{BENCH}/env/bin/gunicorn",
@@ -146,6 +174,8 @@ class Site:
 			stderr=self.log,
 			start_new_session=True,
 		)
+		if not wait:
+			return
 		for _ in range(120):
 			try:
 				requests.get(self.url("/api/method/ping"), headers={"Host": self.site}, timeout=2)
@@ -165,26 +195,56 @@ class Site:
 			)
 		)
 
-	def start(self):
+	def start(self, workers: bool = True):
 		precompile()
 		self.start_web()
-		for _ in range(self.rq_workers):
-			self.start_worker()
+		if workers:
+			self.start_workers()
+		threading.Thread(target=self._supervise, daemon=True).start()
+
+	def start_workers(self):
+		with self._lock:
+			for _ in range(self.rq_workers - len(self.workers)):
+				self.start_worker()
+
+	def _supervise(self):
+		"""supervisord's autorestart: a process that exited is started again."""
+		while not self._supervising.is_set():
+			with self._lock:
+				if self.web and self.web.poll() is not None:
+					self.restarts["web server"] += 1
+					self.start_web(wait=False)
+				for proc in list(self.workers):
+					if proc.poll() is not None:
+						self.workers.remove(proc)
+						self.restarts["RQ worker"] += 1
+						self.start_worker()
+			time.sleep(0.5)
 
 	def url(self, path: str) -> str:
 		return f"http://127.0.0.1:{self.port}{path}"
 
 	def kill_worker(self) -> int:
-		victim = self.workers.pop(0)
-		os.killpg(victim.pid, signal.SIGKILL)
-		return victim.pid
+		with self._lock:
+			victim = self.workers[0]
+			os.killpg(victim.pid, signal.SIGKILL)
+			return victim.pid
+
+	def kill_web(self) -> int:
+		with self._lock:
+			os.killpg(self.web.pid, signal.SIGKILL)
+			return self.web.pid
 
 	def stop(self):
-		for proc in [self.web, *self.workers]:
+		self._supervising.set()
+		time.sleep(0.6)
+		with self._lock:
+			procs = [self.web, *self.workers]
+		for proc in procs:
 			if proc and proc.poll() is None:
 				os.killpg(proc.pid, signal.SIGTERM)
 		time.sleep(1)
-		for proc in [self.web, *self.workers]:
+		for proc in procs:
 			if proc and proc.poll() is None:
 				os.killpg(proc.pid, signal.SIGKILL)
 
@@ -192,7 +252,9 @@ class Site:
 		import psutil
 
 		result: dict[str, list[float]] = {"web": [], "worker": []}
-		for kind, procs in (("web", [self.web]), ("worker", self.workers)):
+		with self._lock:
+			groups = (("web", [self.web]), ("worker", list(self.workers)))
+		for kind, procs in groups:
 			for proc in procs:
 				try:
 					parent = psutil.Process(proc.pid)
@@ -210,48 +272,288 @@ def percentile(values: list[float], pct: float) -> float:
 	return values[min(len(values) - 1, int(round(pct / 100 * (len(values) - 1))))]
 
 
+class Pacer:
+	"""Open-loop pacing: request n is due at start + n / rate, whether or not the earlier ones
+	were answered. Without a rate, every request is due when its client is free (closed loop)."""
+
+	def __init__(self, rate: float):
+		self.rate = rate
+		self.start: float | None = None
+		self.issued = 0
+		self.lock = threading.Lock()
+
+	def due(self) -> float:
+		if not self.rate:
+			return time.perf_counter()
+		with self.lock:
+			if self.start is None:
+				self.start = time.perf_counter()
+			due = self.start + self.issued / self.rate
+			self.issued += 1
+		delay = due - time.perf_counter()
+		if delay > 0:
+			time.sleep(delay)
+		return due
+
+
+def post_once(port: int, host: str, path: str, body: bytes) -> int:
+	"""One delivery on a fresh connection (gunicorn's sync workers close it after each
+	request anyway). http.client, not requests: the load client shares the two cores."""
+	conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+	try:
+		conn.request("POST", path, body, {"Host": host, "Content-Type": "application/json"})
+		response = conn.getresponse()
+		response.read()
+		return response.status
+	finally:
+		conn.close()
+
+
+def deliver(site: Site, path: str, body: bytes, figures: Figures) -> int:
+	"""Deliver until answered below 500: a connection refused or reset (web server down) or
+	a 5xx is delivered again, with backoff, for up to about a minute."""
+	status = 0
+	for attempt in range(12):
+		try:
+			status = post_once(site.port, site.site, path, body)
+		except (OSError, http.client.HTTPException) as exc:
+			status, outcome = 0, type(exc).__name__
+		else:
+			outcome = str(status)
+		if 0 < status < 500:
+			return status
+		with figures.lock:
+			figures.redelivered += 1
+			figures.failed_attempts[outcome] += 1
+		time.sleep(min(0.25 * 2**attempt, 8))
+	return status
+
+
 def drive(
 	site: Site,
 	secret: str,
 	conversations: list[Conversation],
 	clients: int,
-	dup_share: float,
-	rng,
 	figures: Figures,
+	pacer: Pacer,
+	standin: WapiStandin,
+	think: float | None,
+	rng: random.Random,
 ):
-	session = requests.Session()
-	adapter = requests.adapters.HTTPAdapter(pool_connections=clients, pool_maxsize=clients * 2)
-	session.mount("http://", adapter)
-	headers = {"Host": site.site, "Content-Type": "application/json"}
-	import json
+	"""Post every conversation's messages. With `think` set, a customer waits for the bot's
+	replies, then thinks about `think` seconds (exponentially distributed) before the next."""
+	path = f"{WEBHOOK}?token={secret}"
 
-	def post(payload):
-		body = json.dumps(payload)
-		started = time.perf_counter()
-		response = session.post(
-			site.url(WEBHOOK), params={"token": secret}, data=body, headers=headers, timeout=60
-		)
-		elapsed = time.perf_counter() - started
+	def post(payload: dict, duplicated: bool, burst: bool = False) -> None:
+		body = json.dumps(payload).encode()
+		due = pacer.due()
+		status = deliver(site, path, body, figures)
+		elapsed = time.perf_counter() - due
 		with figures.lock:
 			figures.acks.append(elapsed)
-			figures.statuses[response.status_code] += 1
+			if burst:
+				figures.burst_acks.append(elapsed)
+			figures.statuses[status] += 1
 			figures.posted += 1
-		if rng.random() < dup_share:
-			session.post(site.url(WEBHOOK), params={"token": secret}, data=body, headers=headers, timeout=60)
+		if duplicated:  # the provider delivering the same message again
+			pacer.due()
+			deliver(site, path, body, figures)
 			with figures.lock:
 				figures.duplicates_posted += 1
 				figures.posted += 1
 
+	def wait_for_replies(conv: Conversation, count: int) -> None:
+		standin.wait_for_accepted(conv.phone, count, timeout=120)
+		if think:
+			time.sleep(rng.expovariate(1 / think))
+
 	def run_conversation(conv: Conversation):
+		if think:  # customers do not all start at the same moment
+			time.sleep(rng.uniform(0, think))
 		if conv.burst:  # all ten at the same moment, from several clients
 			with ThreadPoolExecutor(len(conv.messages)) as burst:
-				list(burst.map(post, conv.messages))
+				list(burst.map(post, conv.messages, conv.duplicated, [True] * len(conv.messages)))
+			if think:
+				wait_for_replies(conv, len(conv.messages))
 		else:
-			for payload in conv.messages:
-				post(payload)
+			for n, (payload, duplicated) in enumerate(zip(conv.messages, conv.duplicated), start=1):
+				post(payload, duplicated)
+				if think:
+					wait_for_replies(conv, n)
 
 	with ThreadPoolExecutor(clients) as pool:
 		list(pool.map(run_conversation, conversations))
+
+
+class Scheduler(threading.Thread):
+	"""The sweeper every `every` seconds, as `bench schedule` runs it every minute."""
+
+	def __init__(self, every: float):
+		super().__init__(daemon=True)
+		self.every = every
+		self.stopped = threading.Event()
+		self.sweeps = 0
+
+	def run(self):
+		os.chdir(f"{BENCH}/sites")
+		import frappe
+
+		from yawlit_bot.services.sweeper import sweep
+
+		frappe.init(site=SITE_NAME, sites_path=".")
+		while not self.stopped.wait(self.every):
+			try:
+				frappe.connect()
+				sweep()
+				frappe.db.commit()
+				self.sweeps += 1
+			except Exception:
+				pass  # Redis or the database restarting: the next round sweeps
+			finally:
+				if getattr(frappe.local, "db", None):
+					frappe.db.close()
+					frappe.local.db = None
+
+
+SITE_NAME = "yawlit.test"
+
+
+class DeadlockInjector(threading.Thread):
+	"""Real MariaDB errors inside turn transactions, from a second connection.
+
+	1213: this connection first changes many rows of a ballast table of its own (InnoDB picks
+	the transaction with less undo as the deadlock victim: the turn), locks a conversation's
+	active scratchpad, waits a moment for the turn (which holds the conversation row) to block
+	on it, then asks for the conversation row: a lock cycle, and the turn is rolled back.
+	1020: with `innodb_snapshot_isolation` on (MariaDB 11.6's default), this connection locks
+	the scratchpad, lets the turn block on it after the turn's snapshot was taken, then changes
+	the row (its `idx`, which no one reads) and commits: the turn's locking read finds a row
+	newer than its snapshot and gets "Record has changed since last read".
+	Both only ever hit conversations with pending messages, and the app must retry the turn."""
+
+	BALLAST = "yawlit_harness_ballast"
+
+	def __init__(self, db: dict, phones: list[str], rng: random.Random):
+		super().__init__(daemon=True)
+		self.db, self.phones, self.rng = db, phones, rng
+		self.phone_set = set(phones)
+		self.stopped = threading.Event()
+		self.attempts: Counter = Counter()
+		self.lost: Counter = Counter()  # cycles where InnoDB rolled back this connection instead
+
+	def connect(self):
+		import pymysql
+
+		return pymysql.connect(
+			host=self.db["host"], user=self.db["user"], password=self.db["password"],
+			database=self.db["name"], autocommit=False,
+		)
+
+	def prepare(self):
+		conn = self.connect()
+		with conn.cursor() as cur:
+			cur.execute(f"create table if not exists `{self.BALLAST}` (id int primary key, v int) engine=InnoDB")
+			cur.execute(f"delete from `{self.BALLAST}`")
+			cur.executemany(f"insert into `{self.BALLAST}` values (%s, 0)", [(i,) for i in range(400)])
+		conn.commit()
+		conn.close()
+
+	def drop(self):
+		conn = self.connect()
+		with conn.cursor() as cur:
+			cur.execute(f"drop table if exists `{self.BALLAST}`")
+		conn.close()
+
+	def busy_conversation(self, cur) -> tuple[str, str] | None:
+		"""A conversation whose turn job is running now (its Redis lock is held) and that has
+		an active scratchpad its turn will lock."""
+		import redis
+
+		prefix = f"{SITE_NAME}|yawlit_bot|conversation-lock|"
+		try:
+			running = [
+				key.decode()[len(prefix) :]
+				for key in redis.Redis(host="127.0.0.1", port=6379).scan_iter(match=prefix + "*", count=500)
+			]
+		except redis.RedisError:
+			return None
+		running = [phone for phone in running if phone in self.phone_set]
+		if not running:
+			return None
+		cur.execute(
+			"""select name, active_scratchpad from `tabWA Conversation`
+			where name in %s and active_scratchpad is not null""",
+			(running,),
+		)
+		rows = cur.fetchall()
+		return self.rng.choice(rows) if rows else None
+
+	def run(self):
+		import pymysql
+
+		kinds = ["1213", "1020"]
+		while not self.stopped.is_set():
+			kind = kinds[sum(self.attempts.values()) % 2]
+			try:
+				conn = self.connect()
+			except pymysql.Error:
+				time.sleep(0.5)
+				continue
+			try:
+				with conn.cursor() as cur:
+					target = self.busy_conversation(cur)
+					conn.commit()
+					if not target:
+						time.sleep(0.01)
+						continue
+					conversation, scratchpad = target
+					self.attempts[kind] += 1
+					if kind == "1213":
+						cur.execute(f"update `{self.BALLAST}` set v = v + 1")
+					cur.execute("select name from `tabWA Booking Scratchpad` where name = %s for update", scratchpad)
+					time.sleep(0.1)  # the running turn now blocks on the scratchpad
+					if kind == "1213":
+						cur.execute("select name from `tabWA Conversation` where name = %s for update", conversation)
+						conn.rollback()
+					else:
+						cur.execute("update `tabWA Booking Scratchpad` set idx = idx + 1 where name = %s", scratchpad)
+						conn.commit()
+			except pymysql.Error as exc:
+				if exc.args and exc.args[0] == 1213:
+					self.lost[kind] += 1  # InnoDB chose this connection as the victim
+				conn.rollback()
+			finally:
+				conn.close()
+			time.sleep(0.05)
+
+
+FAULTS = ("kill-worker", "web-kill", "redis-restart", "deadlocks", "wapi-flaky", "wapi-timeouts")
+REDIS_START = [
+	"redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+	"--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log",
+]
+
+
+def restart_redis() -> float:
+	"""SHUTDOWN NOSAVE, then start it again the way this machine starts it. Returns the outage."""
+	started = time.perf_counter()
+	subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True, check=False)
+	time.sleep(1.0)
+	subprocess.run(REDIS_START, capture_output=True, check=False)
+	for _ in range(50):
+		if subprocess.run(["redis-cli", "ping"], capture_output=True, text=True).stdout.strip() == "PONG":
+			break
+		time.sleep(0.1)
+	return time.perf_counter() - started
+
+
+def set_snapshot_isolation(args, on: bool) -> None:
+	import pymysql
+
+	conn = pymysql.connect(host="127.0.0.1", user=args.db_root_user, password=args.db_root_password)
+	with conn.cursor() as cur:
+		cur.execute(f"set global innodb_snapshot_isolation = {'ON' if on else 'OFF'}")
+	conn.close()
 
 
 def main():
@@ -264,18 +566,39 @@ def main():
 	parser.add_argument("--rq-workers", type=int, default=2)
 	parser.add_argument("--burst-share", type=float, default=0.1)
 	parser.add_argument("--dup-share", type=float, default=0.1)
-	parser.add_argument("--faults", default="", help="comma list: kill-worker, wapi-flaky, wapi-timeouts")
+	parser.add_argument("--rate", type=float, default=0, help="webhooks per second, paced (0: as fast as the clients go)")
+	parser.add_argument("--ingest-first", action="store_true", help="start the RQ workers only after every webhook was posted")
+	parser.add_argument("--converse", action="store_true", help="customers wait for the replies before the next message")
+	parser.add_argument("--think", type=float, default=10, help="with --converse: mean seconds between a reply and the next message")
+	parser.add_argument("--faults", default="", help=f"comma list, or all: {', '.join(FAULTS)}")
 	parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for quiescence")
 	parser.add_argument("--seed", type=int, default=7)
+	parser.add_argument("--db-root-user", default="root", help="for SET GLOBAL, with --faults deadlocks")
+	parser.add_argument("--db-root-password", default="")
 	args = parser.parse_args()
-	faults = {f for f in args.faults.split(",") if f}
+	faults = set(FAULTS) if args.faults == "all" else {f for f in args.faults.split(",") if f}
+	unknown = faults - set(FAULTS)
+	if unknown:
+		parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
 	rng = random.Random(args.seed)
+	# One run at a time: a run points the site at its own WAPI stand-in and restores the
+	# settings when it ends, which would pull the rug from under a second run.
+	import fcntl
+
+	run_lock = open("/tmp/yawlit-harness.lock", "w")
+	try:
+		fcntl.flock(run_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+	except BlockingIOError:
+		raise SystemExit("another harness run is going on (/tmp/yawlit-harness.lock)") from None
+	global SITE_NAME
+	SITE_NAME = args.site
 
 	os.chdir(f"{BENCH}/sites")
 	import frappe
 
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
+	from yawlit_bot.services.retry import RETRYABLE_DB_ERRORS, retry_counter_key, retry_counts
 	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import (
 		ensure_webhook_secret,
 		get_webhook_secret,
@@ -303,16 +626,32 @@ def main():
 	ensure_webhook_secret()
 	frappe.db.commit()
 	secret = get_webhook_secret()
+	for code in (*RETRYABLE_DB_ERRORS, 0):
+		frappe.cache.delete(retry_counter_key(code))
 
-	conversations = make_conversations(args.conversations, args.burst_share, rng)
+	conversations = make_conversations(args.conversations, args.burst_share, args.dup_share, rng)
 	phones = [c.phone for c in conversations]
 	for table in ("WA Service Booking", "WA Booking Scratchpad", "WA Message", "WA Conversation"):
 		key = "name" if table == "WA Conversation" else "conversation"
 		frappe.db.delete(table, {key: ["in", phones]})
 	frappe.db.commit()
 
+	deadlocks = None
+	if "deadlocks" in faults:
+		conf = frappe.conf
+		deadlocks = DeadlockInjector(
+			{"host": conf.db_host or "127.0.0.1", "user": conf.db_user or conf.db_name,
+			 "password": conf.db_password, "name": conf.db_name},
+			phones,
+			random.Random(args.seed),
+		)
+		deadlocks.prepare()
+		# MariaDB 11.6's default: a locking read of a row changed after the snapshot is an error.
+		set_snapshot_isolation(args, True)
+
 	site = Site(args.site, args.port, args.web_workers, args.rq_workers)
-	site.start()
+	site.start(workers=not args.ingest_first)
+	scheduler = Scheduler(every=20)
 	peak: dict[str, float] = defaultdict(float)
 	stop_sampling = threading.Event()
 
@@ -328,52 +667,102 @@ def main():
 	sampler.start()
 	injected: list[str] = []
 
-	def inject():
-		if "kill-worker" in faults:
-			time.sleep(3)
-			pid = site.kill_worker()
-			injected.append(f"kill -9 RQ worker (pid {pid}) 3 s into the load")
-			time.sleep(2)
-			site.start_worker()
-			injected.append("started a replacement worker 2 s later")
+	def at(seconds: float, action):
+		def run():
+			time.sleep(seconds)
+			injected.append(action())
+
+		thread = threading.Thread(target=run, daemon=True)
+		thread.start()
+		return thread
 
 	figures = Figures()
-	injector = threading.Thread(target=inject)
+	injectors = []
+	if "kill-worker" in faults:
+		injectors.append(at(3, lambda: f"kill -9 an RQ worker and its job (pid {site.kill_worker()}) at 3 s"))
+	if "redis-restart" in faults:
+		injectors.append(at(6, lambda: f"Redis shut down without saving and restarted at 6 s ({restart_redis():.1f} s outage)"))
+	if "web-kill" in faults:
+		injectors.append(at(9, lambda: f"kill -9 gunicorn, master and workers (pid {site.kill_web()}) at 9 s"))
+	if "wapi-timeouts" in faults:
+		injectors.append(at(2, lambda: standin.configure(hang_next=15, hang_seconds=7) or "WAPI held 15 sends for 7 s (the client times out at 5 s) at 2 s"))
+
 	try:
 		started = time.perf_counter()
-		injector.start()
-		drive(site, secret, conversations, args.clients, args.dup_share, rng, figures)
+		scheduler.start()
+		if deadlocks:
+			deadlocks.start()
+		drive(
+			site, secret, conversations, args.clients, figures, Pacer(args.rate), standin,
+			args.think if args.converse else None, rng,
+		)
 		ingest_seconds = time.perf_counter() - started
-		injector.join()
-		quiet_at = wait_for_quiescence(frappe, phones, args.timeout, sweep_every=20)
-		report = check_invariants(frappe, conversations, standin)
+		turns_started = time.perf_counter()
+		if args.ingest_first:
+			site.start_workers()
+		for thread in injectors:
+			thread.join()
+		quiet_at = wait_for_quiescence(frappe, phones, args.timeout)
+		if deadlocks:
+			deadlocks.stopped.set()
+			deadlocks.join()
+		frappe.db.rollback()
+		report = check_invariants(frappe, conversations, standin, faults)
 		e2e = reply_latencies(frappe, phones)
 		turns = report["processed"]
-		turn_seconds = max(quiet_at - started, 1e-6)
+		turn_seconds = max(quiet_at - (turns_started if args.ingest_first else started), 1e-6)
+		retried = retry_counts()
 	finally:
 		stop_sampling.set()
+		scheduler.stopped.set()
 		site.stop()
 		standin.stop()
+		if deadlocks:
+			set_snapshot_isolation(args, False)
+			deadlocks.drop()
+		frappe.db.rollback()
 		settings = frappe.get_single("WA Bot Settings")
 		settings.update({k: v for k, v in saved.items() if v is not None})
 		settings.save(ignore_permissions=True)
 		frappe.db.commit()
 
 	acks_ms = [a * 1000 for a in figures.acks]
+	mode = f"paced at {args.rate:g}/s" if args.rate else "as fast as the clients go"
+	if args.converse:
+		mode = f"customers wait for replies and think ~{args.think:g} s"
 	print("\n=== yawlit_bot harness ===")
 	print(
-		f"scale: {args.conversations} conversations x {len(FLOW)} messages, {args.clients} clients, "
-		f"{args.web_workers} web workers, {args.rq_workers} RQ workers, bursts {args.burst_share:.0%}, duplicates {args.dup_share:.0%}"
+		f"scale: {args.conversations} conversations x {len(FLOW)} messages, {args.clients} clients ({mode}), "
+		f"{args.web_workers} web workers, {args.rq_workers} RQ workers{' started after the webhooks' if args.ingest_first else ''}, "
+		f"bursts {args.burst_share:.0%}, duplicates {args.dup_share:.0%}"
 	)
+	print(f"faults: {', '.join(sorted(faults)) or 'none'}")
+	for line in injected:
+		print(f"  injected: {line}")
+	if "wapi-flaky" in faults:
+		print("  injected: WAPI failing 30% of sends")
+	if deadlocks:
+		print(
+			f"  injected: lock cycles with a running turn {deadlocks.attempts['1213']} (the injector itself the victim in "
+			f"{deadlocks.lost['1213']}), rows changed under a running turn's snapshot {deadlocks.attempts['1020']}"
+		)
+	restarts = ", ".join(f"{k} x{v}" for k, v in site.restarts.items()) or "none"
+	print(f"  restarted by the supervisor: {restarts}; sweeper runs: {scheduler.sweeps}")
 	print(
-		f"faults injected: {'; '.join(injected) or 'none'}{' ; WAPI failing 30% of sends' if 'wapi-flaky' in faults else ''}"
+		f"  retried: deliveries sent again {figures.redelivered} ({dict(figures.failed_attempts) or 'none'}); "
+		f"database units of work retried by the app {retried or 'none'}"
 	)
 	print(
 		f"posted {figures.posted} webhooks ({figures.duplicates_posted} duplicates) in {ingest_seconds:.1f} s: "
-		f"{figures.posted / ingest_seconds:.0f} req/s; statuses {dict(figures.statuses)}"
+		f"{figures.posted / ingest_seconds:.0f} req/s; final statuses {dict(figures.statuses)}"
 	)
 	print(
 		f"ack latency ms: p50 {percentile(acks_ms, 50):.0f}  p95 {percentile(acks_ms, 95):.0f}  p99 {percentile(acks_ms, 99):.0f}"
+	)
+	burst_ms = [a * 1000 for a in figures.burst_acks]
+	print(
+		f"  of which in bursts ({len(burst_ms)}, ten messages of one sender at once): p50 {percentile(burst_ms, 50):.0f}  "
+		f"p99 {percentile(burst_ms, 99):.0f}; the others: p99 {percentile(sorted(set(acks_ms) - set(burst_ms)), 99):.0f}"
 	)
 	print(
 		f"reply latency ms (received -> sent): p50 {percentile(e2e, 50):.0f}  p99 {percentile(e2e, 99):.0f}"
@@ -393,12 +782,9 @@ def main():
 	sys.exit(1 if failures else 0)
 
 
-def wait_for_quiescence(frappe, phones: list[str], timeout: float, sweep_every: float) -> float:
-	"""Until nothing is pending or queued; runs the sweeper like the scheduler would."""
-	from yawlit_bot.services.sweeper import sweep
-
+def wait_for_quiescence(frappe, phones: list[str], timeout: float) -> float:
+	"""Until nothing is pending or queued (the Scheduler thread keeps sweeping)."""
 	deadline = time.monotonic() + timeout
-	last_sweep = time.monotonic()
 	while time.monotonic() < deadline:
 		frappe.db.rollback()
 		busy = frappe.db.sql(
@@ -409,14 +795,13 @@ def wait_for_quiescence(frappe, phones: list[str], timeout: float, sweep_every: 
 		)[0][0]
 		if not busy:
 			return time.perf_counter()
-		if time.monotonic() - last_sweep > sweep_every:
-			sweep()
-			last_sweep = time.monotonic()
 		time.sleep(0.5)
 	raise SystemExit("no quiescence within the timeout: messages are stuck")
 
 
-def check_invariants(frappe, conversations: list[Conversation], standin: WapiStandin) -> dict:
+def check_invariants(
+	frappe, conversations: list[Conversation], standin: WapiStandin, faults: set[str] = frozenset()
+) -> dict:
 	violations: list[str] = []
 	phones = [c.phone for c in conversations]
 	expected_wamids = {p["message"]["whatsapp_message_id"] for c in conversations for p in c.messages}
@@ -453,7 +838,12 @@ def check_invariants(frappe, conversations: list[Conversation], standin: WapiSta
 	for phone, order in by_conv.items():
 		if order != sorted(order):
 			violations.append(f"{phone}: replies out of order")
-	unsent = [r.name for r in replies if r.send_status not in ("Sent", "Delivered", "Read")]
+	# "Unknown": the send left and no answer came (WAPI hung past the timeout, or the worker
+	# died mid-send). It is shown to staff and never resent, so a customer never gets it twice:
+	# acceptable only when such a fault was injected.
+	settled = ("Sent", "Delivered", "Read", *(("Unknown",) if faults else ()))
+	unknown = sum(1 for r in replies if r.send_status == "Unknown")
+	unsent = [r.name for r in replies if r.send_status not in settled]
 	violations += [
 		f"reply {n} not sent ({s})"
 		for n, s in [(r.name, r.send_status) for r in replies if r.name in set(unsent)][:10]
@@ -512,7 +902,7 @@ def check_invariants(frappe, conversations: list[Conversation], standin: WapiSta
 		"processed": len(rows) - len(not_processed),
 		"summary": {
 			"inbound stored": f"{len(rows)} of {len(expected_wamids)} unique",
-			"replies": len(replies),
+			"replies": f"{len(replies)} ({unknown} with an unknown outcome, never resent)",
 			"bookings": sum(bookings.values()),
 			"booking fields checked": fields_checked,
 			"slot capacity": "n/a: slots and capacity arrive with the catalog issue",

@@ -37,9 +37,9 @@ def before_uninstall():
 	# silently revive the old webhook secret and WAPI token.
 	frappe.db.delete("__Auth", {"doctype": "WA Bot Settings"})
 	frappe.db.delete("Singles", {"doctype": "WA Bot Settings"})
-	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import SECRET_CACHE_KEY
+	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import WEBHOOK_CONFIG_CACHE_KEY
 
-	frappe.cache.delete_value(SECRET_CACHE_KEY)
+	frappe.cache.delete_value(WEBHOOK_CONFIG_CACHE_KEY)
 
 
 def before_tests():

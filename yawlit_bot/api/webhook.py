@@ -26,15 +26,18 @@ class WebhookBodyTooLarge(frappe.ValidationError):
 	http_status_code = 413
 
 
-def _check_token() -> None:
+def _check_token() -> dict:
+	"""Returns the webhook's cached settings once the token matches."""
 	given = frappe.request.args.get("token") or ""
 	frappe.form_dict.pop("token", None)  # never echoed or logged
-	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import get_webhook_secret
+	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import get_webhook_config
 
-	secret = get_webhook_secret() or ""
+	config = get_webhook_config()
+	secret = config["secret"]
 	# compare_digest runs in time independent of where the strings differ.
 	if not (secret and hmac.compare_digest(given.encode(), secret.encode())):
 		raise frappe.PermissionError(_("Invalid webhook token"))
+	return config
 
 
 def _read_body() -> object:
@@ -51,10 +54,10 @@ def _read_body() -> object:
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 def receive(**kwargs):
-	_check_token()
+	config = _check_token()
 	body = _read_body()
 	try:
 		parsed = parse_webhook(body)
 	except PayloadError as exc:
 		raise WebhookPayloadError(str(exc)) from exc
-	return store_webhook(parsed, body)
+	return store_webhook(parsed, body, bot_enabled=config["enabled"])

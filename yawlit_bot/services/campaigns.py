@@ -27,7 +27,7 @@ from yawlit_bot.engine.opt_out import OptCommand
 from yawlit_bot.engine.validation import normalize_whatsapp_number
 from yawlit_bot.services.locks import ConversationLock, campaign_lock_key
 from yawlit_bot.services.rate_limit import SendPacer, send_pace_key
-from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
+from yawlit_bot.services.retry import DB_RETRIES, should_retry
 from yawlit_bot.services.settings import get_bot_settings, get_wapi_config
 from yawlit_bot.services.wapi_client import (
 	WapiAuthError,
@@ -361,7 +361,7 @@ class CampaignSender:
 				return changed
 			except Exception as exc:
 				frappe.db.rollback()
-				if not (is_retryable_db_error(exc) and attempt + 1 < DB_RETRIES):
+				if not should_retry(exc, attempt):
 					raise
 		return 0
 

@@ -1,4 +1,4 @@
-"""Which database errors mean "run the whole unit of work again"."""
+"""Which database errors mean "run the whole unit of work again", and how often that happened."""
 
 import frappe
 
@@ -10,5 +10,46 @@ DB_RETRIES = 3
 def is_retryable_db_error(exc: Exception) -> bool:
 	if isinstance(exc, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
 		return True
-	code = exc.args[0] if exc.args and isinstance(exc.args[0], int) else None
-	return code in RETRYABLE_DB_ERRORS
+	return db_error_code(exc) in RETRYABLE_DB_ERRORS
+
+
+def db_error_code(exc: BaseException) -> int | None:
+	"""MariaDB's error number; Frappe wraps 1213 and 1205 in its own exceptions."""
+	for error in (exc, exc.__cause__, *(exc.args[:1] if exc.args else ())):
+		if isinstance(error, BaseException) and error.args and isinstance(error.args[0], int):
+			return error.args[0]
+	if isinstance(exc, frappe.QueryDeadlockError):
+		return 1213
+	if isinstance(exc, frappe.QueryTimeoutError):
+		return 1205
+	return None
+
+
+def should_retry(exc: Exception, attempt: int) -> bool:
+	"""True when `attempt` (0-based) may run again after `exc`; every retry is counted."""
+	if not (is_retryable_db_error(exc) and attempt + 1 < DB_RETRIES):
+		return False
+	count_retry(exc)
+	return True
+
+
+def retry_counter_key(code: int | str) -> str:
+	return f"{frappe.local.site}|yawlit_bot|db-retries|{code}"
+
+
+def count_retry(exc: Exception) -> None:
+	"""Per error code, in Redis: what the harness reports and an operator can read
+	(`redis-cli keys '*db-retries*'`). Counting never gets in the way of the retry."""
+	try:
+		frappe.cache.incr(retry_counter_key(db_error_code(exc) or 0))
+	except Exception:
+		pass
+
+
+def retry_counts() -> dict[str, int]:
+	counts = {}
+	for code in RETRYABLE_DB_ERRORS:
+		value = frappe.cache.get(retry_counter_key(code))
+		if value:
+			counts[str(code)] = int(value)
+	return counts

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 import frappe
@@ -46,30 +47,34 @@ def sweep_conversations(settings) -> dict:
 		where role = 'user' and processing_status = 'Pending' and received_at < %s group by conversation""",
 		cutoff,
 	)
-	# Waiting this long with nobody holding the conversation's lock means its queued job was
-	# lost (a worker killed mid-job): queue a new one even though the flag says one is queued.
-	lost_after = now_datetime() - timedelta(seconds=LOST_JOB_FACTOR * (settings.sweeper_age or 60))
-	lost = {
-		conversation
-		for conversation, oldest in pending
-		if oldest < lost_after and not conversation_lock(conversation, 1).is_held()
-	}
-
 	frappe.db.sql(
 		"""update `tabWA Message` set send_status = 'Unknown',
 		send_error = 'The worker stopped while sending: WAPI may or may not have it. Not resent.'
 		where role = 'assistant' and send_status = 'Sending' and modified < %s""",
 		cutoff - timedelta(seconds=60),
 	)
-	unsent = frappe.db.sql_list(
-		"""select distinct conversation from `tabWA Message`
+	unsent = frappe.db.sql(
+		"""select conversation, min(modified) from `tabWA Message`
 		where role = 'assistant' and modified < %s and (send_status = 'Queued'
-			or (send_status = 'Failed' and wamid is null and send_attempts < %s))""",
+			or (send_status = 'Failed' and wamid is null and send_attempts < %s))
+		group by conversation""",
 		(cutoff, settings.max_send_attempts or 5),
 	)
 	frappe.db.commit()
+	# Waiting this long with nobody holding the conversation's lock means its queued job was
+	# lost (a worker killed mid-job, Redis restarted): queue a new one even though the flag
+	# says one is queued. For unsent replies too: a conversation may have nothing else pending.
+	lost_after = now_datetime() - timedelta(seconds=LOST_JOB_FACTOR * (settings.sweeper_age or 60))
+	waiting = defaultdict(list)
+	for conversation, oldest in (*pending, *unsent):
+		waiting[conversation].append(oldest)
+	lost = {
+		conversation
+		for conversation, oldest in waiting.items()
+		if min(oldest) < lost_after and not conversation_lock(conversation, 1).is_held()
+	}
 	# One deduplicated job per conversation: it runs pending turns and sends unsent replies.
-	for conversation in sorted({c for c, _ in pending} | set(unsent)):
+	for conversation in sorted(waiting):
 		enqueue_turn(conversation, force=conversation in lost)
 	return {
 		"requeued_turns": len(pending),

@@ -18,6 +18,7 @@ import traceback
 
 import frappe
 from frappe.utils import now_datetime
+from redis.exceptions import RedisError
 
 from yawlit_bot.engine import replies
 from yawlit_bot.services.booking import create_booking
@@ -25,13 +26,14 @@ from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.outbox import send_replies
-from yawlit_bot.services.retry import DB_RETRIES, is_retryable_db_error
+from yawlit_bot.services.retry import DB_RETRIES, should_retry
 from yawlit_bot.services.settings import get_bot_settings
 
 TURN_JOB = "yawlit_bot.services.turn.process_conversation"
 LOCK_WAIT_SECONDS = 0  # a busy lock means the holder will see our message: no waiting
 QUEUED_FLAG_SECONDS = 900  # long enough for a queued job in a backlog; the sweeper handles lost ones
 DONE, EMPTY, FAILED = "done", "empty", "failed"
+SEND_PASSES_BEFORE_GIVING_UP = 3  # failed send passes in a row: WAPI is down, not flaky
 
 
 def enqueue_turn(conversation: str, force: bool = False) -> None:
@@ -63,7 +65,7 @@ def process_conversation(conversation: str) -> int:
 	settings = get_bot_settings()
 	turns = 0
 	ran = False
-	wapi_took_the_last = True
+	failed_send_passes = 0
 	try:
 		while True:
 			lock = conversation_lock(conversation, settings.lock_timeout or 30)
@@ -75,14 +77,15 @@ def process_conversation(conversation: str) -> int:
 				# loop retries it at once, and gives up on it after `max_turn_attempts`.
 				while True:
 					# Send while the lock is ours, so replies leave in turn order; an earlier
-					# reply WAPI refused goes first (or holds the later ones back). Once a send
-					# failed, this job only runs turns: a WAPI outage must not make every turn
-					# wait out the retries (the sweeper sends the backlog, in order, later).
-					if wapi_took_the_last:
-						wapi_took_the_last = (
-							send_replies(conversation, settings.max_send_attempts, keep_going=lock.refresh)
-							is not None
-						)
+					# reply WAPI refused goes first (or holds the later ones back). After a few
+					# failed passes in a row this job only runs turns: a WAPI outage must not
+					# make every turn wait out the retries (the sweeper sends the backlog, in
+					# order, later). A single failure is not an outage: the next pass retries.
+					if failed_send_passes < SEND_PASSES_BEFORE_GIVING_UP:
+						if send_replies(conversation, settings.max_send_attempts, keep_going=lock.refresh) is None:
+							failed_send_passes += 1
+						else:
+							failed_send_passes = 0
 					if not (lock.refresh() and run_next_turn(conversation, settings) != EMPTY):
 						break
 					turns += 1
@@ -92,7 +95,10 @@ def process_conversation(conversation: str) -> int:
 			if not has_pending(conversation):
 				return turns
 	finally:
-		frappe.cache.delete(queued_flag_key(conversation))
+		try:
+			frappe.cache.delete(queued_flag_key(conversation))
+		except RedisError:
+			pass  # Redis restarting: the flag is gone with it, or expires; still hand work on
 		# A message whose enqueue was skipped because of our flag, and that came after our
 		# last look, is pending now: hand it to a new job.
 		if ran and has_pending(conversation):
@@ -149,7 +155,7 @@ def run_next_turn(conversation: str, settings) -> str:
 			return DONE
 		except Exception as exc:
 			frappe.db.rollback()
-			if is_retryable_db_error(exc) and attempt + 1 < DB_RETRIES:
+			if should_retry(exc, attempt):
 				continue
 			if not name:
 				raise  # the database itself is failing: let the job fail; the sweeper re-queues

@@ -69,6 +69,11 @@ class StandinState:
 	)  # wamids stay unique across runs
 	rng: random.Random = field(default_factory=random.Random)
 	recent: list[float] = field(default_factory=list)  # accepted send times, for max_per_second
+	accepted_by_phone: dict = field(default_factory=dict)  # phone -> sends answered 200
+	changed: threading.Condition | None = None  # notified on every accepted send
+
+	def __post_init__(self):
+		self.changed = threading.Condition(self.lock)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -170,6 +175,10 @@ class _Handler(BaseHTTPRequestHandler):
 			status, payload, wamid = self._answer(endpoint, body, fail, switches)
 		with state.lock:
 			state.requests.append(Recorded(self.path.split("?")[0], body, status, time.time(), wamid))
+			if status == 200 and isinstance(body, dict):
+				phone = str(body.get("phone_number"))
+				state.accepted_by_phone[phone] = state.accepted_by_phone.get(phone, 0) + 1
+				state.changed.notify_all()
 		self._reply(status, payload)
 
 	def _answer(self, endpoint: str, body: Any, fail: bool, switches: Switches):
@@ -249,7 +258,15 @@ class WapiStandin:
 		with self.state.lock:
 			self.state.requests.clear()
 			self.state.recent.clear()
+			self.state.accepted_by_phone.clear()
 			self.state.switches = Switches()
+
+	def wait_for_accepted(self, phone: str, count: int, timeout: float) -> bool:
+		"""Until `count` sends to `phone` were accepted (a customer waiting for the replies)."""
+		with self.state.changed:
+			return self.state.changed.wait_for(
+				lambda: self.state.accepted_by_phone.get(phone, 0) >= count, timeout=timeout
+			)
 
 	@property
 	def requests(self) -> list[Recorded]:

@@ -32,29 +32,34 @@ class WABotSettings(Document):
 		self.webhook_url = get_url(WEBHOOK_PATH)
 
 	def on_update(self):
-		# After commit: cleared earlier, a webhook could re-cache the old secret in between.
-		frappe.db.after_commit.add(lambda: frappe.cache.delete_value(SECRET_CACHE_KEY))
+		# After commit: cleared earlier, a webhook could re-cache the old values in between.
+		frappe.db.after_commit.add(lambda: frappe.cache.delete_value(WEBHOOK_CONFIG_CACHE_KEY))
 
 
-SECRET_CACHE_KEY = "yawlit_bot:webhook_secret"
+# What the webhook needs on every request, in one cached value (one Redis read, not two).
+WEBHOOK_CONFIG_CACHE_KEY = "yawlit_bot:webhook_config"
 
 
 def webhook_url_with(secret: str) -> str:
 	return f"{get_url(WEBHOOK_PATH)}?token={secret}"
 
 
-def get_webhook_secret() -> str | None:
-	"""The secret WAPI puts in the URL; cached per site, cleared when settings change."""
-	secret = frappe.cache.get_value(SECRET_CACHE_KEY)
-	if secret is None:
-		secret = (
-			get_decrypted_password(
-				"WA Bot Settings", "WA Bot Settings", "webhook_secret", raise_exception=False
-			)
-			or ""
+def get_webhook_config() -> dict:
+	"""`{"secret": str, "enabled": bool}`, cached per site, cleared when settings change."""
+	config = frappe.cache.get_value(WEBHOOK_CONFIG_CACHE_KEY)
+	if config is None:
+		secret = get_decrypted_password(
+			"WA Bot Settings", "WA Bot Settings", "webhook_secret", raise_exception=False
 		)
-		frappe.cache.set_value(SECRET_CACHE_KEY, secret)
-	return secret or None
+		enabled = frappe.db.get_single_value("WA Bot Settings", "enabled", cache=False)
+		config = {"secret": secret or "", "enabled": bool(enabled)}
+		frappe.cache.set_value(WEBHOOK_CONFIG_CACHE_KEY, config)
+	return config
+
+
+def get_webhook_secret() -> str | None:
+	"""The secret WAPI puts in the URL."""
+	return get_webhook_config()["secret"] or None
 
 
 def ensure_webhook_secret() -> str:
