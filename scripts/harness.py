@@ -433,8 +433,9 @@ class DeadlockInjector(threading.Thread):
 
 	BALLAST = "yawlit_harness_ballast"
 
-	def __init__(self, db: dict, phones: list[str], rng: random.Random):
+	def __init__(self, db: dict, phones: list[str], rng: random.Random, pause: float = 0.5):
 		super().__init__(daemon=True)
+		self.pause = pause  # between injections: a few a second, not every turn
 		self.db, self.phones, self.rng = db, phones, rng
 		self.phone_set = set(phones)
 		self.stopped = threading.Event()
@@ -447,6 +448,7 @@ class DeadlockInjector(threading.Thread):
 		return pymysql.connect(
 			host=self.db["host"], user=self.db["user"], password=self.db["password"],
 			database=self.db["name"], autocommit=False,
+			init_command="set innodb_lock_wait_timeout = 5",  # never hold a turn up for long
 		)
 
 	def prepare(self):
@@ -524,7 +526,7 @@ class DeadlockInjector(threading.Thread):
 				conn.rollback()
 			finally:
 				conn.close()
-			time.sleep(0.05)
+			time.sleep(self.pause)
 
 
 FAULTS = ("kill-worker", "web-kill", "redis-restart", "deadlocks", "wapi-flaky", "wapi-timeouts")
@@ -570,6 +572,7 @@ def main():
 	parser.add_argument("--ingest-first", action="store_true", help="start the RQ workers only after every webhook was posted")
 	parser.add_argument("--converse", action="store_true", help="customers wait for the replies before the next message")
 	parser.add_argument("--think", type=float, default=10, help="with --converse: mean seconds between a reply and the next message")
+	parser.add_argument("--flood", type=int, default=0, help="one more sender posts this many messages at once")
 	parser.add_argument("--faults", default="", help=f"comma list, or all: {', '.join(FAULTS)}")
 	parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for quiescence")
 	parser.add_argument("--seed", type=int, default=7)
@@ -687,8 +690,23 @@ def main():
 	if "wapi-timeouts" in faults:
 		injectors.append(at(2, lambda: standin.configure(hang_next=15, hang_seconds=7) or "WAPI held 15 sends for 7 s (the client times out at 5 s) at 2 s"))
 
+	flood_phone = "919999000001"
+	flood_messages = [payloads.text(flood_phone, f"hello {i} " + "!" * (i % 7)) for i in range(args.flood)]
+	if args.flood:
+		frappe.db.delete("WA Message", {"conversation": flood_phone})
+		frappe.db.delete("WA Booking Scratchpad", {"conversation": flood_phone})
+		frappe.db.delete("WA Conversation", {"name": flood_phone})
+		frappe.db.commit()
+
+	def flood():
+		path = f"{WEBHOOK}?token={secret}"
+		with ThreadPoolExecutor(4) as pool:
+			list(pool.map(lambda p: deliver(site, path, json.dumps(p).encode(), figures), flood_messages))
+
 	try:
 		started = time.perf_counter()
+		if args.flood:
+			injectors.append(at(0, lambda: flood() or f"one sender posted {args.flood} messages as fast as 4 clients go"))
 		scheduler.start()
 		if deadlocks:
 			deadlocks.start()
@@ -702,12 +720,14 @@ def main():
 			site.start_workers()
 		for thread in injectors:
 			thread.join()
-		quiet_at = wait_for_quiescence(frappe, phones, args.timeout)
+		quiet_at = wait_for_quiescence(frappe, phones + ([flood_phone] if args.flood else []), args.timeout)
 		if deadlocks:
 			deadlocks.stopped.set()
 			deadlocks.join()
 		frappe.db.rollback()
 		report = check_invariants(frappe, conversations, standin, faults)
+		if args.flood:
+			check_flood(frappe, flood_phone, args.flood, report)
 		e2e = reply_latencies(frappe, phones)
 		turns = report["processed"]
 		turn_seconds = max(quiet_at - (turns_started if args.ingest_first else started), 1e-6)
@@ -908,6 +928,33 @@ def check_invariants(
 			"slot capacity": "n/a: slots and capacity arrive with the catalog issue",
 		},
 	}
+
+
+def check_flood(frappe, phone: str, sent: int, report: dict) -> None:
+	"""Every flood message stored and read; the replies held to the limit (one notice more)."""
+	limit = frappe.db.get_single_value("WA Bot Settings", "flood_reply_limit") or 10
+	rows = frappe.db.sql(
+		"""select processing_status, replies_held_back from `tabWA Message`
+		where conversation = %s and role = 'user'""",
+		phone,
+		as_dict=True,
+	)
+	answered = frappe.db.sql(
+		"""select min(creation), max(creation), count(*) from `tabWA Message`
+		where conversation = %s and role = 'assistant'""",
+		phone,
+	)[0]
+	processed = sum(1 for r in rows if r.processing_status == "Processed")
+	held = sum(r.replies_held_back or 0 for r in rows)
+	if len(rows) != sent or processed != sent:
+		report["violations"].append(f"flood: {len(rows)} of {sent} stored, {processed} processed")
+	span = (answered[1] - answered[0]).total_seconds() if answered[2] else 0
+	allowed = (limit + 1) * (1 + int(span // 60))  # per minute: the limit and one notice
+	if answered[2] > allowed:
+		report["violations"].append(f"flood: {answered[2]} replies, at most {allowed} allowed")
+	report["summary"]["flood"] = (
+		f"{len(rows)} of {sent} stored, {processed} processed, {answered[2]} replies sent, {held} held back"
+	)
 
 
 def rows_by(rows, name):

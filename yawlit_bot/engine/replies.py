@@ -135,6 +135,13 @@ def unsupported_message(kind: str) -> Reply:
 	)
 
 
+def slow_down() -> Reply:
+	return Reply(
+		"You're sending messages faster than I can answer. I've saved everything you sent; "
+		"I'll reply to your next message in a minute."
+	)
+
+
 SORRY_TEXT = "Sorry, something went wrong on our side with your last message. Could you send it again?"
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import traceback
+from datetime import timedelta
 
 import frappe
 from frappe.utils import now_datetime
 from redis.exceptions import RedisError
 
 from yawlit_bot.engine import replies
+from yawlit_bot.engine.flood import DEFAULT_REPLY_LIMIT, FLOOD_WINDOW_SECONDS, throttle_replies
 from yawlit_bot.services.booking import create_booking
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
@@ -33,6 +35,9 @@ TURN_JOB = "yawlit_bot.services.turn.process_conversation"
 LOCK_WAIT_SECONDS = 0  # a busy lock means the holder will see our message: no waiting
 QUEUED_FLAG_SECONDS = 900  # long enough for a queued job in a backlog; the sweeper handles lost ones
 DONE, EMPTY, FAILED = "done", "empty", "failed"
+# A customer flooding the bot must not hold a worker while others wait: after this many turns
+# the job queues a fresh one for the rest, at the back of the queue.
+TURNS_PER_JOB = 10
 SEND_PASSES_BEFORE_GIVING_UP = 3  # failed send passes in a row: WAPI is down, not flaky
 
 
@@ -86,14 +91,16 @@ def process_conversation(conversation: str) -> int:
 							failed_send_passes += 1
 						else:
 							failed_send_passes = 0
+					if turns >= TURNS_PER_JOB:
+						break
 					if not (lock.refresh() and run_next_turn(conversation, settings) != EMPTY):
 						break
 					turns += 1
 					frappe.cache.expire(queued_flag_key(conversation), QUEUED_FLAG_SECONDS)
 			finally:
 				lock.release()
-			if not has_pending(conversation):
-				return turns
+			if turns >= TURNS_PER_JOB or not has_pending(conversation):
+				return turns  # with work left, `finally` queues a new job behind the others
 	finally:
 		try:
 			frappe.cache.delete(queued_flag_key(conversation))
@@ -228,21 +235,46 @@ def apply_turn(conversation: str, message_name) -> None:
 
 		source = "WhatsApp button" if message.button_id else "WhatsApp message"
 		opt_reply = record_opt_command(conversation, command, source)
-	outgoing = [opt_reply] if opt_reply else apply_booking_turn(conv, message)
+	if opt_reply:  # the answer to STOP / START always goes
+		outgoing, essential = [opt_reply], [opt_reply]
+	else:
+		outgoing, essential = apply_booking_turn(conv, message)
 	conv.last_inbound_at = message.received_at
 	conv.save(ignore_permissions=True)
 
-	for reply in outgoing:
+	throttled = throttle_replies(
+		outgoing,
+		recent_reply_count(conversation),
+		get_bot_settings().flood_reply_limit or DEFAULT_REPLY_LIMIT,
+		essential,
+	)
+	for reply in throttled.send:
 		queue_reply(conversation, reply, reply_to=message_name)
 	update_message(
 		message_name,
-		{"processing_status": "Processed", "processed_at": now_datetime(), "processing_error": None},
+		{
+			"processing_status": "Processed",
+			"processed_at": now_datetime(),
+			"processing_error": None,
+			"replies_held_back": throttled.held_back,
+		},
 	)
 
 
-def apply_booking_turn(conv, message) -> list:
+def recent_reply_count(conversation: str) -> int:
+	"""Replies queued for this customer within the flood window (read under the row lock)."""
+	since = now_datetime() - timedelta(seconds=FLOOD_WINDOW_SECONDS)
+	return frappe.db.sql(
+		"""select count(*) from `tabWA Message`
+		where conversation = %s and role = 'assistant' and creation > %s""",
+		(conversation, since),
+	)[0][0]
+
+
+def apply_booking_turn(conv, message) -> tuple[list, list]:
 	"""The booking conversation's turn: scratchpad, booking and state on `conv` (saved by the
-	caller). Returns the replies."""
+	caller). Returns the replies, and those among them that must go even to a flooding
+	customer (the booking confirmation)."""
 	from yawlit_bot.engine.conversation import Message, decide_turn
 
 	conversation = conv.name
@@ -267,6 +299,7 @@ def apply_booking_turn(conv, message) -> list:
 			{"doctype": "WA Booking Scratchpad", "conversation": conversation, "status": "Active"}
 		)
 	outgoing = list(decision.replies)
+	essential = []
 	if scratchpad is not None and (decision.start_new_scratchpad or scratchpad.status == "Active"):
 		scratchpad.update(decision.values)
 		if scratchpad.is_new():
@@ -275,7 +308,8 @@ def apply_booking_turn(conv, message) -> list:
 			booking = create_booking(scratchpad)
 			scratchpad.service_request_id = booking
 			conv.last_booking = booking
-			outgoing.append(replies.booking_confirmed(booking, decision.values))
+			essential.append(replies.booking_confirmed(booking, decision.values))
+			outgoing.append(essential[-1])
 		scratchpad.status = decision.scratchpad_status
 		scratchpad.save(ignore_permissions=True)
 		conv.active_scratchpad = scratchpad.name
@@ -283,7 +317,7 @@ def apply_booking_turn(conv, message) -> list:
 	conv.state = decision.state.value
 	conv.expecting = ",".join(decision.expecting)
 	conv.editing_field = decision.editing_field
-	return outgoing
+	return outgoing, essential
 
 
 def record_turn_failure(message_name, settings) -> None:

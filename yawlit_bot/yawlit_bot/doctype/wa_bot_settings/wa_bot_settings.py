@@ -22,6 +22,7 @@ class WABotSettings(Document):
 		self.sweeper_age = max(self.sweeper_age or 60, 5)
 		self.max_turn_attempts = max(self.max_turn_attempts or 5, 1)
 		self.max_send_attempts = max(self.max_send_attempts or 5, 1)
+		self.flood_reply_limit = max(self.flood_reply_limit or 10, 1)
 		self.campaign_batch_size = min(max(self.campaign_batch_size or 100, 1), 1000)
 		# Fields added after install have no stored value until the first save.
 		self.campaign_rate_limit = self.campaign_rate_limit or 20

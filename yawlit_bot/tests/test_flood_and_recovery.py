@@ -1,0 +1,88 @@
+"""A customer flooding the bot, and recovery after lost jobs and database conflicts."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import frappe
+import pymysql
+from frappe.utils import now_datetime
+
+from yawlit_bot.engine import replies
+from yawlit_bot.services import retry, turn
+from yawlit_bot.services.sweeper import sweep
+from yawlit_bot.testing import payloads
+from yawlit_bot.tests.utils import PipelineTestCase
+
+
+class TestFloodAndRecovery(PipelineTestCase):
+	def tearDown(self):
+		self.configure(flood_reply_limit=10, sweeper_age=5)
+
+	def test_a_flooding_sender_is_stored_and_read_but_answered_sparingly(self):
+		self.configure(flood_reply_limit=4)
+		flooder, other = self.new_phone(), self.new_phone()
+		messages = [payloads.text(flooder, f"hello {i}") for i in range(30)]
+		with ThreadPoolExecutor(6) as pool:
+			statuses = list(pool.map(lambda p: self.post(p).status_code, messages))
+		self.assertEqual(statuses, [200] * 30)
+		# another customer is answered while the flood is being worked through
+		self.say(other, "Hi, I need a car wash")
+
+		self.wait_until(
+			lambda: frappe.db.count(
+				"WA Message", {"conversation": flooder, "role": "user", "processing_status": "Processed"}
+			)
+			== 30,
+			timeout=60,
+			what="all 30 flood messages processed",
+		)
+		inbound = frappe.get_all(
+			"WA Message", filters={"conversation": flooder, "role": "user"}, fields=["replies_held_back"]
+		)
+		sent = frappe.get_all(
+			"WA Message", filters={"conversation": flooder, "role": "assistant"}, pluck="content"
+		)
+		self.assertEqual(len(inbound), 30, "every message is stored")
+		# four answers, then one notice, then quiet (all within the minute)
+		self.assertEqual(len(sent), 5, sent)
+		self.assertIn(replies.slow_down().body, sent)
+		self.assertEqual(sum(row.replies_held_back for row in inbound), 30 - 4)
+
+	def test_a_lost_job_with_only_unsent_replies_is_replaced(self):
+		"""A worker killed mid-send leaves the queued flag behind and no pending message: the
+		sweeper must still queue a job once the reply has waited long enough."""
+		phone = self.new_phone()
+		self.say(phone, "Hello")
+		frappe.db.sql(
+			"update `tabWA Message` set send_status = 'Queued', modified = %s where conversation = %s and role = 'assistant'",
+			(now_datetime() - timedelta(seconds=turn.QUEUED_FLAG_SECONDS / 2), phone),
+		)
+		frappe.db.commit()
+		frappe.cache.set(turn.queued_flag_key(phone), 1, ex=turn.QUEUED_FLAG_SECONDS)  # the dead job's
+		self.standin.reset()
+		result = sweep()
+		frappe.db.commit()
+		self.assertGreaterEqual(result["lost_jobs_replaced"], 1)
+		self.wait_until(
+			lambda: not frappe.db.count(
+				"WA Message", {"conversation": phone, "role": "assistant", "send_status": ["!=", "Sent"]}
+			),
+			what="the reply sent by the replacement job",
+		)
+		# sent once (the sweep may also send other conversations' leftovers)
+		self.assertEqual([r.body["phone_number"] for r in self.standin.accepted].count(phone), 1)
+
+	def test_deadlocks_and_changed_rows_are_retried_and_counted(self):
+		key = retry.retry_counter_key(1213)
+		frappe.cache.delete(key)
+		deadlock = frappe.QueryDeadlockError(pymysql.err.OperationalError(1213, "Deadlock found"))
+		changed = pymysql.err.OperationalError(1020, "Record has changed since last read")
+		self.assertEqual(retry.db_error_code(deadlock), 1213)
+		self.assertEqual(retry.db_error_code(changed), 1020)
+		self.assertTrue(retry.should_retry(deadlock, 0))
+		self.assertTrue(retry.should_retry(changed, 1))
+		self.assertFalse(retry.should_retry(changed, retry.DB_RETRIES - 1), "the last attempt is final")
+		self.assertFalse(retry.should_retry(ValueError("not the database"), 0))
+		self.assertEqual(retry.retry_counts().get("1213"), 1)
