@@ -381,7 +381,8 @@ def drive(
 				if think:
 					wait_for_replies(conv, n)
 
-	with ThreadPoolExecutor(clients) as pool:
+	# Conversing customers spend most of their time waiting and thinking: one thread each.
+	with ThreadPoolExecutor(len(conversations) if think else clients) as pool:
 		list(pool.map(run_conversation, conversations))
 
 

@@ -25,6 +25,21 @@ WORKER_PRELOAD = (
 	"frappe.utils.typing_validations",
 	"frappe.query_builder",
 	"frappe.database.query",
+	"frappe.email.doctype.notification.notification",  # every save runs notifications
+	"frappe.core.doctype.version.version",
+	"frappe.utils.password",  # the WAPI token: cryptography
+	"frappe.database.sequence",
+	"frappe.realtime",
+	"frappe.deferred_insert",
+	"frappe.website.path_resolver",
+	"yawlit_bot.yawlit_bot.doctype.wa_conversation.wa_conversation",
+	"yawlit_bot.yawlit_bot.doctype.wa_message.wa_message",
+	"yawlit_bot.yawlit_bot.doctype.wa_booking_scratchpad.wa_booking_scratchpad",
+	"yawlit_bot.yawlit_bot.doctype.wa_service_booking.wa_service_booking",
+	"yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings",
+	"yawlit_bot.yawlit_bot.doctype.wa_campaign.wa_campaign",
+	"yawlit_bot.yawlit_bot.doctype.wa_campaign_recipient.wa_campaign_recipient",
+	"yawlit_bot.yawlit_bot.doctype.wa_opt_out.wa_opt_out",
 	"yawlit_bot.services.turn",
 	"yawlit_bot.services.sweeper",
 	"yawlit_bot.services.campaigns",
@@ -42,6 +57,11 @@ def warm_worker() -> list[str]:
 			importlib.import_module(module)
 		except Exception:
 			failed.append(module)
+	for module in save_hook_modules():
+		try:
+			importlib.import_module(module)
+		except Exception:
+			failed.append(module)
 	try:
 		from yawlit_bot.engine.warmup import exercise_engine
 
@@ -49,6 +69,21 @@ def warm_worker() -> list[str]:
 	except Exception:
 		failed.append("yawlit_bot.engine.warmup")
 	return failed
+
+
+def save_hook_modules() -> set[str]:
+	"""The modules of the `doc_events["*"]` hooks of frappe and this app: every Document save
+	in a job imports them."""
+	modules = set()
+	for app_hooks in ("frappe.hooks", "yawlit_bot.hooks"):
+		try:
+			events = getattr(importlib.import_module(app_hooks), "doc_events", {}).get("*", {})
+		except Exception:
+			continue
+		for methods in events.values():
+			for method in [methods] if isinstance(methods, str) else methods:
+				modules.add(method.rsplit(".", 1)[0])
+	return modules
 
 
 def is_worker_process(argv: list[str]) -> bool:
