@@ -26,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-from harness import BENCH, WEBHOOK, Site, wait_for_quiescence  # noqa: E402
+import harness  # noqa: E402
+from harness import BENCH, WEBHOOK, Scheduler, Site, one_run_at_a_time, wait_for_quiescence  # noqa: E402
 
 from yawlit_bot.testing import payloads  # noqa: E402
 
@@ -121,6 +122,8 @@ def main():
 		"very first request, if it is malformed JSON, answers 500 (see README)",
 	)
 	args = parser.parse_args()
+	run_lock = one_run_at_a_time()  # noqa: F841 (held until the process ends)
+	harness.SITE_NAME = args.site
 
 	os.chdir(f"{BENCH}/sites")
 	import frappe
@@ -184,7 +187,10 @@ def main():
 		except AssertionError:
 			pass
 		elapsed = time.perf_counter() - started
-		wait_for_quiescence(frappe, PHONES, timeout=600, sweep_every=15)
+		scheduler = Scheduler(every=15)  # the sweeper, as the scheduler runs it
+		scheduler.start()
+		wait_for_quiescence(frappe, PHONES, timeout=600)
+		scheduler.stopped.set()
 		unreadable = check_stored_rows(frappe)
 	finally:
 		site.stop()

@@ -550,6 +550,19 @@ def restart_redis() -> float:
 	return time.perf_counter() - started
 
 
+def one_run_at_a_time():
+	"""A run points the site at its own WAPI stand-in and restores the settings when it ends,
+	which would pull the rug from under a second run (this harness or the fuzzer)."""
+	import fcntl
+
+	run_lock = open("/tmp/yawlit-harness.lock", "w")
+	try:
+		fcntl.flock(run_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+	except BlockingIOError:
+		raise SystemExit("another harness or fuzzer run is going on (/tmp/yawlit-harness.lock)") from None
+	return run_lock
+
+
 def set_snapshot_isolation(args, on: bool) -> None:
 	import pymysql
 
@@ -585,15 +598,7 @@ def main():
 	if unknown:
 		parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
 	rng = random.Random(args.seed)
-	# One run at a time: a run points the site at its own WAPI stand-in and restores the
-	# settings when it ends, which would pull the rug from under a second run.
-	import fcntl
-
-	run_lock = open("/tmp/yawlit-harness.lock", "w")
-	try:
-		fcntl.flock(run_lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-	except BlockingIOError:
-		raise SystemExit("another harness run is going on (/tmp/yawlit-harness.lock)") from None
+	run_lock = one_run_at_a_time()  # noqa: F841 (held until the process ends)
 	global SITE_NAME
 	SITE_NAME = args.site
 
@@ -730,6 +735,7 @@ def main():
 		if args.flood:
 			check_flood(frappe, flood_phone, args.flood, report)
 		e2e = reply_latencies(frappe, phones)
+		e2e_one_by_one = reply_latencies(frappe, [c.phone for c in conversations if not c.burst])
 		turns = report["processed"]
 		turn_seconds = max(quiet_at - (turns_started if args.ingest_first else started), 1e-6)
 		retried = retry_counts()
@@ -787,6 +793,10 @@ def main():
 	)
 	print(
 		f"reply latency ms (received -> sent): p50 {percentile(e2e, 50):.0f}  p99 {percentile(e2e, 99):.0f}"
+	)
+	print(
+		f"  of which in conversations sending one message at a time: p50 {percentile(e2e_one_by_one, 50):.0f}  "
+		f"p99 {percentile(e2e_one_by_one, 99):.0f} (a burst's tenth reply waits for the nine turns before it)"
 	)
 	print(f"turns: {turns} in {turn_seconds:.1f} s = {turns / turn_seconds:.1f} turns/s")
 	print(
