@@ -1,9 +1,11 @@
 """Reply throttling for a customer who floods the bot.
 
 Every message is still stored and read (its booking details are kept); only the replies are
-held back once a customer has had `limit` replies within the window. The reply that crosses
-the limit becomes one notice, so the customer knows why the bot went quiet; a booking
-confirmation always goes out, because it carries the booking id.
+held back while the customer writes faster than `limit` messages a minute. What counts is
+when the customer's messages arrived, never when they were processed: a backlog after an
+outage is answered in full. The first message over the limit is answered with one notice,
+so the customer knows why the bot went quiet; essential replies (a booking confirmation,
+the answer to STOP / START) always go.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from yawlit_bot.engine.replies import Reply, slow_down
 
 FLOOD_WINDOW_SECONDS = 60
-DEFAULT_REPLY_LIMIT = 10  # replies per customer per window; a booking takes about eight
+DEFAULT_REPLY_LIMIT = 10  # messages per customer per window that are answered; a booking takes about eight
 
 
 @dataclass(frozen=True)
@@ -24,13 +26,13 @@ class Throttled:
 
 
 def throttle_replies(
-	replies: Sequence[Reply], recent_replies: int, limit: int, essential: Sequence[Reply] = ()
+	replies: Sequence[Reply], messages_in_window: int, limit: int, essential: Sequence[Reply] = ()
 ) -> Throttled:
-	"""`recent_replies`: replies this customer got within the window, before this turn.
-	`essential` replies (a subset of `replies`) are sent whatever the count."""
+	"""`messages_in_window`: the customer's messages that arrived in the window ending with
+	this one, this one included. `essential` replies (a subset of `replies`) always go."""
 	limit = max(int(limit or DEFAULT_REPLY_LIMIT), 1)
-	if recent_replies < limit:
+	if messages_in_window <= limit or all(reply in essential for reply in replies):
 		return Throttled(list(replies), 0)
 	keep = [reply for reply in replies if reply in essential]
-	notice = [slow_down()] if recent_replies == limit else []
+	notice = [slow_down()] if messages_in_window == limit + 1 else []
 	return Throttled(notice + keep, len(replies) - len(keep))

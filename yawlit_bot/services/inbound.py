@@ -161,6 +161,14 @@ def _insert_message(message: InboundMessage, raw: dict) -> bool:
 		tuple(row.values()),
 	)
 	inserted = frappe.db._cursor.rowcount == 1
+	# A locking read: it sees the winning delivery's row even if that committed after this
+	# transaction's snapshot (the no-op update above already holds that row's lock).
+	if not inserted and not frappe.db.sql(
+		"select 1 from `tabWA Message` where wamid = %s for update", message.wamid
+	):
+		# The clash was on the id, not the wamid (a sequence behind its table after a restore):
+		# not a duplicate delivery, so fail loudly rather than drop the message.
+		raise RuntimeError(f"WA Message id clash storing {message.wamid}: check wa_message_id_seq")
 	frappe.db.commit()
 	return inserted
 

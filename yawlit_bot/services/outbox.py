@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
 import frappe
 from frappe.utils import now_datetime
@@ -22,14 +23,22 @@ from yawlit_bot.services.settings import get_wapi_config
 from yawlit_bot.services.wapi_client import WapiError, WapiOutcomeUnknown, send_buttons, send_text, sent_wamid
 
 
+RESEND_AFTER_SECONDS = 5  # a failed send is tried again no sooner: attempts are few
+
+
 def unsent_replies(conversation: str, max_attempts: int = 5) -> list:
-	"""Replies waiting to go, oldest first: queued ones, and failed ones WAPI never took."""
-	return frappe.db.sql_list(
-		"""select name from `tabWA Message`
+	"""Replies waiting to go, oldest first: queued ones, and failed ones WAPI never took.
+	Each as (name, ready): a failed one is ready again RESEND_AFTER_SECONDS after its attempt."""
+	return frappe.db.sql(
+		"""select name, (send_status = 'Queued' or modified < %(ready_before)s) from `tabWA Message`
 		where conversation = %(conversation)s and role = 'assistant' and (send_status = 'Queued'
 			or (send_status = 'Failed' and wamid is null and send_attempts < %(max)s))
 		order by name""",
-		{"conversation": conversation, "max": max_attempts or 5},
+		{
+			"conversation": conversation,
+			"max": max_attempts or 5,
+			"ready_before": now_datetime() - timedelta(seconds=RESEND_AFTER_SECONDS),
+		},
 	)
 
 
@@ -41,10 +50,12 @@ def send_replies(
 	`keep_going` is asked before each send (the caller's lock is still ours). Returns how many
 	were sent, or None when a send failed (the rest wait for a later pass)."""
 	sent = 0
-	for name in unsent_replies(conversation, max_attempts):
+	for name, ready in unsent_replies(conversation, max_attempts):
 		if keep_going and not keep_going():
 			break
-		if not send_reply(name):
+		# A reply that just failed holds the later ones back (their order) without spending
+		# another of its attempts at once: a job retrying every pass would burn them in a second.
+		if not ready or not send_reply(name):
 			return None
 		sent += 1
 	return sent

@@ -18,7 +18,7 @@ import traceback
 from datetime import timedelta
 
 import frappe
-from frappe.utils import now_datetime
+from frappe.utils import get_datetime, now_datetime
 from redis.exceptions import RedisError
 
 from yawlit_bot.engine import replies
@@ -71,8 +71,14 @@ def process_conversation(conversation: str) -> int:
 	turns = 0
 	ran = False
 	failed_send_passes = 0
+	stuck = False
 	try:
 		while True:
+			turns_before = turns
+			# Read afresh each pass, and the same value has_pending uses: with the switch
+			# flipped mid-job, a stale value would find "nothing to do" forever while
+			# has_pending keeps finding work.
+			enabled = bot_enabled()
 			lock = conversation_lock(conversation, settings.lock_timeout or 30)
 			if not lock.acquire(wait=LOCK_WAIT_SECONDS):
 				return turns  # the holder looks for pending messages again after releasing
@@ -93,7 +99,10 @@ def process_conversation(conversation: str) -> int:
 							failed_send_passes = 0
 					if turns >= TURNS_PER_JOB:
 						break
-					if not (lock.refresh() and run_next_turn(conversation, settings) != EMPTY):
+					if not (
+						lock.refresh()
+						and run_next_turn(conversation, settings, opt_commands_only=not enabled) != EMPTY
+					):
 						break
 					turns += 1
 					frappe.cache.expire(queued_flag_key(conversation), QUEUED_FLAG_SECONDS)
@@ -101,6 +110,11 @@ def process_conversation(conversation: str) -> int:
 				lock.release()
 			if turns >= TURNS_PER_JOB or not has_pending(conversation):
 				return turns  # with work left, `finally` queues a new job behind the others
+			if turns == turns_before:
+				# Work is pending but a whole pass found none to run (the switch flipped just
+				# now, or the lock was lost): leave it to the next job or the sweeper, never spin.
+				stuck = True
+				return turns
 	finally:
 		try:
 			frappe.cache.delete(queued_flag_key(conversation))
@@ -108,15 +122,19 @@ def process_conversation(conversation: str) -> int:
 			pass  # Redis restarting: the flag is gone with it, or expires; still hand work on
 		# A message whose enqueue was skipped because of our flag, and that came after our
 		# last look, is pending now: hand it to a new job.
-		if ran and has_pending(conversation):
+		if ran and not stuck and has_pending(conversation):
 			enqueue_turn(conversation)
 
 
-def has_pending(conversation: str) -> bool:
-	"""Work for a turn job: any pending message, or with the bot switched off, a STOP/START.
-	The switch is read afresh: it may have been flipped while this job ran."""
+def bot_enabled() -> bool:
+	"""The switch as stored now (not the cached settings): it may be flipped while a job runs."""
 	frappe.db.rollback()  # a fresh snapshot, not the one the last turn read
-	if not frappe.db.get_single_value("WA Bot Settings", "enabled", cache=False):
+	return bool(frappe.db.get_single_value("WA Bot Settings", "enabled", cache=False))
+
+
+def has_pending(conversation: str) -> bool:
+	"""Work for a turn job: any pending message, or with the bot switched off, a STOP/START."""
+	if not bot_enabled():
 		return bool(next_opt_command(conversation))
 	return bool(
 		frappe.db.exists(
@@ -140,13 +158,16 @@ def next_opt_command(conversation: str):
 	return None
 
 
-def run_next_turn(conversation: str, settings) -> str:
-	"""Run the oldest pending message's turn in its own transaction."""
+def run_next_turn(conversation: str, settings, opt_commands_only: bool | None = None) -> str:
+	"""Run the oldest pending message's turn in its own transaction. With the bot switched off
+	(`opt_commands_only`, by default from `settings`), only STOP / START are run."""
+	if opt_commands_only is None:
+		opt_commands_only = not settings.enabled
 	for attempt in range(DB_RETRIES):
 		frappe.db.rollback()
 		name = None
 		try:
-			name = lock_next_pending(conversation, opt_commands_only=not settings.enabled)
+			name = lock_next_pending(conversation, opt_commands_only=opt_commands_only)
 			if not name:
 				frappe.db.commit()
 				return EMPTY
@@ -244,7 +265,7 @@ def apply_turn(conversation: str, message_name) -> None:
 
 	throttled = throttle_replies(
 		outgoing,
-		recent_reply_count(conversation),
+		messages_in_window(conversation, message),
 		get_bot_settings().flood_reply_limit or DEFAULT_REPLY_LIMIT,
 		essential,
 	)
@@ -261,13 +282,14 @@ def apply_turn(conversation: str, message_name) -> None:
 	)
 
 
-def recent_reply_count(conversation: str) -> int:
-	"""Replies queued for this customer within the flood window (read under the row lock)."""
-	since = now_datetime() - timedelta(seconds=FLOOD_WINDOW_SECONDS)
+def messages_in_window(conversation: str, message) -> int:
+	"""The customer's messages that arrived within the flood window ending with `message`
+	(itself included): their pace of writing, whatever the pace of processing."""
+	since = get_datetime(message.received_at) - timedelta(seconds=FLOOD_WINDOW_SECONDS)
 	return frappe.db.sql(
 		"""select count(*) from `tabWA Message`
-		where conversation = %s and role = 'assistant' and creation > %s""",
-		(conversation, since),
+		where conversation = %s and role = 'user' and received_at > %s and name <= %s""",
+		(conversation, since, message.name),
 	)[0][0]
 
 

@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import frappe
+from frappe.utils import add_to_date, now_datetime
 
 from yawlit_bot.services import outbox
 from yawlit_bot.testing import payloads
@@ -179,7 +180,17 @@ class TestWebhook(PipelineTestCase):
 		)
 		self.assertIn("500", failed.send_error)
 		self.assertNotIn("standin-token", failed.send_error)
-		# the sweeper's retry sends it
+		# right after the failure it is not tried again (no attempt spent), and holds back
+		# anything after it
+		self.assertIsNone(outbox.send_replies(phone, max_attempts=5))
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("WA Message", failed.name, "send_attempts"), 1)
+		# once RESEND_AFTER_SECONDS have passed, the sweeper's retry sends it
+		frappe.db.sql(
+			"update `tabWA Message` set modified = %s where name = %s",
+			(add_to_date(now_datetime(), seconds=-2 * outbox.RESEND_AFTER_SECONDS), failed.name),
+		)
+		frappe.db.commit()
 		self.assertEqual(outbox.send_replies(phone, max_attempts=5), 1)
 		frappe.db.rollback()
 		self.assertEqual(

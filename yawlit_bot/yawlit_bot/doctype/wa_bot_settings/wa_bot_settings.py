@@ -39,6 +39,7 @@ class WABotSettings(Document):
 
 # What the webhook needs on every request, in one cached value (one Redis read, not two).
 WEBHOOK_CONFIG_CACHE_KEY = "yawlit_bot:webhook_config"
+WEBHOOK_CONFIG_TTL = 60
 
 
 def webhook_url_with(secret: str) -> str:
@@ -54,7 +55,9 @@ def get_webhook_config() -> dict:
 		)
 		enabled = frappe.db.get_single_value("WA Bot Settings", "enabled", cache=False)
 		config = {"secret": secret or "", "enabled": bool(enabled)}
-		frappe.cache.set_value(WEBHOOK_CONFIG_CACHE_KEY, config)
+		# Expires too: a request that read the old values just before a save can cache them
+		# again after on_update cleared the key, and a raw SQL change never clears it.
+		frappe.cache.set_value(WEBHOOK_CONFIG_CACHE_KEY, config, expires_in_sec=WEBHOOK_CONFIG_TTL)
 	return config
 
 
