@@ -52,12 +52,7 @@ def warm_worker() -> list[str]:
 	"""Import what jobs import, and run the engine once so its patterns are compiled. Returns
 	the modules that failed to import (a warm-up must never stop a worker from starting)."""
 	failed = []
-	for module in WORKER_PRELOAD:
-		try:
-			importlib.import_module(module)
-		except Exception:
-			failed.append(module)
-	for module in save_hook_modules():
+	for module in (*WORKER_PRELOAD, *sorted(save_hook_modules())):
 		try:
 			importlib.import_module(module)
 		except Exception:
@@ -97,9 +92,12 @@ def yawlit_sweep(context):
 	"""Re-queue stuck turns, unsent replies and broken campaign chains now (the scheduler
 	does this every minute)."""
 	import frappe
+	from frappe.exceptions import SiteNotSpecifiedError
 
 	from yawlit_bot.services.sweeper import sweep
 
+	if not context.obj["sites"]:
+		raise SiteNotSpecifiedError
 	for site in context.obj["sites"]:
 		frappe.init(site=site)
 		frappe.connect()

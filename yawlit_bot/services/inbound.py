@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 import frappe
-from redis.exceptions import RedisError
 from frappe.utils import now_datetime
 from frappe.utils.html_utils import sanitize_html
+from redis.exceptions import RedisError
 
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate

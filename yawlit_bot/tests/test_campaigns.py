@@ -251,13 +251,17 @@ class TestCampaigns(CampaignTestCase):
 		enqueue_turn(phone)
 		self.wait_processed(hello["message"]["whatsapp_message_id"])
 
-	def test_opt_out_added_mid_batch_is_never_sent(self):
+	def start_slow_campaign(self, count: int) -> tuple[str, str]:
+		"""A campaign at 5 a second, two sends in; returns it and its last recipient (still pending)."""
 		self.configure(campaign_rate_limit=5)
-		phones = self.phones(20)
+		phones = self.phones(count)
 		campaign = self.make_campaign(phones)
 		api.send(campaign)
 		self.wait_until(lambda: len(self.template_sends()) >= 2, 30, "two sends")
-		last = sorted(phones)[-1]
+		return campaign, sorted(phones)[-1]
+
+	def test_opt_out_added_mid_batch_is_never_sent(self):
+		campaign, last = self.start_slow_campaign(20)
 		frappe.get_doc({"doctype": "WA Opt Out", "phone": last}).insert()  # staff, in Desk
 		frappe.db.commit()
 		self.wait_status(campaign, ("Completed",), timeout=60)
@@ -265,12 +269,7 @@ class TestCampaigns(CampaignTestCase):
 		self.assertEqual(self.rows(campaign)[last].status, "Opted Out")
 
 	def test_stop_during_a_campaign_skips_the_pending_row(self):
-		self.configure(campaign_rate_limit=5)
-		phones = self.phones(30)
-		campaign = self.make_campaign(phones)
-		api.send(campaign)
-		self.wait_until(lambda: len(self.template_sends()) >= 2, 30, "two sends")
-		last = sorted(phones)[-1]
+		campaign, last = self.start_slow_campaign(30)
 		self.say(last, "stop")
 		self.wait_status(campaign, ("Completed",), timeout=60)
 		self.assertNotIn(last, self.template_sends())
