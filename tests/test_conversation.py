@@ -46,6 +46,18 @@ def test_idle_any_message_starts_collecting_with_sender_phone():
 	assert decision.expecting == ("first_name", "last_name")
 
 
+def test_foreign_whatsapp_sender_is_the_booking_phone():
+	# WhatsApp ids carry no "+": a UK customer's id must not be read as a broken Indian number.
+	decision = decide_turn(Snapshot(), Message(text="hi"), TODAY, "447911123456")
+	assert decision.values["phone"] == "447911123456"
+
+
+def test_sender_id_that_is_no_number_leaves_the_phone_to_ask_for():
+	decision = decide_turn(Snapshot(), Message(text="hi"), TODAY, "9991234567")
+	assert decision.values.get("phone") is None
+	assert decision.state is State.COLLECTING
+
+
 def test_greeting_gets_welcome_and_first_questions():
 	decision = turn(Snapshot(), "Namaste")
 	assert "Yawlit" in decision.replies[0].body

@@ -2,7 +2,13 @@ from datetime import date
 
 import pytest
 
-from yawlit_bot.engine.validation import check_field, normalize_phone, normalize_plate, normalize_time_slot
+from yawlit_bot.engine.validation import (
+	check_field,
+	normalize_phone,
+	normalize_plate,
+	normalize_time_slot,
+	sender_phone_number,
+)
 
 TODAY = date(2026, 11, 25)
 
@@ -20,6 +26,9 @@ TODAY = date(2026, 11, 25)
 		("981234567", None),
 		("98123456789", None),
 		("+14155552671", "14155552671"),
+		("14155552671", "14155552671"),  # its own output for a number abroad passes again
+		("447911123456", "447911123456"),
+		("78123456789", None),  # a landline abroad without "+": more likely an Indian typo
 		("abc", None),
 		("", None),
 	],
@@ -106,3 +115,20 @@ def test_unknown_field_and_empty():
 	assert not check_field("favourite_colour", "red", TODAY).ok
 	assert not check_field("first_name", "   ", TODAY).ok
 	assert not check_field("first_name", None, TODAY).ok
+
+
+@pytest.mark.parametrize(
+	"sender, expected",
+	[
+		("919812345678", "919812345678"),
+		("447911123456", "447911123456"),  # UK mobile, as WhatsApp gives it
+		("14155552671", "14155552671"),
+		("+91 98123 45678", "919812345678"),
+		("919012345", None),  # too short for India
+		("915812345678", None),  # Indian, but not a mobile
+		("", None),
+		(None, None),
+	],
+)
+def test_sender_phone_number_reads_whatsapp_ids_as_international(sender, expected):
+	assert sender_phone_number(sender) == expected

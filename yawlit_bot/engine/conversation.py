@@ -23,7 +23,7 @@ from yawlit_bot.engine.extraction import Extraction, extract
 from yawlit_bot.engine.intents import Intent, edit_target
 from yawlit_bot.engine.merge import merge_fields, missing_required
 from yawlit_bot.engine.replies import Reply
-from yawlit_bot.engine.validation import normalize_pincode
+from yawlit_bot.engine.validation import normalize_pincode, sender_phone_number
 
 
 class State(str, Enum):
@@ -144,7 +144,9 @@ def _collect(
 def _start_fresh(
 	snapshot: Snapshot, message: Message, extraction: Extraction, today: date, sender_phone: str
 ) -> Decision:
-	fresh = Snapshot(State.COLLECTING, {"phone": sender_phone}, True)
+	# A sender id that is no valid number (never from WhatsApp itself) leaves the phone to ask for.
+	phone = sender_phone_number(sender_phone)
+	fresh = Snapshot(State.COLLECTING, {"phone": phone} if phone else {}, True)
 	greeting_only = extraction.intent is Intent.GREETING and not extraction.fields and not message.location
 	decision = _collect(
 		fresh,

@@ -25,6 +25,7 @@ from yawlit_bot.engine.validation import (
 	normalize_phone,
 	normalize_pincode,
 	normalize_plate,
+	sender_phone_number,
 )
 from yawlit_bot.engine.vocab import (
 	AMBIGUOUS_MODELS,
@@ -403,8 +404,8 @@ def _read_phone(
 		text.take(attempt.start("digits"), attempt.end("digits"))
 		return
 	if "phone" in expecting:
-		if sender_phone and _SAME_NUMBER_RE.search(text.text) and normalize_phone(sender_phone):
-			_put(result, "phone", normalize_phone(sender_phone), today)
+		if _SAME_NUMBER_RE.search(text.text) and sender_phone_number(sender_phone):
+			_put(result, "phone", sender_phone_number(sender_phone), today)
 		elif _DIGITS_ONLY_RE.match(text.text):
 			_flag(result, "phone", check_field("phone", text.text, today).error or "invalid")
 			text.take(0, len(text.text))

@@ -51,6 +51,28 @@ def clean_text(value: object, limit: int = MAX_TEXT) -> str:
 	return re.sub(r"\s+", " ", text).strip()[:limit]
 
 
+def _foreign_mobile(text: str) -> str | None:
+	try:
+		number = phonenumbers.parse(text, None)
+	except phonenumbers.NumberParseException:
+		return None
+	mobile = phonenumbers.number_type(number) in (
+		phonenumbers.PhoneNumberType.MOBILE,
+		phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+	)
+	if number.country_code == 91 or not mobile or not phonenumbers.is_valid_number(number):
+		return None
+	return f"{number.country_code}{number.national_number}"
+
+
+def sender_phone_number(sender: str | None) -> str | None:
+	"""The booking phone a WhatsApp sender id stands for, or None (the bot then asks for one).
+
+	WhatsApp ids are the country code and number without the "+" (`447911123456`)."""
+	digits = re.sub(r"\D", "", str(sender or ""))
+	return normalize_phone(digits) if len(digits) > 10 else None
+
+
 def normalize_phone(raw: str) -> str | None:
 	"""Digits with country code (`919812345678`), or None.
 
@@ -65,6 +87,11 @@ def normalize_phone(raw: str) -> str | None:
 			text = "+" + text
 		elif len(text) == 11 and text.startswith("0"):
 			text = text[1:]
+		elif len(text) > 10:
+			# Country code and number without the "+": a WhatsApp id, and this function's own
+			# output for a number abroad. Mobiles only: an Indian number typed with a digit too
+			# many must not pass for somebody's landline abroad.
+			return _foreign_mobile("+" + text)
 	try:
 		number = phonenumbers.parse(text, "IN")
 	except phonenumbers.NumberParseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -61,6 +62,17 @@ class TestBookingPipeline(PipelineTestCase):
 		self.assertEqual(
 			len(sent_to_phone), frappe.db.count("WA Message", {"conversation": phone, "role": "assistant"})
 		)
+
+	def test_a_customer_abroad_is_served_not_failed(self):
+		# WhatsApp gives a UK number as 4479...: once read as a broken Indian number, every turn
+		# of such a sender failed five times and ended in an apology.
+		phone = "4479" + "".join(random.choices("0123456789", k=8))
+		frappe.db.delete("WA Conversation", {"name": phone})
+		frappe.db.commit()
+		replies = self.say(phone, "Hello, I need a car wash for my parents' car")
+		self.assertIn("name", replies[0])
+		self.assertEqual(self.scratchpad(phone).phone, phone)
+		self.assertFalse(frappe.db.count("WA Message", {"conversation": phone, "processing_status": "Failed"}))
 
 	def test_no_data_overwrite(self):
 		phone = self.new_phone()
