@@ -76,7 +76,9 @@ def send_reply(name) -> bool:
 	"""Send one reply row if nobody else has; True when WAPI took it."""
 	if not _claim(name):
 		return False
-	row = frappe.db.get_value("WA Message", str(name), ["conversation", "content", "buttons"], as_dict=True)
+	row = frappe.db.sql(
+		"select conversation, content, buttons from `tabWA Message` where name = %s", name, as_dict=True
+	)[0]
 	try:
 		config = get_wapi_config()
 		buttons = json.loads(row.buttons) if row.buttons else []
