@@ -5,6 +5,7 @@ Run with the bench's Python, from anywhere:
     /opt/bench/env/bin/python scripts/harness.py                       # 200 x 10, no faults
     /opt/bench/env/bin/python scripts/harness.py --faults all          # every fault below
     /opt/bench/env/bin/python scripts/harness.py --rate 200            # paced: 200 webhooks/s
+    /opt/bench/env/bin/python scripts/harness.py --rate 200 --baseline # and Frappe's ping, paced alike
     /opt/bench/env/bin/python scripts/harness.py --ingest-first        # webhooks alone, then turns
     /opt/bench/env/bin/python scripts/harness.py --converse --think 10 # customers wait for replies
     /opt/bench/env/bin/python scripts/harness.py --conversations 20 --clients 8   # quick
@@ -248,6 +249,25 @@ class Site:
 			if proc and proc.poll() is None:
 				os.killpg(proc.pid, signal.SIGKILL)
 
+	def cpu_seconds(self) -> dict[str, float]:
+		"""CPU used so far by the web server and the RQ workers, their forked children (gunicorn
+		workers, RQ work horses) included, as far as the processes still run."""
+		import psutil
+
+		result = {"web": 0.0, "workers": 0.0}
+		with self._lock:
+			groups = (("web", [self.web]), ("workers", list(self.workers)))
+		for kind, procs in groups:
+			for proc in procs:
+				try:
+					parent = psutil.Process(proc.pid)
+					for p in [parent, *parent.children(recursive=True)]:
+						t = p.cpu_times()
+						result[kind] += t.user + t.system + t.children_user + t.children_system
+				except (psutil.Error, AttributeError):
+					pass
+		return result
+
 	def memory_mb(self) -> dict[str, list[float]]:
 		import psutil
 
@@ -263,6 +283,18 @@ class Site:
 				except (psutil.Error, AttributeError):
 					pass
 		return result
+
+
+def service_cpu_seconds() -> dict[str, float]:
+	"""CPU used so far by MariaDB and Redis (shared with the site: the two cores are one budget)."""
+	import psutil
+
+	result: dict[str, float] = defaultdict(float)
+	for p in psutil.process_iter(["name", "cpu_times"]):
+		name = p.info["name"] or ""
+		if name.startswith(("mariadbd", "mysqld", "redis-server")) and p.info["cpu_times"]:
+			result[name.split("-")[0].rstrip("d").replace("mysql", "mariadb")] += sum(p.info["cpu_times"][:2])
+	return result
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -327,6 +359,31 @@ def deliver(site: Site, path: str, body: bytes, figures: Figures) -> int:
 			figures.failed_attempts[outcome] += 1
 		time.sleep(min(0.25 * 2**attempt, 8))
 	return status
+
+
+def frappe_baseline(site: Site, rate: float, clients: int, count: int) -> dict:
+	"""Frappe's own `/api/method/ping` on this machine, same web server, clients and pacing:
+	the floor any whitelisted method stands on here, to read the webhook's figures against
+	(the issue's machine: about 370 req/s flat out)."""
+	pacer = Pacer(rate)
+	latencies: list[float] = []
+	lock = threading.Lock()
+
+	def ping(_):
+		due = pacer.due()
+		conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=60)
+		try:
+			conn.request("GET", "/api/method/ping", headers={"Host": site.site})
+			conn.getresponse().read()
+		finally:
+			conn.close()
+		with lock:
+			latencies.append((time.perf_counter() - due) * 1000)
+
+	started = time.perf_counter()
+	with ThreadPoolExecutor(clients) as pool:
+		list(pool.map(ping, range(count)))
+	return {"rps": count / (time.perf_counter() - started), "ms": latencies}
 
 
 def drive(
@@ -587,6 +644,9 @@ def main():
 	parser.add_argument("--converse", action="store_true", help="customers wait for the replies before the next message")
 	parser.add_argument("--think", type=float, default=10, help="with --converse: mean seconds between a reply and the next message")
 	parser.add_argument("--flood", type=int, default=0, help="one more sender posts this many messages at once")
+	parser.add_argument(
+		"--baseline", action="store_true", help="first measure Frappe's own ping the same way (same clients and pacing)"
+	)
 	parser.add_argument("--faults", default="", help=f"comma list, or all: {', '.join(FAULTS)}")
 	parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for quiescence")
 	parser.add_argument("--seed", type=int, default=7)
@@ -659,7 +719,9 @@ def main():
 		set_snapshot_isolation(args, True)
 
 	site = Site(args.site, args.port, args.web_workers, args.rq_workers)
+	services_before, own_before = service_cpu_seconds(), sum(os.times()[:2])
 	site.start(workers=not args.ingest_first)
+	baseline = frappe_baseline(site, args.rate, args.clients, 2000) if args.baseline else None
 	scheduler = Scheduler(every=20)
 	peak: dict[str, float] = defaultdict(float)
 	stop_sampling = threading.Event()
@@ -739,6 +801,10 @@ def main():
 		turns = report["processed"]
 		turn_seconds = max(quiet_at - (turns_started if args.ingest_first else started), 1e-6)
 		retried = retry_counts()
+		cpu = site.cpu_seconds()
+		services = service_cpu_seconds()
+		cpu.update({k: v - services_before.get(k, 0) for k, v in services.items()})
+		cpu["this harness (clients, WAPI stand-in)"] = sum(os.times()[:2]) - own_before
 	finally:
 		stop_sampling.set()
 		scheduler.stopped.set()
@@ -786,6 +852,12 @@ def main():
 	print(
 		f"ack latency ms: p50 {percentile(acks_ms, 50):.0f}  p95 {percentile(acks_ms, 95):.0f}  p99 {percentile(acks_ms, 99):.0f}"
 	)
+	if baseline:
+		ms = baseline["ms"]
+		print(
+			f"  Frappe's own ping on this machine, same clients and pacing, 2000 requests: {baseline['rps']:.0f} req/s, "
+			f"p50 {percentile(ms, 50):.0f}  p95 {percentile(ms, 95):.0f}  p99 {percentile(ms, 99):.0f}"
+		)
 	burst_ms = [a * 1000 for a in figures.burst_acks]
 	print(
 		f"  of which in bursts ({len(burst_ms)}, ten messages of one sender at once): p50 {percentile(burst_ms, 50):.0f}  "
@@ -802,6 +874,12 @@ def main():
 	print(
 		f"peak RSS MB: web process {peak['web']:.0f} (all web {peak['web_total']:.0f}), "
 		f"worker process {peak['worker']:.0f} (all workers {peak['worker_total']:.0f})"
+	)
+	run_seconds = max(quiet_at - started, 1e-6)
+	print(
+		f"CPU seconds over {run_seconds:.0f} s on {os.cpu_count()} cores: "
+		+ ", ".join(f"{k} {v:.0f}" for k, v in cpu.items())
+		+ f" (total {sum(cpu.values()) / run_seconds / (os.cpu_count() or 1):.0%} of the machine)"
 	)
 	print(f"WAPI stand-in: {len(standin.requests)} requests, {len(standin.accepted)} accepted")
 	failures = [line for line in report["violations"]]

@@ -71,11 +71,9 @@ def _store(parsed: ParsedWebhook, raw: dict) -> tuple[dict, list[InboundMessage]
 	return result, stored
 
 
-def ensure_conversation(phone: str, contact_name: str | None) -> None:
-	"""The sender's conversation row, created on their first message. INSERT IGNORE: two first
+def create_conversation(phone: str, contact_name: str | None) -> None:
+	"""The sender's conversation row, on their first message. INSERT IGNORE: two first
 	messages arriving together both find it there afterwards, and neither fails."""
-	if frappe.db.sql("select 1 from `tabWA Conversation` where name = %s", phone):
-		return
 	name = contact_name or phone
 	if "<" in name or ">" in name:  # as Frappe's own save would: no markup from a profile name
 		name = sanitize_html(name)
@@ -97,7 +95,13 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 	sequence before the INSERT). A short per-sender Redis lock around id, insert and commit
 	gives that order without touching the conversation row the turn job holds.
 	"""
-	if frappe.db.sql("select 1 from `tabWA Message` where wamid = %s", message.wamid):
+	# One round trip for both questions the hot path asks before writing.
+	(stored, has_conversation), = frappe.db.sql(
+		"""select exists(select 1 from `tabWA Message` where wamid = %s),
+		exists(select 1 from `tabWA Conversation` where name = %s)""",
+		(message.wamid, message.sender),
+	)
+	if stored:
 		return False
 	lock = ConversationLock(
 		frappe.cache,
@@ -112,7 +116,7 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 	except RedisError:
 		ordered = False
 	try:
-		return _insert_message(message, raw)
+		return _insert_message(message, raw, has_conversation)
 	finally:
 		if ordered:
 			try:
@@ -121,8 +125,9 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 				pass  # it expires by itself in INGEST_LOCK_SECONDS
 
 
-def _insert_message(message: InboundMessage, raw: dict) -> bool:
-	ensure_conversation(message.sender, message.profile_name)
+def _insert_message(message: InboundMessage, raw: dict, has_conversation: bool) -> bool:
+	if not has_conversation:
+		create_conversation(message.sender, message.profile_name)
 	raw_text = json.dumps(raw, ensure_ascii=False, default=str)
 	if len(raw_text) > MAX_RAW_PAYLOAD_CHARS:
 		raw_text = json.dumps({"truncated": True, "size": len(raw_text)})
