@@ -60,6 +60,7 @@ from yawlit_bot.testing import payloads  # noqa: E402
 from yawlit_bot.testing.wapi_standin import WapiStandin  # noqa: E402
 
 WEBHOOK = "/api/method/yawlit_bot.api.webhook.receive"
+OPENING_SECONDS = 10  # reply latency is also shown without the run's first seconds
 FLOW = [
 	("text", "Hi, I need a car wash"),
 	("text", "I am {first} {last}"),
@@ -251,7 +252,7 @@ class Site:
 
 	def cpu_seconds(self) -> dict[str, float]:
 		"""CPU used so far by the web server and the RQ workers, their forked children (gunicorn
-		workers, RQ work horses) included, as far as the processes still run."""
+		workers, RQ work horses) included; a process killed by a fault takes its share with it."""
 		import psutil
 
 		result = {"web": 0.0, "workers": 0.0}
@@ -285,15 +286,17 @@ class Site:
 		return result
 
 
-def service_cpu_seconds() -> dict[str, float]:
-	"""CPU used so far by MariaDB and Redis (shared with the site: the two cores are one budget)."""
+def service_cpu_seconds() -> dict[tuple[str, int], float]:
+	"""CPU used so far by MariaDB and Redis, per process (a restarted Redis is a new one).
+	They share the two cores with the site: one budget."""
 	import psutil
 
-	result: dict[str, float] = defaultdict(float)
+	result: dict[tuple[str, int], float] = {}
 	for p in psutil.process_iter(["name", "cpu_times"]):
 		name = p.info["name"] or ""
 		if name.startswith(("mariadbd", "mysqld", "redis-server")) and p.info["cpu_times"]:
-			result[name.split("-")[0].rstrip("d").replace("mysql", "mariadb")] += sum(p.info["cpu_times"][:2])
+			kind = "redis" if name.startswith("redis") else "mariadb"
+			result[(kind, p.pid)] = sum(p.info["cpu_times"][:2])
 	return result
 
 
@@ -798,12 +801,14 @@ def main():
 			check_flood(frappe, flood_phone, args.flood, report)
 		e2e = reply_latencies(frappe, phones)
 		e2e_one_by_one = reply_latencies(frappe, [c.phone for c in conversations if not c.burst])
+		e2e_settled = reply_latencies(frappe, phones, after_seconds=OPENING_SECONDS)
 		turns = report["processed"]
 		turn_seconds = max(quiet_at - (turns_started if args.ingest_first else started), 1e-6)
 		retried = retry_counts()
 		cpu = site.cpu_seconds()
 		services = service_cpu_seconds()
-		cpu.update({k: v - services_before.get(k, 0) for k, v in services.items()})
+		for (kind, pid), used in services.items():
+			cpu[kind] = cpu.get(kind, 0.0) + used - services_before.get((kind, pid), 0.0)
 		cpu["this harness (clients, WAPI stand-in)"] = sum(os.times()[:2]) - own_before
 	finally:
 		stop_sampling.set()
@@ -869,6 +874,10 @@ def main():
 	print(
 		f"  of which in conversations sending one message at a time: p50 {percentile(e2e_one_by_one, 50):.0f}  "
 		f"p99 {percentile(e2e_one_by_one, 99):.0f} (a burst's tenth reply waits for the nine turns before it)"
+	)
+	print(
+		f"  after the opening {OPENING_SECONDS} s (every customer's first message, the bursts among them, "
+		f"meeting workers just started): p50 {percentile(e2e_settled, 50):.0f}  p99 {percentile(e2e_settled, 99):.0f}"
 	)
 	print(f"turns: {turns} in {turn_seconds:.1f} s = {turns / turn_seconds:.1f} turns/s")
 	print(
@@ -1050,14 +1059,19 @@ def rows_by(rows, name):
 	return next((r.processing_status for r in rows if r.name == name), "?")
 
 
-def reply_latencies(frappe, phones) -> list[float]:
+def reply_latencies(frappe, phones, after_seconds: float = 0) -> list[float]:
+	"""Received -> sent per reply; with `after_seconds`, only for messages received that long
+	after the first one of the run."""
 	rows = frappe.db.sql(
-		"""select timestampdiff(microsecond, i.received_at, o.sent_at) / 1000 as ms
+		"""select timestampdiff(microsecond, i.received_at, o.sent_at) / 1000 as ms,
+			timestampdiff(microsecond, first.at, i.received_at) / 1e6 as since_start
 		from `tabWA Message` o join `tabWA Message` i on i.name = o.reply_to
+		join (select min(received_at) as at from `tabWA Message`
+			where role = 'user' and conversation in %(phones)s) first
 		where o.role = 'assistant' and o.sent_at is not null and o.conversation in %(phones)s""",
 		{"phones": phones},
 	)
-	return [float(r[0]) for r in rows if r[0] is not None]
+	return [float(r[0]) for r in rows if r[0] is not None and float(r[1]) >= after_seconds]
 
 
 if __name__ == "__main__":

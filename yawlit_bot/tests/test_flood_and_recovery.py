@@ -86,3 +86,53 @@ class TestFloodAndRecovery(PipelineTestCase):
 		self.assertFalse(retry.should_retry(changed, retry.DB_RETRIES - 1), "the last attempt is final")
 		self.assertFalse(retry.should_retry(ValueError("not the database"), 0))
 		self.assertEqual(retry.retry_counts().get("1213"), 1)
+
+
+class TestTurnJobTakeover(PipelineTestCase):
+	"""A finishing turn job runs the turn jobs waiting behind it instead of a fork each."""
+
+	def setUp(self):
+		super().setUp()
+		import uuid
+
+		from frappe.utils.background_jobs import execute_job, get_redis_conn
+		from rq import Queue
+
+		# A queue of its own: the running workers must not pop what the test puts there.
+		self.queue = Queue(f"yawlit-takeover-test-{uuid.uuid4().hex}", connection=get_redis_conn())
+		self.execute_job = execute_job
+
+	def tearDown(self):
+		self.queue.delete(delete_jobs=True)
+
+	def put(self, method: str, site: str | None = None, **kwargs):
+		return self.queue.enqueue_call(
+			self.execute_job,
+			kwargs={
+				"site": site or frappe.local.site,
+				"user": "Administrator",
+				"method": method,
+				"event": None,
+				"job_name": method,
+				"is_async": True,
+				"kwargs": kwargs,
+			},
+		)
+
+	def test_takes_the_oldest_turn_job_of_this_site_and_only_once(self):
+		other_site = self.put(turn.TURN_JOB, site="another.site", conversation="919800000001")
+		not_a_turn = self.put("frappe.ping")
+		first = self.put(turn.TURN_JOB, conversation="919800000002")
+		older_name = self.put("yawlit_bot.services.turn.process_conversation", conversation="919800000003")
+
+		self.assertEqual(turn.take_queued_turn(self.queue), "919800000002")
+		self.assertEqual(turn.take_queued_turn(self.queue), "919800000003")  # queued before an upgrade
+		self.assertIsNone(turn.take_queued_turn(self.queue))
+		# the taken jobs are gone (no worker runs them a second time); the others wait as they were
+		self.assertEqual(self.queue.get_job_ids(), [other_site.id, not_a_turn.id])
+		self.assertFalse(self.queue.connection.exists(first.key, older_name.key))
+
+	def test_a_job_popped_by_a_worker_meanwhile_is_not_taken(self):
+		job = self.put(turn.TURN_JOB, conversation="919800000004")
+		self.queue.connection.lrem(self.queue.key, 1, job.id)  # a worker's pop won the race
+		self.assertIsNone(turn.take_queued_turn(self.queue))
