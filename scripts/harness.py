@@ -250,12 +250,13 @@ class Site:
 			if proc and proc.poll() is None:
 				os.killpg(proc.pid, signal.SIGKILL)
 
-	def cpu_seconds(self) -> dict[str, float]:
-		"""CPU used so far by the web server and the RQ workers, their forked children (gunicorn
-		workers, RQ work horses) included; a process killed by a fault takes its share with it."""
+	def cpu_seconds(self) -> dict[tuple[str, int], float]:
+		"""CPU used so far per process of the web server and the RQ workers, each with its
+		reaped children (gunicorn workers, RQ work horses); a process killed by a fault takes
+		its share with it."""
 		import psutil
 
-		result = {"web": 0.0, "workers": 0.0}
+		result: dict[tuple[str, int], float] = {}
 		with self._lock:
 			groups = (("web", [self.web]), ("workers", list(self.workers)))
 		for kind, procs in groups:
@@ -264,7 +265,7 @@ class Site:
 					parent = psutil.Process(proc.pid)
 					for p in [parent, *parent.children(recursive=True)]:
 						t = p.cpu_times()
-						result[kind] += t.user + t.system + t.children_user + t.children_system
+						result[(kind, p.pid)] = t.user + t.system + t.children_user + t.children_system
 				except (psutil.Error, AttributeError):
 					pass
 		return result
@@ -298,6 +299,20 @@ def service_cpu_seconds() -> dict[tuple[str, int], float]:
 			kind = "redis" if name.startswith("redis") else "mariadb"
 			result[(kind, p.pid)] = sum(p.info["cpu_times"][:2])
 	return result
+
+
+def cpu_snapshot(site: Site) -> dict[tuple[str, int], float]:
+	snapshot = {**site.cpu_seconds(), **service_cpu_seconds()}
+	snapshot[("this harness (clients, WAPI stand-in)", os.getpid())] = sum(os.times()[:2])
+	return snapshot
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+	"""CPU seconds per kind of process between two snapshots (processes alive at the end)."""
+	used: dict[str, float] = {}
+	for (kind, pid), seconds in after.items():
+		used[kind] = used.get(kind, 0.0) + seconds - before.get((kind, pid), 0.0)
+	return used
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -377,7 +392,10 @@ def frappe_baseline(site: Site, rate: float, clients: int, count: int) -> dict:
 		conn = http.client.HTTPConnection("127.0.0.1", site.port, timeout=60)
 		try:
 			conn.request("GET", "/api/method/ping", headers={"Host": site.site})
-			conn.getresponse().read()
+			response = conn.getresponse()
+			response.read()
+			if response.status != 200:
+				raise RuntimeError(f"ping answered {response.status}")
 		finally:
 			conn.close()
 		with lock:
@@ -722,9 +740,7 @@ def main():
 		set_snapshot_isolation(args, True)
 
 	site = Site(args.site, args.port, args.web_workers, args.rq_workers)
-	services_before, own_before = service_cpu_seconds(), sum(os.times()[:2])
 	site.start(workers=not args.ingest_first)
-	baseline = frappe_baseline(site, args.rate, args.clients, 2000) if args.baseline else None
 	scheduler = Scheduler(every=20)
 	peak: dict[str, float] = defaultdict(float)
 	stop_sampling = threading.Event()
@@ -775,6 +791,8 @@ def main():
 			list(pool.map(lambda p: deliver(site, path, json.dumps(p).encode(), figures), flood_messages))
 
 	try:
+		baseline = frappe_baseline(site, args.rate, args.clients, 2000) if args.baseline else None
+		cpu_at_start = cpu_snapshot(site)  # after start-up and the baseline: the run alone
 		started = time.perf_counter()
 		if args.flood:
 			injectors.append(at(0, lambda: flood() or f"one sender posted {args.flood} messages as fast as 4 clients go"))
@@ -792,6 +810,7 @@ def main():
 		for thread in injectors:
 			thread.join()
 		quiet_at = wait_for_quiescence(frappe, phones + ([flood_phone] if args.flood else []), args.timeout)
+		cpu = cpu_used(cpu_at_start, cpu_snapshot(site))  # before the checks below
 		if deadlocks:
 			deadlocks.stopped.set()
 			deadlocks.join()
@@ -805,11 +824,6 @@ def main():
 		turns = report["processed"]
 		turn_seconds = max(quiet_at - (turns_started if args.ingest_first else started), 1e-6)
 		retried = retry_counts()
-		cpu = site.cpu_seconds()
-		services = service_cpu_seconds()
-		for (kind, pid), used in services.items():
-			cpu[kind] = cpu.get(kind, 0.0) + used - services_before.get((kind, pid), 0.0)
-		cpu["this harness (clients, WAPI stand-in)"] = sum(os.times()[:2]) - own_before
 	finally:
 		stop_sampling.set()
 		scheduler.stopped.set()

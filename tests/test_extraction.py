@@ -639,3 +639,12 @@ def test_catalogue_is_consistent():
 			assert found == {"vehicle_brand": brand, "vehicle_model": model, "vehicle_type": vehicle_type}
 	assert set(BRAND_ALIASES.values()) <= set(BRAND_MODELS)
 	assert BRAND_ALIASES["maruti"] == "Maruti Suzuki"
+
+
+def test_phone_dialled_with_0091_is_read():
+	assert extract("my phone is 0091 98123 45678", TODAY).fields["phone"] == "919812345678"
+
+
+def test_typed_digits_with_a_digit_too_many_do_not_pass_for_a_phone_abroad():
+	# 98123456789: an Indian mobile with one digit too many, not a number in Iran
+	assert "phone" not in extract("my phone is 98123456789", TODAY).fields

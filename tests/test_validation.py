@@ -26,6 +26,10 @@ TODAY = date(2026, 11, 25)
 		("981234567", None),
 		("98123456789", None),
 		("+14155552671", "14155552671"),
+		("0091 98123 45678", "919812345678"),
+		("00919812345678", "919812345678"),
+		("0044 7911 123456", "447911123456"),
+		("+44 20 7946 0958", None),  # a landline abroad: the booking phone must reach a mobile
 		("14155552671", "14155552671"),  # its own output for a number abroad passes again
 		("447911123456", "447911123456"),
 		("78123456789", None),  # a landline abroad without "+": more likely an Indian typo
@@ -132,3 +136,15 @@ def test_unknown_field_and_empty():
 )
 def test_sender_phone_number_reads_whatsapp_ids_as_international(sender, expected):
 	assert sender_phone_number(sender) == expected
+
+
+@pytest.mark.parametrize("raw", ["9812345678", "+447911123456", "0091 98123 45678", "14155552671"])
+def test_a_normalised_phone_normalises_to_itself(raw):
+	# stored values are checked again (merge, Desk edits): the output must pass as input
+	once = normalize_phone(raw)
+	assert once and normalize_phone(once) == once
+
+
+def test_typed_digits_pass_abroad_only_with_a_plus_or_00():
+	assert normalize_phone("447911123456", bare_abroad=False) is None
+	assert normalize_phone("+447911123456", bare_abroad=False) == "447911123456"

@@ -392,7 +392,7 @@ def _read_phone(
 			# A bare 91XXXXXXXXXX is usually WhatsApp echoing the sender id, not a number given.
 			text.take(match.start(), match.end())
 			continue
-		phone = normalize_phone(match.group())
+		phone = normalize_phone(match.group(), bare_abroad=False)  # typed: a "+" or 00 for abroad
 		if phone:
 			_put(result, "phone", phone, today)
 			text.take(match.start(), match.end())

@@ -51,20 +51,6 @@ def clean_text(value: object, limit: int = MAX_TEXT) -> str:
 	return re.sub(r"\s+", " ", text).strip()[:limit]
 
 
-def _foreign_mobile(text: str) -> str | None:
-	try:
-		number = phonenumbers.parse(text, None)
-	except phonenumbers.NumberParseException:
-		return None
-	mobile = phonenumbers.number_type(number) in (
-		phonenumbers.PhoneNumberType.MOBILE,
-		phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-	)
-	if number.country_code == 91 or not mobile or not phonenumbers.is_valid_number(number):
-		return None
-	return f"{number.country_code}{number.national_number}"
-
-
 def sender_phone_number(sender: str | None) -> str | None:
 	"""The booking phone a WhatsApp sender id stands for, or None (the bot then asks for one).
 
@@ -73,25 +59,27 @@ def sender_phone_number(sender: str | None) -> str | None:
 	return normalize_phone(digits) if len(digits) > 10 else None
 
 
-def normalize_phone(raw: str) -> str | None:
+def normalize_phone(raw: str, bare_abroad: bool = True) -> str | None:
 	"""Digits with country code (`919812345678`), or None.
 
-	Indian numbers must be mobiles: ten digits starting 6-9. Other countries' numbers are
-	accepted when `phonenumbers` says they are valid (customers abroad book for family).
+	Indian numbers must be mobiles: ten digits starting 6-9. Numbers abroad are accepted when
+	`phonenumbers` says they are valid mobiles (customers abroad book for family). Digits with
+	a country code but no "+" (`447911123456`: a WhatsApp id, and this function's own output)
+	are read as a number abroad unless `bare_abroad` is False, as for what a customer types:
+	an Indian number with a digit too many must not pass for somebody's phone abroad.
 	"""
 	text = re.sub(r"[\s().-]", "", str(raw or ""))
 	if not re.fullmatch(r"\+?\d{10,15}", text):
 		return None
-	if not text.startswith("+"):
+	if text.startswith("00"):  # the international prefix dialled from India: 0091 ..., 0044 ...
+		text = "+" + text[2:]
+	elif not text.startswith("+"):
 		if len(text) == 12 and text.startswith("91"):
 			text = "+" + text
 		elif len(text) == 11 and text.startswith("0"):
 			text = text[1:]
-		elif len(text) > 10:
-			# Country code and number without the "+": a WhatsApp id, and this function's own
-			# output for a number abroad. Mobiles only: an Indian number typed with a digit too
-			# many must not pass for somebody's landline abroad.
-			return _foreign_mobile("+" + text)
+		elif len(text) > 10 and bare_abroad:
+			text = "+" + text
 	try:
 		number = phonenumbers.parse(text, "IN")
 	except phonenumbers.NumberParseException:
@@ -100,7 +88,10 @@ def normalize_phone(raw: str) -> str | None:
 	if number.country_code == 91:
 		if not re.fullmatch(r"[6-9]\d{9}", national):
 			return None
-	elif not phonenumbers.is_valid_number(number):
+	elif not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in (
+		phonenumbers.PhoneNumberType.MOBILE,
+		phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+	):
 		return None
 	return f"{number.country_code}{national}"
 

@@ -79,13 +79,21 @@ def run_turn_job(conversation: str) -> int:
 	"""RQ job: this conversation's turns, then those of turn jobs still waiting in the queue,
 	while there are any (each is taken out of the queue first, so it runs exactly once).
 	Returns the number of turns run (failed attempts included)."""
-	turns = process_conversation(conversation)
+	# From the job's start: a job stays far inside the queue's timeout (300 s), so no timeout
+	# ever interrupts a taken-over turn and counts against its message.
 	deadline = time.monotonic() + TAKEOVER_SECONDS
+	turns = process_conversation(conversation)
 	while time.monotonic() < deadline:
 		waiting = take_queued_turn()
 		if not waiting:
 			break
-		turns += process_conversation(waiting)
+		try:
+			turns += process_conversation(waiting)
+		except Exception:
+			# Its own job would have been retried or failed with it: queue it afresh rather
+			# than leave it to the sweeper, and fail this job as it would have failed.
+			enqueue_turn(waiting, force=True)
+			raise
 	return turns
 
 
@@ -114,7 +122,10 @@ def take_queued_turn(queue=None) -> str | None:
 			):
 				continue
 			if queue.remove(job_id):
-				job.delete(remove_from_queue=False)
+				try:
+					job.delete(remove_from_queue=False)
+				except RedisError:
+					pass  # only its record is left behind (RQ expires it); the job is ours
 				return conversation
 	except RedisError:
 		pass  # the queue is unreadable: the jobs in it run the usual way, or the sweeper's
@@ -124,12 +135,12 @@ def take_queued_turn(queue=None) -> str | None:
 def process_conversation(conversation: str) -> int:
 	"""One conversation's pending turns and unsent replies. Returns the number of turns it ran
 	(failed attempts included)."""
-	settings = get_bot_settings()
 	turns = 0
 	ran = False
 	failed_send_passes = 0
 	stuck = False
 	try:
+		settings = get_bot_settings()
 		while True:
 			turns_before = turns
 			# Read afresh each pass, and the same value has_pending uses: with the switch
@@ -351,11 +362,13 @@ def save_conversation(conv) -> None:
 	"""Write the turn's changes to the conversation row, which this job holds FOR UPDATE.
 
 	`db_update`, not `save`: the row lock already orders the writers, so Frappe's reload to
-	compare `modified`, its validation of values the engine produced and the save hooks (this
-	DocType has none) would only double the cost of a turn. Desk still hears of the change."""
+	compare `modified` and its validation of values the engine produced would only double the
+	cost of a turn. `on_update` still runs (other apps' doc_events, After Save server scripts),
+	and Desk hears of the change; a Before Save / validate hook on WA Conversation does not."""
 	conv.modified = now_datetime()
 	conv.modified_by = frappe.session.user
 	conv.db_update()
+	conv.run_method("on_update")
 	conv.notify_update()
 
 
