@@ -142,3 +142,20 @@ def test_refused_connection_is_retried(standin):
 	cfg = WapiConfig("http://127.0.0.1:1/api", "v", "t", 5)  # nothing listens on port 1
 	with pytest.raises(WapiRetryableError):
 		send_text(cfg, "919812345678", "hello")
+
+
+def test_backoff_is_long_after_a_rate_limit_and_short_after_an_error():
+	from tenacity import RetryCallState, Future
+
+	def state(exc, attempt):
+		retry_state = RetryCallState(None, None, (), {})
+		retry_state.attempt_number = attempt
+		future = Future(attempt)
+		future.set_exception(exc)
+		retry_state.outcome = future
+		return retry_state
+
+	limited = wapi_client.WapiRateLimited("429")
+	error = WapiRetryableError("HTTP 502")
+	assert [wapi_client.wait_before_retry(state(limited, n)) for n in (1, 2)] == [0.5, 1.0]
+	assert [wapi_client.wait_before_retry(state(error, n)) for n in (1, 2)] == [0.1, 0.3]

@@ -1,7 +1,8 @@
 """WAPI's send endpoints over `requests`, with tenacity retries. No frappe import.
 
-Three attempts with exponential backoff when WAPI certainly did not take the message
-(unreachable, 429, 5xx); a 4xx or a `result: failed` body is final; a read timeout is
+Three attempts when WAPI certainly did not take the message (unreachable, 429, 5xx): after
+a 429, exponential backoff; after an error or an unreachable WAPI, quick retries (a blip
+clears in a moment, and the retry waits inside the turn job that the customer waits on); a 4xx or a `result: failed` body is final; a read timeout is
 reported as an unknown outcome and never retried, so a reply is not sent twice. Errors
 never carry the token.
 """
@@ -108,9 +109,19 @@ def _message(data: Any) -> str:
 	return ""
 
 
+RATE_LIMIT_WAIT = wait_exponential(multiplier=0.5, min=0.5, max=4)  # 0.5 s, then 1 s
+ERROR_WAITS = (0.1, 0.3)  # seconds before the second and third attempt after a 5xx or no connection
+
+
+def wait_before_retry(retry_state) -> float:
+	if isinstance(retry_state.outcome.exception(), WapiRateLimited):
+		return RATE_LIMIT_WAIT(retry_state)
+	return ERROR_WAITS[min(retry_state.attempt_number, len(ERROR_WAITS)) - 1]
+
+
 @retry(
 	stop=stop_after_attempt(3),
-	wait=wait_exponential(multiplier=0.5, min=0.5, max=4),
+	wait=wait_before_retry,
 	retry=retry_if_exception_type(WapiRetryableError),
 	reraise=True,
 )
