@@ -250,40 +250,43 @@ class Site:
 			if proc and proc.poll() is None:
 				os.killpg(proc.pid, signal.SIGKILL)
 
-	def cpu_seconds(self) -> dict[tuple[str, int], float]:
-		"""CPU used so far per process of the web server and the RQ workers, each with its
-		reaped children (gunicorn workers, RQ work horses); a process killed by a fault takes
-		its share with it."""
+	def processes(self):
+		"""(kind, psutil.Process) for the web server and the RQ workers and all their children."""
 		import psutil
 
-		result: dict[tuple[str, int], float] = {}
 		with self._lock:
 			groups = (("web", [self.web]), ("workers", list(self.workers)))
 		for kind, procs in groups:
 			for proc in procs:
 				try:
 					parent = psutil.Process(proc.pid)
-					for p in [parent, *parent.children(recursive=True)]:
-						t = p.cpu_times()
-						result[(kind, p.pid)] = t.user + t.system + t.children_user + t.children_system
+					yield from ((kind, p) for p in [parent, *parent.children(recursive=True)])
 				except (psutil.Error, AttributeError):
 					pass
+
+	def cpu_seconds(self) -> dict[tuple[str, int], float]:
+		"""CPU used so far per process, each with its reaped children (gunicorn workers, RQ work
+		horses); a process killed by a fault takes its share with it."""
+		import psutil
+
+		result: dict[tuple[str, int], float] = {}
+		for kind, p in self.processes():
+			try:
+				t = p.cpu_times()
+				result[(kind, p.pid)] = t.user + t.system + t.children_user + t.children_system
+			except psutil.Error:
+				pass
 		return result
 
 	def memory_mb(self) -> dict[str, list[float]]:
 		import psutil
 
-		result: dict[str, list[float]] = {"web": [], "worker": []}
-		with self._lock:
-			groups = (("web", [self.web]), ("worker", list(self.workers)))
-		for kind, procs in groups:
-			for proc in procs:
-				try:
-					parent = psutil.Process(proc.pid)
-					for p in [parent, *parent.children(recursive=True)]:
-						result[kind].append(p.memory_info().rss / 2**20)
-				except (psutil.Error, AttributeError):
-					pass
+		result: dict[str, list[float]] = {"web": [], "workers": []}
+		for kind, p in self.processes():
+			try:
+				result[kind].append(p.memory_info().rss / 2**20)
+			except psutil.Error:
+				pass
 		return result
 
 
@@ -896,7 +899,7 @@ def main():
 	print(f"turns: {turns} in {turn_seconds:.1f} s = {turns / turn_seconds:.1f} turns/s")
 	print(
 		f"peak RSS MB: web process {peak['web']:.0f} (all web {peak['web_total']:.0f}), "
-		f"worker process {peak['worker']:.0f} (all workers {peak['worker_total']:.0f})"
+		f"worker process {peak['workers']:.0f} (all workers {peak['workers_total']:.0f})"
 	)
 	run_seconds = max(quiet_at - started, 1e-6)
 	print(

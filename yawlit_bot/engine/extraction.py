@@ -404,8 +404,9 @@ def _read_phone(
 		text.take(attempt.start("digits"), attempt.end("digits"))
 		return
 	if "phone" in expecting:
-		if _SAME_NUMBER_RE.search(text.text) and sender_phone_number(sender_phone):
-			_put(result, "phone", sender_phone_number(sender_phone), today)
+		own = sender_phone_number(sender_phone) if _SAME_NUMBER_RE.search(text.text) else None
+		if own:
+			_put(result, "phone", own, today)
 		elif _DIGITS_ONLY_RE.match(text.text):
 			_flag(result, "phone", check_field("phone", text.text, today).error or "invalid")
 			text.take(0, len(text.text))

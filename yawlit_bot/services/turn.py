@@ -19,7 +19,7 @@ import traceback
 from datetime import timedelta
 
 import frappe
-from frappe.utils import cint, get_datetime, now_datetime
+from frappe.utils import get_datetime, now_datetime
 from redis.exceptions import RedisError
 
 from yawlit_bot.engine import replies
@@ -30,7 +30,7 @@ from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.outbox import send_replies
 from yawlit_bot.services.retry import DB_RETRIES, should_retry
-from yawlit_bot.services.settings import get_bot_settings
+from yawlit_bot.services.settings import get_bot_settings, stored_bot_enabled
 
 TURN_JOB = "yawlit_bot.services.turn.run_turn_job"
 TURN_QUEUE = "short"
@@ -197,8 +197,7 @@ def process_conversation(conversation: str) -> int:
 def bot_enabled() -> bool:
 	"""The switch as stored now (not the cached settings): it may be flipped while a job runs."""
 	frappe.db.rollback()  # a fresh snapshot, not the one the last turn read
-	row = frappe.db.sql("select value from `tabSingles` where doctype = 'WA Bot Settings' and field = 'enabled'")
-	return bool(row and cint(row[0][0]))
+	return stored_bot_enabled()
 
 
 def has_pending(conversation: str) -> bool:

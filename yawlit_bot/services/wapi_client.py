@@ -2,9 +2,9 @@
 
 Three attempts when WAPI certainly did not take the message (unreachable, 429, 5xx): after
 a 429, exponential backoff; after an error or an unreachable WAPI, quick retries (a blip
-clears in a moment, and the retry waits inside the turn job that the customer waits on); a 4xx or a `result: failed` body is final; a read timeout is
-reported as an unknown outcome and never retried, so a reply is not sent twice. Errors
-never carry the token.
+clears in a moment, and the wait sits inside the turn job the customer waits on). A 4xx or
+a `result: failed` body is final; a read timeout is reported as an unknown outcome and
+never retried, so a reply is not sent twice. Errors never carry the token.
 """
 
 from __future__ import annotations

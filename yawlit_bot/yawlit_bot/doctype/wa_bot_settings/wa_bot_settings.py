@@ -53,8 +53,9 @@ def get_webhook_config() -> dict:
 		secret = get_decrypted_password(
 			"WA Bot Settings", "WA Bot Settings", "webhook_secret", raise_exception=False
 		)
-		enabled = frappe.db.get_single_value("WA Bot Settings", "enabled", cache=False)
-		config = {"secret": secret or "", "enabled": bool(enabled)}
+		from yawlit_bot.services.settings import stored_bot_enabled
+
+		config = {"secret": secret or "", "enabled": stored_bot_enabled()}
 		# Expires too: a request that read the old values just before a save can cache them
 		# again after on_update cleared the key, and a raw SQL change never clears it.
 		frappe.cache.set_value(WEBHOOK_CONFIG_CACHE_KEY, config, expires_in_sec=WEBHOOK_CONFIG_TTL)
