@@ -27,7 +27,7 @@ from yawlit_bot.engine.opt_out import OptCommand
 from yawlit_bot.engine.validation import normalize_whatsapp_number
 from yawlit_bot.services.locks import ConversationLock, campaign_lock_key
 from yawlit_bot.services.rate_limit import SendPacer, send_pace_key
-from yawlit_bot.services.retry import DB_RETRIES, should_retry
+from yawlit_bot.services.retry import run_with_db_retries
 from yawlit_bot.services.settings import get_bot_settings, get_wapi_config
 from yawlit_bot.services.wapi_client import (
 	WapiAuthError,
@@ -350,20 +350,17 @@ class CampaignSender:
 		values = {**values, "modified": now_datetime()}
 		assignments = ", ".join(f"`{column}` = %({column})s" for column in values)
 		guard = f" and status = %(_pending)s and not {OPTED_OUT_SQL}" if claim else ""
-		for attempt in range(DB_RETRIES):
-			try:
-				frappe.db.sql(
-					f"update `{RECIPIENT}` set {assignments} where name = %(_name)s{guard}",
-					{**values, "_name": name, "_pending": rules.PENDING},
-				)
-				changed = frappe.db._cursor.rowcount
-				frappe.db.commit()
-				return changed
-			except Exception as exc:
-				frappe.db.rollback()
-				if not should_retry(exc, attempt):
-					raise
-		return 0
+
+		def write() -> int:
+			frappe.db.sql(
+				f"update `{RECIPIENT}` set {assignments} where name = %(_name)s{guard}",
+				{**values, "_name": name, "_pending": rules.PENDING},
+			)
+			changed = frappe.db._cursor.rowcount
+			frappe.db.commit()
+			return changed
+
+		return run_with_db_retries(write)
 
 	def send(self, name: str) -> bool:
 		"""Send one row if it is still pending. False when the campaign must stop (fatal error)."""

@@ -18,7 +18,7 @@ from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
 from yawlit_bot.services.locks import ConversationLock, ingest_lock_key
 from yawlit_bot.services.messages import insert_message
-from yawlit_bot.services.retry import DB_RETRIES, should_retry
+from yawlit_bot.services.retry import run_with_db_retries
 
 MAX_RAW_PAYLOAD_CHARS = 64 * 1024
 INGEST_LOCK_SECONDS = 5
@@ -39,14 +39,7 @@ def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = N
 
 	WAPI never retries, so a deadlock here would lose the message: the whole unit is retried.
 	"""
-	for attempt in range(DB_RETRIES):
-		try:
-			result, stored = _store(parsed, raw)
-			break
-		except Exception as exc:
-			frappe.db.rollback()
-			if not should_retry(exc, attempt):
-				raise
+	result, stored = run_with_db_retries(lambda: _store(parsed, raw))
 	if stored:
 		from yawlit_bot.services.turn import enqueue_turn
 

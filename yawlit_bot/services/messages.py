@@ -15,12 +15,13 @@ from frappe.utils import now_datetime
 from yawlit_bot.engine.replies import Reply
 
 
-def update_message(name, values: dict, where: str = "") -> int:
-	"""UPDATE one message; `where` adds a guard (e.g. a status it must still have). Returns rows changed."""
+def update_message(name, values: dict, where: str = "", guard_values: dict | None = None) -> int:
+	"""UPDATE one message; `where` adds a guard (e.g. a status it must still have), with its
+	parameters in `guard_values`. Returns rows changed."""
 	assignments = ", ".join(f"`{column}` = %({column})s" for column in values)
 	frappe.db.sql(
 		f"update `tabWA Message` set {assignments} where name = %(_name)s {('and ' + where) if where else ''}",
-		{**values, "_name": name},
+		{**values, **(guard_values or {}), "_name": name},
 	)
 	return frappe.db._cursor.rowcount
 

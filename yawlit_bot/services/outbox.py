@@ -19,6 +19,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from yawlit_bot.services.messages import update_message
+from yawlit_bot.services.retry import run_with_db_retries
 from yawlit_bot.services.settings import get_wapi_config
 from yawlit_bot.services.wapi_client import WapiError, WapiOutcomeUnknown, send_buttons, send_text, sent_wamid
 
@@ -62,14 +63,28 @@ def send_replies(
 
 
 def _claim(name) -> bool:
-	claimed = update_message(
-		name,
-		{"send_status": "Sending", "modified": now_datetime()},
-		where="role = 'assistant' and send_status in ('Queued', 'Failed')",
-	)
-	frappe.db.sql("update `tabWA Message` set send_attempts = send_attempts + 1 where name = %s", name)
-	frappe.db.commit()
-	return claimed == 1
+	def claim() -> bool:
+		claimed = update_message(
+			name,
+			{"send_status": "Sending", "modified": now_datetime()},
+			where="role = 'assistant' and send_status in ('Queued', 'Failed')",
+		)
+		frappe.db.sql("update `tabWA Message` set send_attempts = send_attempts + 1 where name = %s", name)
+		frappe.db.commit()
+		return claimed == 1
+
+	return run_with_db_retries(claim)
+
+
+def _record_outcome(name, values: dict) -> None:
+	"""Write what became of a send and commit, retrying a deadlock: the request has left, so this
+	write is the only record of it (left `Sending`, the sweeper would call it `Unknown`)."""
+
+	def record() -> None:
+		update_message(name, values)
+		frappe.db.commit()
+
+	run_with_db_retries(record)
 
 
 def send_reply(name) -> bool:
@@ -87,25 +102,28 @@ def send_reply(name) -> bool:
 		else:
 			response = send_text(config, row.conversation, row.content or "")
 	except WapiOutcomeUnknown as exc:
-		update_message(name, {"send_status": "Unknown", "send_error": str(exc)[:1000]})
-		frappe.db.commit()
+		_record_outcome(name, {"send_status": "Unknown", "send_error": str(exc)[:1000]})
 		return False
 	except (WapiError, ValueError) as exc:
-		update_message(name, {"send_status": "Failed", "send_error": str(exc)[:1000]})
-		frappe.db.commit()
+		_record_outcome(name, {"send_status": "Failed", "send_error": str(exc)[:1000]})
 		return False
 	now = now_datetime()
 	sent = {"send_status": "Sent", "wamid": sent_wamid(response), "sent_at": now, "send_error": None}
-	try:
-		update_message(name, sent)
-	except Exception as exc:
-		if not frappe.db.is_duplicate_entry(exc):
-			raise
-		# WAPI sent it, but reused a wamid we hold already: keep the row Sent, without the id.
-		frappe.db.rollback()
-		update_message(name, {**sent, "wamid": None, "send_error": f"WAPI reused wamid {sent['wamid']}"})
-	frappe.db.sql(
-		"update `tabWA Conversation` set last_outbound_at = %s where name = %s", (now, row.conversation)
-	)
-	frappe.db.commit()
+
+	def record_sent() -> None:
+		try:
+			update_message(name, sent)
+		except Exception as exc:
+			if not frappe.db.is_duplicate_entry(exc):
+				raise
+			# WAPI sent it, but reused a wamid we hold already: keep the row Sent, without the id.
+			frappe.db.rollback()
+			update_message(name, {**sent, "wamid": None, "send_error": f"WAPI reused wamid {sent['wamid']}"})
+		frappe.db.sql(
+			"update `tabWA Conversation` set last_outbound_at = %s where name = %s", (now, row.conversation)
+		)
+		frappe.db.commit()
+
+	# As in _record_outcome: the only record that WAPI took it, so a deadlock must not lose it.
+	run_with_db_retries(record_sent)
 	return True

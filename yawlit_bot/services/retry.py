@@ -1,6 +1,11 @@
 """Which database errors mean "run the whole unit of work again", and how often that happened."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import frappe
+
+T = TypeVar("T")
 
 # MariaDB: 1213 deadlock, 1205 lock wait timeout, 1020 record changed since the snapshot.
 RETRYABLE_DB_ERRORS = (1213, 1205, 1020)
@@ -31,6 +36,20 @@ def should_retry(exc: Exception, attempt: int) -> bool:
 		return False
 	count_retry(exc)
 	return True
+
+
+def run_with_db_retries(unit: Callable[[], T]) -> T:
+	"""Run `unit`, database writes that end in their own commit; after a deadlock, a lock wait
+	timeout or a changed record it is rolled back and run again (DB_RETRIES runs in all)."""
+	attempt = 0
+	while True:
+		try:
+			return unit()
+		except Exception as exc:
+			frappe.db.rollback()
+			if not should_retry(exc, attempt):
+				raise
+			attempt += 1
 
 
 def retry_counter_key(code: int | str) -> str:

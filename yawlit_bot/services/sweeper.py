@@ -17,6 +17,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
+from yawlit_bot.services.messages import update_message
 from yawlit_bot.services.settings import get_bot_settings
 from yawlit_bot.services.turn import conversation_lock, enqueue_turn
 
@@ -47,12 +48,7 @@ def sweep_conversations(settings) -> dict:
 		where role = 'user' and processing_status = 'Pending' and received_at < %s group by conversation""",
 		cutoff,
 	)
-	frappe.db.sql(
-		"""update `tabWA Message` set send_status = 'Unknown',
-		send_error = 'The worker stopped while sending: WAPI may or may not have it. Not resent.'
-		where role = 'assistant' and send_status = 'Sending' and modified < %s""",
-		cutoff - timedelta(seconds=60),
-	)
+	mark_stuck_sends_unknown(cutoff - timedelta(seconds=60))
 	unsent = frappe.db.sql(
 		"""select conversation, min(modified) from `tabWA Message`
 		where role = 'assistant' and modified < %s and (send_status = 'Queued'
@@ -81,3 +77,30 @@ def sweep_conversations(settings) -> dict:
 		"lost_jobs_replaced": len(lost),
 		"resend_conversations": len(unsent),
 	}
+
+
+def mark_stuck_sends_unknown(before) -> int:
+	"""Replies `Sending` since before `before` (their worker died mid-send) become `Unknown`.
+
+	Found with a plain read, then changed row by row by primary key under the same guard: a
+	range UPDATE over the (send_status, modified) index would lock that index before the rows,
+	the reverse of a send recording its outcome (row, then index), and MariaDB would resolve
+	the deadlock by rolling back the recording. Returns how many rows changed."""
+	stuck = frappe.db.sql(
+		"""select name from `tabWA Message`
+		where role = 'assistant' and send_status = 'Sending' and modified < %s""",
+		before,
+		pluck=True,
+	)
+	changed = 0
+	for name in stuck:
+		changed += update_message(
+			name,
+			{
+				"send_status": "Unknown",
+				"send_error": "The worker stopped while sending: WAPI may or may not have it. Not resent.",
+			},
+			where="send_status = 'Sending' and modified < %(_before)s",
+			guard_values={"_before": before},
+		)
+	return changed

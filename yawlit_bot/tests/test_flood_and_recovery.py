@@ -136,3 +136,116 @@ class TestTurnJobTakeover(PipelineTestCase):
 		job = self.put(turn.TURN_JOB, conversation="919800000004")
 		self.queue.connection.lrem(self.queue.key, 1, job.id)  # a worker's pop won the race
 		self.assertIsNone(turn.take_queued_turn(self.queue))
+
+
+class TestSendRecording(PipelineTestCase):
+	"""After WAPI took a reply, the row saying so is the only record of it."""
+
+	BALLAST = "yawlit_test_ballast"
+
+	def queued_reply(self, phone: str) -> int:
+		from yawlit_bot.services.inbound import create_conversation
+		from yawlit_bot.services.messages import queue_reply
+
+		create_conversation(phone, None)
+		queue_reply(phone, replies.Reply("Your slot is booked"))
+		frappe.db.commit()
+		return frappe.db.sql(
+			"select max(name) from `tabWA Message` where conversation = %s and role = 'assistant'", phone
+		)[0][0]
+
+	def other_connection(self):
+		return pymysql.connect(
+			host=frappe.conf.db_host or "127.0.0.1",
+			port=int(frappe.conf.db_port or 3306),
+			user=frappe.conf.db_user or frappe.conf.db_name,
+			password=frappe.conf.db_password,
+			database=frappe.conf.db_name,
+			autocommit=False,
+			init_command="set innodb_lock_wait_timeout = 10",
+		)
+
+	def test_a_deadlock_while_recording_a_send_is_retried_not_left_sending(self):
+		"""The harness met this one: a real 1213 on the write after the send. Another connection
+		holds the conversation row with far more undo than ours (InnoDB rolls back the lighter
+		transaction), waits for the recording to block on that row, then asks for the message
+		row: a lock cycle, and the recording is the victim. It must be run again, not lost."""
+		import threading
+		import time
+
+		from yawlit_bot.services.outbox import send_reply
+
+		phone = self.new_phone()
+		name = self.queued_reply(phone)
+		our_connection = frappe.db.sql("select connection_id()")[0][0]
+		frappe.cache.delete(retry.retry_counter_key(1213))
+		other = self.other_connection()
+		outcome = {}
+		with other.cursor() as cur:
+			cur.execute(f"create table if not exists `{self.BALLAST}` (id int primary key, v int) engine=InnoDB")
+			cur.execute(f"delete from `{self.BALLAST}`")
+			cur.executemany(f"insert into `{self.BALLAST}` values (%s, 0)", [(i,) for i in range(300)])
+			other.commit()
+			cur.execute(f"update `{self.BALLAST}` set v = v + 1")  # weight: the other is never the victim
+			cur.execute("select name from `tabWA Conversation` where name = %s for update", phone)
+
+		def close_the_cycle():
+			try:
+				with other.cursor() as cur:
+					deadline = time.monotonic() + 10
+					while time.monotonic() < deadline:  # until the recording waits for our row
+						# Our own user's threads are visible without the PROCESS privilege.
+						cur.execute(
+							"select count(*) from information_schema.processlist "
+							"where id = %s and info like 'update `tabWA Conversation` set last_outbound_at%%'",
+							our_connection,
+						)
+						if cur.fetchone()[0]:
+							break
+						time.sleep(0.01)
+					cur.execute("select name from `tabWA Message` where name = %s for update", name)
+					time.sleep(0.2)  # the retried recording now waits for this row, then goes on
+					other.rollback()
+					outcome["other"] = "held"
+			except pymysql.err.OperationalError as exc:
+				outcome["other"] = f"rolled back instead: {exc}"
+				other.rollback()
+
+		helper = threading.Thread(target=close_the_cycle)
+		helper.start()
+		try:
+			self.assertTrue(send_reply(name))
+		finally:
+			helper.join(15)
+			with other.cursor() as cur:
+				cur.execute(f"drop table if exists `{self.BALLAST}`")
+			other.close()
+		self.assertEqual(outcome.get("other"), "held", "the lock cycle did not make the recording its victim")
+		row = frappe.db.get_value("WA Message", name, ["send_status", "wamid", "sent_at"], as_dict=True)
+		self.assertEqual(row.send_status, "Sent")
+		self.assertTrue(row.wamid and row.sent_at)
+		self.assertGreaterEqual(retry.retry_counts().get("1213", 0), 1, "the retry is counted")
+		self.assertEqual([r.body["phone_number"] for r in self.standin.accepted].count(phone), 1, "sent once")
+
+	def test_the_sweeper_marks_only_long_stuck_sends_unknown(self):
+		from yawlit_bot.services.sweeper import mark_stuck_sends_unknown
+
+		phone = self.new_phone()
+		stuck, recent, sent = (self.queued_reply(phone) for _ in range(3))
+		long_ago = now_datetime() - timedelta(minutes=10)
+		for name, status, modified in (
+			(stuck, "Sending", long_ago),
+			(recent, "Sending", now_datetime()),
+			(sent, "Sent", long_ago),
+		):
+			frappe.db.sql(
+				"update `tabWA Message` set send_status = %s, modified = %s where name = %s",
+				(status, modified, name),
+			)
+		frappe.db.commit()
+		self.assertEqual(mark_stuck_sends_unknown(now_datetime() - timedelta(minutes=1)), 1)
+		frappe.db.commit()
+		statuses = {
+			name: frappe.db.get_value("WA Message", name, "send_status") for name in (stuck, recent, sent)
+		}
+		self.assertEqual(statuses, {stuck: "Unknown", recent: "Sending", sent: "Sent"})
