@@ -29,7 +29,7 @@ from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.outbox import send_replies
-from yawlit_bot.services.retry import DB_RETRIES, should_retry
+from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
 from yawlit_bot.services.settings import get_bot_settings, stored_bot_enabled
 
 TURN_JOB = "yawlit_bot.services.turn.run_turn_job"
@@ -257,7 +257,8 @@ def run_next_turn(conversation: str, settings, opt_commands_only: bool | None = 
 				continue
 			if not name:
 				raise  # the database itself is failing: let the job fail; the sweeper re-queues
-			record_turn_failure(name, settings)
+			# Through a deadlock too: the count is what lets a failing message be given up on.
+			run_with_db_retries(lambda: record_turn_failure(name, settings))
 			return FAILED
 	return FAILED
 
