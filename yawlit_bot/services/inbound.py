@@ -96,6 +96,12 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 	)
 	if stored:
 		return False
+	# Before the lock, all that need not hold up this sender's next message: the first clock read
+	# of a request fetches the site's time zone from Redis, and the payload's JSON.
+	received_at = now_datetime()
+	raw_text = json.dumps(raw, ensure_ascii=False, default=str)
+	if len(raw_text) > MAX_RAW_PAYLOAD_CHARS:
+		raw_text = json.dumps({"truncated": True, "size": len(raw_text)})
 	lock = ConversationLock(
 		frappe.cache,
 		ingest_lock_key(frappe.local.site, message.sender),
@@ -109,7 +115,7 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 	except RedisError:
 		ordered = False
 	try:
-		return _insert_message(message, raw, has_conversation)
+		return _insert_message(message, raw_text, has_conversation, received_at)
 	finally:
 		if ordered:
 			try:
@@ -118,13 +124,9 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 				pass  # it expires by itself in INGEST_LOCK_SECONDS
 
 
-def _insert_message(message: InboundMessage, raw: dict, has_conversation: bool) -> bool:
+def _insert_message(message: InboundMessage, raw_text: str, has_conversation: bool, received_at) -> bool:
 	if not has_conversation:
 		create_conversation(message.sender, message.profile_name)
-	raw_text = json.dumps(raw, ensure_ascii=False, default=str)
-	if len(raw_text) > MAX_RAW_PAYLOAD_CHARS:
-		raw_text = json.dumps({"truncated": True, "size": len(raw_text)})
-	now = now_datetime()
 	inserted = insert_message(
 		{
 			"conversation": message.sender,
@@ -135,7 +137,7 @@ def _insert_message(message: InboundMessage, raw: dict, has_conversation: bool) 
 			"button_id": message.button_id,
 			"location": json.dumps(message.location) if message.location else None,
 			"raw_payload": raw_text,
-			"received_at": now,
+			"received_at": received_at,
 			"processing_status": "Pending",
 			"processing_attempts": 0,
 			"send_attempts": 0,
