@@ -30,6 +30,7 @@ from yawlit_bot.services.rate_limit import SendPacer, send_pace_key
 from yawlit_bot.services.retry import run_with_db_retries
 from yawlit_bot.services.settings import get_bot_settings, get_wapi_config
 from yawlit_bot.services.wapi_client import (
+	WORKER_DIED_MID_SEND,
 	WapiAuthError,
 	WapiError,
 	WapiOutcomeUnknown,
@@ -453,10 +454,9 @@ def sweep_campaigns(settings) -> dict:
 			if campaign_lock(row.name, 1).is_held():
 				continue
 			frappe.db.sql(
-				f"""update `{RECIPIENT}` set status = %s, modified = %s,
-				error = 'The worker stopped while sending: WAPI may or may not have it. Not resent.'
+				f"""update `{RECIPIENT}` set status = %s, modified = %s, error = %s
 				where campaign = %s and status = %s and claimed_at < %s""",
-				(rules.UNKNOWN, now, row.name, rules.SENDING, cutoff),
+				(rules.UNKNOWN, now, WORKER_DIED_MID_SEND, row.name, rules.SENDING, cutoff),
 			)
 			unknown += frappe.db._cursor.rowcount
 			stalled = row.status in RUNNING and row.modified < cutoff

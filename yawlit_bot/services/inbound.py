@@ -8,6 +8,7 @@ later in a background job.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import frappe
 from frappe.utils import now_datetime
@@ -37,9 +38,21 @@ _STAMP = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
 def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = None) -> dict:
 	"""Store what the delivery carries and commit. Returns what happened, for the 200 body.
 
-	WAPI never retries, so a deadlock here would lose the message: the whole unit is retried.
+	WAPI never retries, so a deadlock here would lose the message: each unit that ends in a
+	commit (the statuses, then each message) is retried on its own, so a rerun never mistakes
+	a message this request already committed for a duplicate delivery.
 	"""
-	result, stored = run_with_db_retries(lambda: _store(parsed, raw))
+	result: dict = {}
+	if parsed.statuses:
+		result["statuses"] = run_with_db_retries(lambda: apply_statuses(parsed.statuses))
+	if parsed.skipped:
+		result["skipped"] = len(parsed.skipped)
+	stored = [
+		message
+		for message in parsed.messages
+		if run_with_db_retries(lambda message=message: store_message(message, raw))
+	]
+	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
 	if stored:
 		from yawlit_bot.services.turn import enqueue_turn
 
@@ -52,16 +65,10 @@ def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = N
 	return result
 
 
-def _store(parsed: ParsedWebhook, raw: dict) -> tuple[dict, list[InboundMessage]]:
-	result: dict = {}
-	if parsed.statuses:
-		result["statuses"] = sum(apply_status(update) for update in parsed.statuses)
-		frappe.db.commit()
-	if parsed.skipped:
-		result["skipped"] = len(parsed.skipped)
-	stored = [message for message in parsed.messages if store_message(message, raw)]
-	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
-	return result, stored
+def apply_statuses(updates: list[StatusUpdate]) -> int:
+	changed = sum(apply_status(update) for update in updates)
+	frappe.db.commit()
+	return changed
 
 
 def create_conversation(phone: str, contact_name: str | None) -> None:
@@ -124,7 +131,9 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 				pass  # it expires by itself in INGEST_LOCK_SECONDS
 
 
-def _insert_message(message: InboundMessage, raw_text: str, has_conversation: bool, received_at) -> bool:
+def _insert_message(
+	message: InboundMessage, raw_text: str, has_conversation: bool, received_at: datetime
+) -> bool:
 	if not has_conversation:
 		create_conversation(message.sender, message.profile_name)
 	inserted = insert_message(

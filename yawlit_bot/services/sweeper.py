@@ -20,6 +20,7 @@ from frappe.utils import now_datetime
 from yawlit_bot.services.messages import update_message
 from yawlit_bot.services.settings import get_bot_settings
 from yawlit_bot.services.turn import conversation_lock, enqueue_turn
+from yawlit_bot.services.wapi_client import WORKER_DIED_MID_SEND
 
 LOST_JOB_FACTOR = 5  # pending this many sweeper ages, lock free: the job was lost
 
@@ -98,7 +99,7 @@ def mark_stuck_sends_unknown(before) -> int:
 			name,
 			{
 				"send_status": "Unknown",
-				"send_error": "The worker stopped while sending: WAPI may or may not have it. Not resent.",
+				"send_error": WORKER_DIED_MID_SEND,
 			},
 			where="send_status = 'Sending' and modified < %(_before)s",
 			guard_values={"_before": before},

@@ -36,6 +36,11 @@ class WapiAuthError(WapiError):
 	"""WAPI refused our credentials (HTTP 401/403): nothing will go until settings are fixed."""
 
 
+# A row still `Sending` whose worker died (reply or campaign message): it cannot be known
+# whether WAPI got it, so it is marked `Unknown` with this note and never resent.
+WORKER_DIED_MID_SEND = "The worker stopped while sending: WAPI may or may not have it. Not resent."
+
+
 class WapiOutcomeUnknown(WapiError):
 	"""The request left and no answer came (read timeout): WAPI may have sent it. Never resent."""
 
