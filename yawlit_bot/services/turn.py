@@ -28,7 +28,7 @@ from yawlit_bot.services.booking import create_booking
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.messages import queue_reply, update_message
-from yawlit_bot.services.outbox import send_replies
+from yawlit_bot.services.outbox import RESEND_AFTER_SECONDS, send_replies
 from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
 from yawlit_bot.services.settings import get_bot_settings, stored_bot_enabled
 
@@ -49,6 +49,7 @@ DONE, EMPTY, FAILED = "done", "empty", "failed"
 # the job queues a fresh one for the rest, at the back of the queue.
 TURNS_PER_JOB = 10
 SEND_PASSES_BEFORE_GIVING_UP = 3  # failed send passes in a row: WAPI is down, not flaky
+RESEND_POLL_SECONDS = 0.25  # while waiting to resend, how often the queue is looked at
 
 
 def enqueue_turn(conversation: str, force: bool = False) -> None:
@@ -78,23 +79,60 @@ def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
 def run_turn_job(conversation: str) -> int:
 	"""RQ job: this conversation's turns, then those of turn jobs still waiting in the queue,
 	while there are any (each is taken out of the queue first, so it runs exactly once).
-	Returns the number of turns run (failed attempts included)."""
+	With the queue empty, a reply WAPI refused in this job is sent again once it may be (see
+	`next_resend`). Returns the number of turns run (failed attempts included)."""
 	# From the job's start: a job stays far inside the queue's timeout (300 s), so no timeout
 	# ever interrupts a taken-over turn and counts against its message.
 	deadline = time.monotonic() + TAKEOVER_SECONDS
 	turns = process_conversation(conversation)
+	served = {conversation}
 	while time.monotonic() < deadline:
 		waiting = take_queued_turn()
-		if not waiting:
+		if waiting:
+			try:
+				turns += process_conversation(waiting)
+			except Exception:
+				# Its own job would have been retried or failed with it: queue it afresh rather
+				# than leave it to the sweeper, and fail this job as it would have failed.
+				enqueue_turn(waiting, force=True)
+				raise
+			served.add(waiting)
+			continue
+		# Nothing queued, so this worker would idle: rather than leave a refused reply (and the
+		# replies held behind it) to the sweeper a minute or more later, wait until it may go
+		# again, still taking over any turn job that arrives meanwhile.
+		due = next_resend(served)
+		if not due:
 			break
-		try:
-			turns += process_conversation(waiting)
-		except Exception:
-			# Its own job would have been retried or failed with it: queue it afresh rather
-			# than leave it to the sweeper, and fail this job as it would have failed.
-			enqueue_turn(waiting, force=True)
-			raise
+		resend, wait = due
+		if wait > 0:
+			time.sleep(min(wait, RESEND_POLL_SECONDS))
+			continue
+		turns += process_conversation(resend)
+		again = next_resend({resend})
+		if again and again[1] <= 0:
+			served.discard(resend)  # not tried: another job holds the conversation and sends it
 	return turns
+
+
+def next_resend(conversations: set[str]) -> tuple[str, float] | None:
+	"""Of `conversations`, the one whose refused reply may be sent again first, and the seconds
+	until it may (see `outbox.RESEND_AFTER_SECONDS`); None when none has a reply left to try."""
+	if not conversations:
+		return None
+	frappe.db.rollback()  # a fresh snapshot: the sends just recorded
+	row = frappe.db.sql(
+		"""select conversation, min(modified) from `tabWA Message`
+		where conversation in %(conversations)s and role = 'assistant' and send_status = 'Failed'
+			and wamid is null and send_attempts < %(max)s
+		group by conversation order by 2 limit 1""",
+		{"conversations": tuple(conversations), "max": get_bot_settings().max_send_attempts or 5},
+	)
+	if not row:
+		return None
+	conversation, last_attempt = row[0]
+	ready_at = get_datetime(last_attempt) + timedelta(seconds=RESEND_AFTER_SECONDS)
+	return conversation, (ready_at - now_datetime()).total_seconds()
 
 
 def take_queued_turn(queue=None) -> str | None:

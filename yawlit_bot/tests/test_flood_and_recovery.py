@@ -74,6 +74,33 @@ class TestFloodAndRecovery(PipelineTestCase):
 		# sent once (the sweep may also send other conversations' leftovers)
 		self.assertEqual([r.body["phone_number"] for r in self.standin.accepted].count(phone), 1)
 
+	def test_a_refused_reply_is_sent_again_by_its_job_not_left_to_the_sweeper(self):
+		"""WAPI refuses every attempt of the first send (the client tries three times): the job
+		sends it again once it may (RESEND_AFTER_SECONDS), instead of the sweeper a minute or
+		more later (no sweeper runs in this tier). Each reply goes exactly once."""
+		from yawlit_bot.services.outbox import RESEND_AFTER_SECONDS
+
+		phone = self.new_phone()
+		self.standin.configure(fail_next=3)
+		payload = payloads.text(phone, "Hi, I need a car wash")
+		self.send(payload)
+		name = self.wait_processed(payload["message"]["whatsapp_message_id"])
+		self.wait_until(
+			lambda: frappe.get_all(
+				"WA Message",
+				filters={"reply_to": name, "role": "assistant", "send_status": ["!=", "Sent"]},
+			)
+			== [],
+			timeout=RESEND_AFTER_SECONDS + 10,
+			what="the refused reply sent again by its own job",
+		)
+		replies_written = frappe.get_all(
+			"WA Message", filters={"reply_to": name, "role": "assistant"}, fields=["send_attempts"]
+		)
+		self.assertEqual(sorted(r.send_attempts for r in replies_written)[-1], 2, replies_written)
+		accepted = [r.body["phone_number"] for r in self.standin.accepted].count(phone)
+		self.assertEqual(accepted, len(replies_written), "each reply sent once")
+
 	def test_deadlocks_and_changed_rows_are_retried_and_counted(self):
 		key = retry.retry_counter_key(1213)
 		frappe.cache.delete(key)
