@@ -79,13 +79,13 @@ def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
 def run_turn_job(conversation: str) -> int:
 	"""RQ job: this conversation's turns, then those of turn jobs still waiting in the queue,
 	while there are any (each is taken out of the queue first, so it runs exactly once).
-	With the queue empty, a reply WAPI refused in this job is sent again once it may be (see
-	`next_resend`). Returns the number of turns run (failed attempts included)."""
+	With the queue empty, a reply WAPI refused in this job is sent again, once, when it may be
+	(see `next_resend`). Returns the number of turns run (failed attempts included)."""
 	# From the job's start: a job stays far inside the queue's timeout (300 s), so no timeout
 	# ever interrupts a taken-over turn and counts against its message.
 	deadline = time.monotonic() + TAKEOVER_SECONDS
 	turns = process_conversation(conversation)
-	served = {conversation}
+	served, resent = {conversation}, set()
 	while time.monotonic() < deadline:
 		waiting = take_queued_turn()
 		if waiting:
@@ -101,7 +101,7 @@ def run_turn_job(conversation: str) -> int:
 		# Nothing queued, so this worker would idle: rather than leave a refused reply (and the
 		# replies held behind it) to the sweeper a minute or more later, wait until it may go
 		# again, still taking over any turn job that arrives meanwhile.
-		due = next_resend(served)
+		due = next_resend(served - resent)
 		if not due:
 			break
 		resend, wait = due
@@ -109,9 +109,10 @@ def run_turn_job(conversation: str) -> int:
 			time.sleep(min(wait, RESEND_POLL_SECONDS))
 			continue
 		turns += process_conversation(resend)
-		again = next_resend({resend})
-		if again and again[1] <= 0:
-			served.discard(resend)  # not tried: another job holds the conversation and sends it
+		# Once per conversation and job: a second refusal looks like an outage, and attempts
+		# every few seconds would use up a reply's attempts within one; later ones come from the
+		# sweeper, a minute apart. (If another job holds the conversation, that job sends it.)
+		resent.add(resend)
 	return turns
 
 

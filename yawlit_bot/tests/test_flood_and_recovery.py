@@ -101,6 +101,37 @@ class TestFloodAndRecovery(PipelineTestCase):
 		accepted = [r.body["phone_number"] for r in self.standin.accepted].count(phone)
 		self.assertEqual(accepted, len(replies_written), "each reply sent once")
 
+	def test_a_reply_refused_again_is_left_to_the_sweeper(self):
+		"""Refused on its resend too, WAPI looks down: the job tries no third time a few seconds
+		later (that would use up the reply's attempts within one outage); the sweeper will."""
+		import time
+
+		from yawlit_bot.services.outbox import RESEND_AFTER_SECONDS
+
+		phone = self.new_phone()
+		self.standin.configure(fail_next=6)  # both attempts, three tries each
+		payload = payloads.text(phone, "Hi, I need a car wash")
+		self.send(payload)
+		name = self.wait_processed(payload["message"]["whatsapp_message_id"])
+
+		def first_reply():
+			return frappe.get_all(
+				"WA Message",
+				filters={"reply_to": name, "role": "assistant"},
+				fields=["send_status", "send_attempts"],
+				order_by="name asc",
+			)[0]
+
+		self.wait_until(
+			lambda: first_reply().send_attempts == 2 and first_reply().send_status == "Failed",
+			timeout=RESEND_AFTER_SECONDS + 10,
+			what="the resend refused too",
+		)
+		time.sleep(RESEND_AFTER_SECONDS + 2)
+		frappe.db.rollback()
+		self.assertEqual((first_reply().send_status, first_reply().send_attempts), ("Failed", 2))
+		self.assertEqual([r.body["phone_number"] for r in self.standin.accepted].count(phone), 0)
+
 	def test_deadlocks_and_changed_rows_are_retried_and_counted(self):
 		key = retry.retry_counter_key(1213)
 		frappe.cache.delete(key)
