@@ -4,7 +4,8 @@ A reply is a `WA Message` row written in the turn's transaction. It is sent only
 commit, and only by whoever flips it to `Sending` first, so a row is sent at most once per
 attempt. Outcomes:
 - `Sent` with WAPI's wamid;
-- `Failed` when WAPI certainly did not take it (unreachable, refused): the sweeper retries;
+- `Failed` when WAPI certainly did not take it (unreachable, refused): its turn job tries
+  once more a few seconds later (see `turn.run_turn_job`), then the sweeper retries;
 - `Unknown` when the request left and no answer came, or the worker died mid-send: shown
   for a person to judge, never resent blindly.
 """

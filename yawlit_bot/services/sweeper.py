@@ -2,8 +2,9 @@
 
 - inbound messages left `Pending` longer than the sweeper age (a crashed worker, a lost job,
   Redis down at enqueue time) get their conversation's turn queued again;
-- replies WAPI refused are retried, up to the settings' attempt limit, by the same
-  per-conversation job (deduplicated, under the conversation lock, in order);
+- replies WAPI refused (and already tried again once by their turn job) are retried, up to
+  the settings' attempt limit, by the same per-conversation job (deduplicated, under the
+  conversation lock, in order);
 - replies stuck in `Sending` (the worker died mid-send) become `Unknown`: we cannot know
   whether WAPI got them, so they are shown, not resent;
 - campaigns whose chain of batch jobs broke are resumed (see `campaigns.sweep_campaigns`).

@@ -79,8 +79,8 @@ def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
 def run_turn_job(conversation: str) -> int:
 	"""RQ job: this conversation's turns, then those of turn jobs still waiting in the queue,
 	while there are any (each is taken out of the queue first, so it runs exactly once).
-	With the queue empty, a reply WAPI refused in this job is sent again, once, when it may be
-	(see `next_resend`). Returns the number of turns run (failed attempts included)."""
+	With the queue empty, a reply WAPI refused on its first attempt is sent again, once, when
+	it may be (see `next_resend`). Returns the number of turns run (failed attempts included)."""
 	# From the job's start: a job stays far inside the queue's timeout (300 s), so no timeout
 	# ever interrupts a taken-over turn and counts against its message.
 	deadline = time.monotonic() + TAKEOVER_SECONDS
@@ -100,32 +100,35 @@ def run_turn_job(conversation: str) -> int:
 			continue
 		# Nothing queued, so this worker would idle: rather than leave a refused reply (and the
 		# replies held behind it) to the sweeper a minute or more later, wait until it may go
-		# again, still taking over any turn job that arrives meanwhile.
+		# again, still taking over any turn job that arrives meanwhile. Never while other jobs
+		# (other sites', other apps') wait in the queue.
 		due = next_resend(served - resent)
-		if not due:
+		if not due or not no_job_waiting():
 			break
 		resend, wait = due
 		if wait > 0:
 			time.sleep(min(wait, RESEND_POLL_SECONDS))
 			continue
 		turns += process_conversation(resend)
-		# Once per conversation and job: a second refusal looks like an outage, and attempts
-		# every few seconds would use up a reply's attempts within one; later ones come from the
-		# sweeper, a minute apart. (If another job holds the conversation, that job sends it.)
-		resent.add(resend)
+		resent.add(resend)  # tried, or another job holds the conversation and sends it
 	return turns
 
 
 def next_resend(conversations: set[str]) -> tuple[str, float] | None:
-	"""Of `conversations`, the one whose refused reply may be sent again first, and the seconds
-	until it may (see `outbox.RESEND_AFTER_SECONDS`); None when none has a reply left to try."""
+	"""Of `conversations`, the one whose reply WAPI refused on its first attempt may be sent again
+	first, and the seconds until it may (see `outbox.RESEND_AFTER_SECONDS`); None when there is
+	none. Only after the first attempt: a second refusal looks like an outage, and a try every
+	few seconds would use up a reply's attempts within one; later ones are the sweeper's, a
+	minute apart."""
 	if not conversations:
 		return None
-	frappe.db.rollback()  # a fresh snapshot: the sends just recorded
+	# Ends the transaction, for a fresh snapshot of the sends just recorded; a commit, not a
+	# rollback, so an Error Log written meanwhile (a failed enqueue) is kept.
+	frappe.db.commit()
 	row = frappe.db.sql(
 		"""select conversation, min(modified) from `tabWA Message`
 		where conversation in %(conversations)s and role = 'assistant' and send_status = 'Failed'
-			and wamid is null and send_attempts < %(max)s
+			and wamid is null and send_attempts = 1 and send_attempts < %(max)s
 		group by conversation order by 2 limit 1""",
 		{"conversations": tuple(conversations), "max": get_bot_settings().max_send_attempts or 5},
 	)
@@ -134,6 +137,17 @@ def next_resend(conversations: set[str]) -> tuple[str, float] | None:
 	conversation, last_attempt = row[0]
 	ready_at = get_datetime(last_attempt) + timedelta(seconds=RESEND_AFTER_SECONDS)
 	return conversation, (ready_at - now_datetime()).total_seconds()
+
+
+def no_job_waiting() -> bool:
+	"""True when no job at all waits in the queues a turn worker serves (bench's production
+	workers serve short and default together); an unreadable queue counts as busy."""
+	from frappe.utils.background_jobs import get_queue
+
+	try:
+		return all(get_queue(queue).count == 0 for queue in (TURN_QUEUE, "default"))
+	except RedisError:
+		return False
 
 
 def take_queued_turn(queue=None) -> str | None:
