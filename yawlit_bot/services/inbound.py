@@ -148,9 +148,6 @@ def _insert_message(
 			"raw_payload": raw_text,
 			"received_at": received_at,
 			"processing_status": "Pending",
-			"processing_attempts": 0,
-			"send_attempts": 0,
-			"replies_held_back": 0,
 		}
 	)
 	# A locking read: it sees the winning delivery's row even if that committed after this

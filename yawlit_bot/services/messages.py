@@ -39,8 +39,11 @@ def insert_message(values: dict) -> bool:
 	message won, the no-op update leaves the row as it is and reports 0 rows."""
 	now = now_datetime()
 	user = frappe.session.user
-	row = {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0, "idx": 0}
-	row.update(values)
+	row = {
+		**{"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0, "idx": 0},
+		**{"processing_attempts": 0, "send_attempts": 0, "replies_held_back": 0},  # counters start at 0
+		**values,
+	}
 	columns = ", ".join(f"`{column}`" for column in row)
 	frappe.db.sql(
 		f"""insert into `tabWA Message` (`name`, {columns})
@@ -62,9 +65,6 @@ def queue_reply(conversation: str, reply: Reply, reply_to=None) -> None:
 			"buttons": json.dumps(list(reply.buttons)) if reply.buttons else None,
 			"reply_to": reply_to,
 			"send_status": "Queued",
-			"send_attempts": 0,
-			"processing_attempts": 0,
-			"replies_held_back": 0,
 		}
 	)
 	if not inserted:  # a reply has no wamid: only the id can clash (a sequence behind its table)

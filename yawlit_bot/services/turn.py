@@ -86,6 +86,7 @@ def run_turn_job(conversation: str) -> int:
 	deadline = time.monotonic() + TAKEOVER_SECONDS
 	turns = process_conversation(conversation)
 	served, resent = {conversation}, set()
+	due = None  # (conversation, monotonic time its refused reply may go), read once per wait
 	while time.monotonic() < deadline:
 		waiting = take_queued_turn()
 		if waiting:
@@ -97,20 +98,27 @@ def run_turn_job(conversation: str) -> int:
 				enqueue_turn(waiting, force=True)
 				raise
 			served.add(waiting)
+			due = None
 			continue
 		# Nothing queued, so this worker would idle: rather than leave a refused reply (and the
 		# replies held behind it) to the sweeper a minute or more later, wait until it may go
 		# again, still taking over any turn job that arrives meanwhile. Never while other jobs
 		# (other sites', other apps') wait in the queue.
-		due = next_resend(served - resent)
-		if not due or not no_job_waiting():
+		if due is None:
+			found = next_resend(served - resent)
+			if not found:
+				break
+			due = (found[0], time.monotonic() + found[1])
+		if not no_job_waiting():
 			break
-		resend, wait = due
-		if wait > 0:
-			time.sleep(min(wait, RESEND_POLL_SECONDS))
+		resend, ready_at = due
+		remaining = ready_at - time.monotonic()
+		if remaining > 0:
+			time.sleep(min(remaining, RESEND_POLL_SECONDS))
 			continue
 		turns += process_conversation(resend)
 		resent.add(resend)  # tried, or another job holds the conversation and sends it
+		due = None
 	return turns
 
 
