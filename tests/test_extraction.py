@@ -87,7 +87,7 @@ CASES = [
 			"vehicle_plate": "MH12DE4321",
 			"appointment_date": "2026-12-01",
 			"time_slot": "10:00-11:00",
-			"address": "14, Lane 5, Koregaon Park, Pune",
+			"address": "14, Lane 5, Koregaon Park, Pune 411001",
 			"pincode": "411001",
 			"city": "Pune",
 		},
@@ -222,7 +222,7 @@ CASES = [
 	case("22BH1234AB", {"vehicle_plate": "22BH1234AB"}),
 	case("MH-12-AB-1234", {"vehicle_plate": "MH12AB1234"}),
 	case("MH.12.AB.1234", {"vehicle_plate": "MH12AB1234"}),
-	case("dl 3c ab 1234", {"vehicle_plate": "DL03CAB1234"}),
+	case("dl 3c ab 1234", {"vehicle_plate": "DL3CAB1234"}),  # as registered: no zero put in
 	case("plate MH12AB12345", invalid={"vehicle_plate"}),
 	case("MH12AB123", invalid={"vehicle_plate"}),
 	case("UP 32 AM 1234 hai meri gaadi", {"vehicle_plate": "UP32AM1234"}),
@@ -232,11 +232,11 @@ CASES = [
 	# --- addresses and notes
 	case(
 		"address: Flat 12, Shanti Nagar, Kothrud, Pune 411038",
-		{"address": "Flat 12, Shanti Nagar, Kothrud, Pune", "pincode": "411038", "city": "Pune"},
+		{"address": "Flat 12, Shanti Nagar, Kothrud, Pune 411038", "pincode": "411038", "city": "Pune"},
 	),
 	case(
 		"I live at B-204, Green Park Society, Baner, Pune 411045",
-		{"address": "B-204, Green Park Society, Baner, Pune", "pincode": "411045", "city": "Pune"},
+		{"address": "B-204, Green Park Society, Baner, Pune 411045", "pincode": "411045", "city": "Pune"},
 	),
 	case("main Kothrud, Karve Road mein rehta hoon", {"address": "Kothrud, Karve Road"}),
 	case(
@@ -292,12 +292,12 @@ CASES = [
 	),
 	case(
 		"Flat 12, Shanti Nagar, Kothrud, Pune 411038",
-		{"address": "Flat 12, Shanti Nagar, Kothrud, Pune", "pincode": "411038", "city": "Pune"},
+		{"address": "Flat 12, Shanti Nagar, Kothrud, Pune 411038", "pincode": "411038", "city": "Pune"},
 		expecting=ADDRESS,
 	),
 	case(
 		"H.No. 12/3, MG Road, Indore 452001",
-		{"address": "H.No. 12/3, MG Road, Indore", "pincode": "452001", "city": "Indore"},
+		{"address": "H.No. 12/3, MG Road, Indore 452001", "pincode": "452001", "city": "Indore"},
 		expecting=ADDRESS,
 	),
 	case("kal subah", {"appointment_date": TOMORROW, "time_slot": "09:00-10:00"}, expecting=ADDRESS),
@@ -327,7 +327,7 @@ CASES = [
 	case("", {}),
 	case("   ", {}),
 	case("😀🚗🚿", {}),
-	case("नमस्ते, मुझे कार धुलवानी है", {}),
+	case("नमस्ते, मुझे कार धुलवानी है", {}, intent=Intent.GREETING),  # Devanagari is read too
 	case("<script>alert(1)</script>", {}),
 	case("Robert'); DROP TABLE--", {}),
 	case("Robert'); DROP TABLE--", {}, expecting=NAME, id="sql-as-name"),

@@ -48,8 +48,8 @@ def test_phone(raw, expected):
 		("mh 12 ab 1234", "MH12AB1234"),
 		("MH-12-AB-1234", "MH12AB1234"),
 		("MH.12.AB.1234", "MH12AB1234"),
-		("DL3CAF0001", "DL03CAF0001"),
-		("KA 5 M 9999", "KA05M9999"),
+		("DL3CAF0001", "DL3CAF0001"),  # kept as registered
+		("KA 5 M 9999", "KA5M9999"),
 		("22BH1234AB", "22BH1234AB"),
 		("22 BH 1234 A", "22BH1234A"),
 		("XX12AB1234", None),  # no such state

@@ -30,6 +30,8 @@ class DateMatch:
 
 _RELATIVE_WORDS: tuple[tuple[str, int], ...] = (
 	(r"day\s+after\s+(?:tomorrow|tomorow|tommorow|tommorrow|tmrw|tmr|kal)", 2),
+	# "I need it day after": the day after tomorrow, unless something else follows ("day after my exam").
+	(r"(?:the\s+)?day\s+after(?=\s*(?:$|[.,!?;]|\b(?:at|in|around|morning|evening|afternoon|subah|shaam|please|pls|plz|ok|then)\b|\d))", 2),
 	(r"parso|parson|parsoon|parsun|parsho", 2),
 	(r"narso|narson", 3),
 	(r"today|tonight|tonite|aaj|aj", 0),
@@ -67,11 +69,15 @@ _WEEKDAY_RE = re.compile(
 	rf"\b(?:(?P<mod>{_NEXT_WORDS}|{_THIS_WORDS})\s+)?(?P<day>{'|'.join(sorted(_WEEKDAY_NAMES, key=len, reverse=True))})\b",
 	re.I,
 )
-# "sat", "sun", "wed" are words too: only with "on/next/this" before or a time after.
+# "sat", "sun", "wed" are words too: only with "on/next/this" before, a time after, or as the
+# whole message. "Fri", "Mon", "Tue", "Thu" are no words: they count on their own.
 _ABBREVIATION_ALTERNATIVES = "|".join(sorted(_WEEKDAY_ABBREVIATIONS, key=len, reverse=True))
+_PLAIN_ABBREVIATIONS = "thurs|thur|tues|thu|tue|fri|mon"
 _WEEKDAY_ABBR_RE = re.compile(
 	rf"\b(?:(?P<mod>{_NEXT_WORDS}|this|on|by)\s+(?P<day>{_ABBREVIATION_ALTERNATIVES})\b\.?"
-	rf"|(?P<day2>{_ABBREVIATION_ALTERNATIVES})\b\.?(?=\s*(?:\d|morning|evening|afternoon|subah|shaam|sham|dopahar)))",
+	rf"|(?P<day2>{_ABBREVIATION_ALTERNATIVES})\b\.?(?=\s*(?:\d|morning|evening|afternoon|subah|shaam|sham|dopahar))"
+	rf"|(?<![\w'-])(?P<day3>{_PLAIN_ABBREVIATIONS})\b\.?(?!['-]\w)"
+	rf"|^\s*(?P<day4>{_ABBREVIATION_ALTERNATIVES})\.?\s*[!.]*\s*$)",
 	re.I,
 )
 
@@ -243,7 +249,7 @@ def _candidates(text: str, today: date, numeric: bool = True) -> list[DateMatch]
 		weekday = _WEEKDAY_NAMES[match["day"].lower()]
 		found.append(DateMatch(match.start(), match.end(), _weekday_date(weekday, match["mod"], today)))
 	for match in _WEEKDAY_ABBR_RE.finditer(text):
-		weekday = _WEEKDAY_ABBREVIATIONS[(match["day"] or match["day2"]).lower()]
+		weekday = _WEEKDAY_ABBREVIATIONS[(match["day"] or match["day2"] or match["day3"] or match["day4"]).lower()]
 		found.append(DateMatch(match.start(), match.end(), _weekday_date(weekday, match["mod"], today)))
 	for pattern in (_DAY_MONTH_RE, _MONTH_DAY_RE):
 		for match in pattern.finditer(text):

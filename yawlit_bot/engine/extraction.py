@@ -16,7 +16,18 @@ from datetime import date
 
 from yawlit_bot.engine.dates import find_date, find_out_of_hours_time, find_times, parse_time_slot
 from yawlit_bot.engine.fields import SERVICE_TYPES, VEHICLE_TYPES
+from yawlit_bot.engine.indic import read_indic
 from yawlit_bot.engine.intents import Intent, edit_target, read_intent
+from yawlit_bot.engine.places import (
+	ADDRESS_WORDS,
+	CITIES,
+	CITY_RE,
+	CITY_WORDS,
+	HOUSE_NUMBER_RE,
+	LOCALITIES,
+	looks_like_address,
+	looks_like_place,
+)
 from yawlit_bot.engine.validation import (
 	INDIAN_STATE_CODES,
 	check_field,
@@ -43,6 +54,15 @@ MASK = "¦"  # stands in for a value already taken, so later patterns see a brea
 NAME_FIELDS = ("first_name", "last_name")
 VEHICLE_FIELDS = ("vehicle_brand", "vehicle_model", "vehicle_type")
 
+# Why a value was read. It decides whether the value may replace one already given: only a
+# message about that field may (see `merge.may_replace`); a mention in passing only fills a gap.
+LABEL = "label"  # "Address: ...", "Name - ...", "Pin: ..."
+CORRECTION = "correction"  # "kal nahi, parso", "sorry, make it Wednesday", "not Swift, a Baleno"
+ANSWER = "answer"  # the bot asked for this field
+STATED = "stated"  # said of itself: "my name is", a typed phone, email, plate or pincode
+MENTION = "mention"  # found in passing: a date in a longer sentence, an address not asked for
+ABOUT_THE_FIELD = frozenset({LABEL, CORRECTION, ANSWER, STATED})
+
 
 @dataclass
 class Extraction:
@@ -52,6 +72,8 @@ class Extraction:
 	)  # field -> reason, for values clearly meant but wrong
 	intent: Intent | None = None
 	edit_field: str | None = None  # for edit intents that name a field
+	basis: dict[str, str] = field(default_factory=dict)  # field -> LABEL / CORRECTION / ... (above)
+	correction: bool = False  # the message corrects something ("nahi", "not", "sorry, make it")
 
 
 # ---------------------------------------------------------------- patterns
@@ -102,20 +124,37 @@ _PINCODE_ATTEMPT_RE = re.compile(
 )
 _PINCODE_RE = re.compile(rf"(?<![\w{MASK}.,/:+\-])(?P<digits>[1-9]\d{{5}})(?![\w{MASK}/:\-]|[.,]\d)")
 
-_NAME_WORD = r"[A-Za-z]+(?:['.\-][A-Za-z]+)*\.?"
+# A letter of any script, Devanagari's vowel signs included (they are marks, not letters).
+_LETTER = r"(?:[^\W\d_]|[\u0900-\u0DFF])"
+_NAME_WORD = rf"{_LETTER}+(?:['.\-]{_LETTER}+)*\.?"
 _NAME_INTRO_RE = re.compile(
 	r"\b(?P<intro>my\s+name\s+is|my\s+name'?s|name\s*(?:is|:|-|=)|naam\s*(?:is|hai|:|-)?|mera\s+naam"
 	r"|i\s+am|i'm|im|this\s+is|myself)"
 	rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})",
 	re.I,
 )
-# "Ravi here", "Ravi Kumar this side" at the start of a message.
+_HONORIFIC = r"(?:mr|mrs|ms|shri|shree|sri|smt|dr|miss)\.?"
+_HONORIFICS = frozenset("mr mrs ms shri shree sri smt dr miss".split())
+_GREETING_START = r"^(?:(?:hi+|hello|hey|namaste|namaskar|good\s+\w+|ji)[\s,!.]+)*"
+# "Ravi here", "Mr. Joseph here", "Ravi Kumar this side", "Rajesh bol raha hoon".
 _NAME_HERE_RE = re.compile(
-	r"^(?:(?:hi+|hello|hey|namaste|good\s+\w+)[\s,!.]+)?"
-	rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s+(?:here|this\s+side|speaking)\b",
+	_GREETING_START + rf"(?:(?:main|mai|mein)\s+)?(?:{_HONORIFIC}\s+)?"
+	rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s+"
+	r"(?:here|this\s+side|speaking|bol\s*(?:raha|rahi|rha|rhi|rahe)|bool\s*raha)\b",
 	re.I,
 )
-_HONORIFICS = frozenset("mr mrs ms shri shree sri smt dr miss".split())
+# "Main Ravi Sharma hoon" (Hinglish: I am Ravi Sharma).
+_MAIN_HOON_RE = re.compile(
+	rf"(?:^|[,.!]\s*|\b(?:ji|haan|hello|hi|namaste)\s+)(?:main|mai|mein)\s+(?:{_HONORIFIC}\s+)?"
+	rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s+(?:hoon|hu|hun|hoo|hai)\b",
+	re.I,
+)
+# "Mr. Joseph", "Dr Anil Mehta": an honorific names a person, unless a street follows
+# ("Dr Ambedkar Road").
+_HONORIFIC_NAME_RE = re.compile(
+	rf"(?<![\w{MASK}])(?:mr|mrs|ms|smt|dr|shri|shree)\.?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})",
+	re.I,
+)
 # Words that end a name ("I am Ravi from Pune", "mera naam Ravi hai").
 _NAME_ENDERS = frozenset(
 	"and aur from se hai hain hoon hu hun h here with my mera meri or ji sir speaking bol "
@@ -133,7 +172,7 @@ NOT_NAMES = frozenset(
 	contacting reaching searching hoping having facing getting using booking washing cleaning
 	available free busy ready new old regular existing urgent confused worried tired unable able glad
 	happy sorry late early fine outside inside home office away based located owner customer user client
-	member resident glad back done finished sorted
+	member resident glad back done finished sorted bahar ghar yahan wahan pareshan
 	haan han ha haa ji jee nahi nahin nhi na hai hain hoon hu hun tha thi kya kaise kab kahan kyun kitna
 	kitne kitni main mai mera meri mere hum humara hamara apna apni aap tum tu wo woh ye yeh kuch sab
 	bahut bohot bilkul abhi baad pehle phir fir wala wali vala vali ka ki ke ko se me mein par pe tak bhi
@@ -173,7 +212,11 @@ _ADDRESS_TRAILING_RE = re.compile(
 	r"(?:[\s,.:;\-]|\b(?:pin\s*code|pincode|pin|zip|and|aur|hai|h|is|me|mein)\b)+$", re.I
 )
 _ADDRESS_LEADING_RE = re.compile(
-	r"^(?:[\s,.:;!\-]|\b(?:main|mai|hum|i|ji|haan|ok|okay|sure|yes|address|addr|hi+|hello|hey|namaste|sir|madam)\b)+",
+	r"^(?:[\s,.:;!\-–]|\b(?:main|mai|hum|i|ji|haan|ok|okay|sure|yes|address|addr|hi+|hello|hey|namaste|sir|madam)\b"
+	# "already sent it - Flat 4B", "as I said, ...", "bataya tha: ..."
+	r"|\b(?:i\s+)?(?:already\s+)?(?:sent|told|gave|shared|wrote|mentioned)(?:\s+(?:you|u))?(?:\s+(?:it|this|that|already|above|before|earlier))*\b"
+	r"|\bas\s+(?:i\s+)?(?:said|told|mentioned)(?:\s+(?:before|earlier|above))?\b"
+	r"|\b(?:bataya|bheja|bhej\s+diya|de\s+diya|diya)(?:\s+(?:tha|hai|h|already))*\b|\balready\b|\bits\b|\bit'?s\b)+",
 	re.I,
 )
 
@@ -181,86 +224,6 @@ _NOTES_RE = re.compile(
 	r"\b(?:notes?|nb|instructions?|special\s+instructions?)\s*[:\-]\s*(?P<rest>[^\n]+)", re.I
 )
 
-CITIES: dict[str, str] = {
-	"pune": "Pune",
-	"mumbai": "Mumbai",
-	"bombay": "Mumbai",
-	"navi mumbai": "Navi Mumbai",
-	"delhi": "Delhi",
-	"new delhi": "New Delhi",
-	"bengaluru": "Bengaluru",
-	"bangalore": "Bengaluru",
-	"banglore": "Bengaluru",
-	"hyderabad": "Hyderabad",
-	"secunderabad": "Secunderabad",
-	"chennai": "Chennai",
-	"madras": "Chennai",
-	"kolkata": "Kolkata",
-	"calcutta": "Kolkata",
-	"ahmedabad": "Ahmedabad",
-	"noida": "Noida",
-	"greater noida": "Greater Noida",
-	"gurgaon": "Gurugram",
-	"gurugram": "Gurugram",
-	"ghaziabad": "Ghaziabad",
-	"faridabad": "Faridabad",
-	"thane": "Thane",
-	"jaipur": "Jaipur",
-	"lucknow": "Lucknow",
-	"indore": "Indore",
-	"chandigarh": "Chandigarh",
-	"mohali": "Mohali",
-	"panchkula": "Panchkula",
-	"nagpur": "Nagpur",
-	"nashik": "Nashik",
-	"nasik": "Nashik",
-	"surat": "Surat",
-	"vadodara": "Vadodara",
-	"baroda": "Vadodara",
-	"bhopal": "Bhopal",
-	"patna": "Patna",
-	"kochi": "Kochi",
-	"cochin": "Kochi",
-	"coimbatore": "Coimbatore",
-	"mysuru": "Mysuru",
-	"mysore": "Mysuru",
-	"ludhiana": "Ludhiana",
-	"visakhapatnam": "Visakhapatnam",
-	"vizag": "Visakhapatnam",
-	"goa": "Goa",
-	"pimpri chinchwad": "Pimpri-Chinchwad",
-	"pimpri": "Pimpri-Chinchwad",
-	"kalyan": "Kalyan",
-	"dombivli": "Dombivli",
-	"aurangabad": "Aurangabad",
-	"kanpur": "Kanpur",
-	"agra": "Agra",
-	"varanasi": "Varanasi",
-	"dehradun": "Dehradun",
-	"raipur": "Raipur",
-	"ranchi": "Ranchi",
-	"bhubaneswar": "Bhubaneswar",
-	"guwahati": "Guwahati",
-	"thiruvananthapuram": "Thiruvananthapuram",
-	"trivandrum": "Thiruvananthapuram",
-	"madurai": "Madurai",
-	"vijayawada": "Vijayawada",
-	"rajkot": "Rajkot",
-	"jodhpur": "Jodhpur",
-	"udaipur": "Udaipur",
-	"amritsar": "Amritsar",
-	"jalandhar": "Jalandhar",
-	"meerut": "Meerut",
-	"prayagraj": "Prayagraj",
-	"allahabad": "Prayagraj",
-}
-_CITY_RE = re.compile(
-	r"(?<![\w-])("
-	+ "|".join(re.escape(c).replace(r"\ ", r"[\s-]+") for c in sorted(CITIES, key=len, reverse=True))
-	+ r")(?![\w-])",
-	re.I,
-)
-_CITY_WORDS = frozenset(word for city in CITIES for word in city.split())
 
 # Service words. "clear" ones count anywhere; the others only when the bot asked for the service.
 _SERVICE_CLEAR: tuple[tuple[re.Pattern, str], ...] = tuple(
@@ -314,17 +277,36 @@ _BARE_NUMBER_RE = re.compile(
 
 
 class _Text:
-	"""The message, with spans already taken blanked out by MASK characters."""
+	"""The message, with spans already taken blanked out by MASK characters (same length, so
+	positions stay comparable with the text as written, `original`)."""
 
 	def __init__(self, text: str):
 		self.text = text
+		self.original = text
+		self.spans: list[tuple[int, int, str]] = []  # (start, end, field) of every value taken
 
-	def take(self, start: int, end: int) -> None:
+	def take(self, start: int, end: int, kind: str = "") -> None:
 		self.text = self.text[:start] + MASK * (end - start) + self.text[end:]
+		self.spans.append((start, end, kind))
 
 	def plain(self) -> str:
 		"""The remaining text with taken spans dropped."""
 		return clean_text(re.sub(rf"\s*{MASK}+\s*", " ", self.text), MAX_INPUT)
+
+	def as_written(self) -> str:
+		"""The message as written, less what the customer refused."""
+		return self.written(0, len(self.original), keep=frozenset(k for _, _, k in self.spans if k != "refused"))
+
+	def written(self, start: int, end: int, keep: frozenset[str] = frozenset()) -> str:
+		"""`original[start:end]` with the values of other fields blanked, those of `keep` kept
+		(an address keeps its pincode and city)."""
+		chars = list(self.original[start:end])
+		for s, e, kind in self.spans:
+			if kind in keep:
+				continue
+			for i in range(max(s, start), min(e, end)):
+				chars[i - start] = MASK
+		return "".join(chars)
 
 
 def _sanitise(raw: object) -> str:
@@ -334,17 +316,26 @@ def _sanitise(raw: object) -> str:
 	text = _TAG_RE.sub(" ", text)
 	text = text.replace(MASK, " ")
 	# Keep new lines (they end an address clause); clean every line on its own.
-	lines = [clean_text(line, MAX_INPUT) for line in text.splitlines()]
+	lines = [clean_text(line, MAX_INPUT) for line in read_indic(text).splitlines()]
 	return "\n".join(line for line in lines if line)[:MAX_INPUT]
 
 
-def _put(result: Extraction, name: str, value: object, today: date, *, report: bool = False) -> bool:
+def _put(
+	result: Extraction,
+	name: str,
+	value: object,
+	today: date,
+	*,
+	report: bool = False,
+	basis: str = MENTION,
+) -> bool:
 	"""Store `value` for `name` if it is valid and the field is still empty."""
 	if name in result.fields:
 		return False
 	check = check_field(name, value, today)
 	if check.ok and check.value:
 		result.fields[name] = check.value
+		result.basis[name] = basis
 		result.invalid.pop(name, None)
 		return True
 	if report and name not in result.invalid:
@@ -357,21 +348,198 @@ def _flag(result: Extraction, name: str, reason: str) -> None:
 		result.invalid[name] = reason
 
 
+# ---------------------------------------------------------------- corrections
+
+# "kal nahi", "Swift nahi": the word (or two, "10 baje", "next Monday") before nahi is refused.
+_NEGATED_BEFORE_RE = re.compile(
+	rf"(?P<neg>(?:(?:next|agle|agla|agli|this|is|coming|\d{{1,2}}(?:[:.]\d{{2}})?)\s+)?[^\s,.;!?\n{MASK}]+)"
+	r"\s+(?:nahi|nahin|nhi|nai|mat)\b",
+	re.I,
+)
+# "not Swift, it's a Baleno", "Wednesday not Tuesday", "not tomorrow but Friday".
+_NEGATED_AFTER_RE = re.compile(
+	rf"\b(?:not|instead\s+of|rather\s+than)\s+(?P<neg>[^,.;!?\n{MASK}]{{1,30}}?)"
+	r"(?=\s*[,.;!?\n]|\s+(?:but|it'?s|its|make|instead|rather|please|pls|plz|ok|okay)\b|\s*$)",
+	re.I,
+)
+# "Swift ki jagah Baleno" (in place of Swift).
+_INSTEAD_OF_BEFORE_RE = re.compile(
+	rf"(?P<neg>[^\s,.;!?\n{MASK}]+)\s+(?:ki|ke)\s+(?:jagah|badle|jaga)\b", re.I
+)
+_CORRECTION_RE = re.compile(
+	r"\b(?:sorry|actually|make\s+it|change\s+(?:it\s+)?to|changed?\s+to|correction|i\s+meant|"
+	r"meant|galti\s+se|galat|wrong|instead|rather|update\s+(?:it\s+)?to|not\s+correct|"
+	r"badal\s+(?:do|ke)|kar\s+do\s+instead)\b",
+	re.I,
+)
+
+
+def _refuse_negated(text: _Text) -> bool:
+	"""Blank out what the customer refused ("kal nahi", "not Swift") so that only the value
+	they meant is read. True if the message corrects something."""
+	negated = False
+	for pattern in (_NEGATED_BEFORE_RE, _NEGATED_AFTER_RE, _INSTEAD_OF_BEFORE_RE):
+		for match in list(pattern.finditer(text.text)):
+			if pattern is _NEGATED_BEFORE_RE and match["neg"].lower() in _NOT_A_REFUSAL:
+				continue
+			text.take(match.start("neg"), match.end("neg"), "refused")
+			negated = True
+	return negated or bool(_CORRECTION_RE.search(text.original))
+
+
+# "pata nahi" (don't know), "cancel mat karo" refuse no value.
+_NOT_A_REFUSAL = frozenset(
+	"pata cancel book booking karna karo hai ho abhi koi kuch mujhe hume bilkul bhi ye yeh wo woh".split()
+)
+
+
+# ---------------------------------------------------------------- labels
+
+# A label the customer writes decides the field of what follows it ("Address: ...").
+_LABEL_WORDS: tuple[tuple[str, str], ...] = (
+	(r"(?:full\s+|complete\s+|home\s+|delivery\s+|ghar\s+ka\s+)?(?:address|addr|add\.|pata)", "address"),
+	(r"first\s+name", "first_name"),
+	(r"(?:last\s+name|surname)", "last_name"),
+	(r"(?:full\s+|customer\s+|your\s+)?(?:name|naam)", "name"),
+	(
+		r"(?:number\s+plate|plate(?:\s*(?:no\.?|number))?|reg(?:istration)?\.?(?:\s*(?:no\.?|number))?"
+		r"|(?:vehicle|car|gaadi|gadi)\s+(?:no\.?|number|num)|rc(?:\s*no\.?)?)",
+		"vehicle_plate",
+	),
+	(r"(?:mobile|phone|contact|whatsapp|mob|cell|ph)(?:\s*(?:no\.?|number|num))?", "phone"),
+	(r"(?:pin\s*code|pincode|pin|zip(?:\s*code)?|postal\s+code)", "pincode"),
+	(r"(?:car(?:\s+model)?|vehicle|gaadi|gadi|model)", "vehicle"),
+	(r"(?:date|tarikh|day)", "appointment_date"),
+	(r"(?:time(?:\s*slot)?|slot|timing|samay)", "time_slot"),
+	(r"(?:service|package|wash\s+type)", "service_type"),
+	(r"(?:e-?mail(?:\s+id)?|mail\s+id)", "email"),
+	(r"(?:city|shehar)", "city"),
+)
+_LABEL_GROUPS = [group for _, group in _LABEL_WORDS]
+_LABEL_RE = re.compile(
+	r"(?P<lead>^|[\n,;|.!]\s*|\s)(?:(?:my|mera|meri|our|hamara|humara|your)\s+)?"
+	r"(?:" + "|".join(f"(?P<l{i}>{words})" for i, (words, _) in enumerate(_LABEL_WORDS)) + r")"
+	r"\s*(?P<sep>[:=]+|[-–—]+|\bis\b|\bhai\b|(?<=pata)\s(?=\s*[A-Za-z]?[-/]?\d))\s*",
+	re.I,
+)
+_SOFT_SEPARATORS = ("-", "–", "—", "is", "hai", "")
+
+
+@dataclass
+class _Segment:
+	group: str  # a field, "name" or "vehicle"
+	start: int  # where the value starts (after the label)
+	end: int
+
+
+def _labelled_segments(text: str) -> list[_Segment]:
+	"""Each label and the text it governs: up to the next label or the end of the line."""
+	found: list[tuple[int, int, str]] = []  # (label start, value start, group)
+	for match in _LABEL_RE.finditer(text):
+		group = next(_LABEL_GROUPS[i] for i in range(len(_LABEL_WORDS)) if match[f"l{i}"])
+		sep = match["sep"].strip().lower()
+		owner = re.match(r"\s*(?:my|mera|meri|our|hamara|humara|your)\b", text[match.end("lead") :], re.I)
+		# "-" and "is" are label separators only where a detail starts (message start, after
+		# punctuation, or "my ..."): "car-wash" and "date is fine" are no labels.
+		if sep.rstrip("-–—") in ("",) and sep not in (":", "=") and not sep.startswith(("=", ":")):
+			if not (match["lead"].strip() or match.start() == 0 or owner):
+				continue
+		if sep in ("is", "hai") and group in ("appointment_date", "time_slot", "service_type") and not owner:
+			continue
+		found.append((match.start("lead") + len(match["lead"]), match.end(), group))
+	segments = []
+	for i, (label_start, value_start, group) in enumerate(found):
+		end = found[i + 1][0] if i + 1 < len(found) else len(text)
+		newline = text.find("\n", value_start, end)
+		end = newline if newline >= 0 else end
+		if end > value_start:
+			segments.append(_Segment(group, value_start, end))
+			segments[-1].label_start = label_start  # type: ignore[attr-defined]
+	return segments
+
+
+def _read_labelled(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+	"""Read each labelled part for its own field only, and take it out of the text."""
+	for segment in _labelled_segments(text.text):
+		start, end, group = segment.start, segment.end, segment.group
+		value = text.text[start:end]
+		if group == "address":
+			address = _tidy_address(text.written(start, end, keep=_ADDRESS_PARTS), stop_at_labels=False)
+			if _put_address(result, address, today, LABEL):
+				for part in ("pincode", "city"):
+					if part in result.fields and result.basis.get(part) in (STATED, MENTION):
+						result.basis[part] = LABEL
+				city = CITY_RE.search(address)
+				if city:
+					_put(result, "city", CITIES[re.sub(r"[\s-]+", " ", city.group(1).lower())], today, basis=LABEL)
+			elif address:
+				_flag(result, "address", check_field("address", "x", today).error or "invalid")
+		elif group in ("name", "first_name", "last_name"):
+			words = re.split(r"\s*[,;]\s*", clean_text(value.replace(MASK, " ")), maxsplit=1)[0].split()
+			found = _name_from_words(words)
+			if found:
+				names = found[0]
+				if group == "name":
+					_store_name(result, names, today, basis=LABEL)
+				else:
+					_put(result, group, " ".join(names), today, basis=LABEL, report=True)
+			elif words:
+				_flag(result, "first_name" if group == "name" else group, "Please send your name in letters only.")
+		elif group == "vehicle":
+			found = find_vehicle(value, vehicle_context=True)
+			for name in VEHICLE_FIELDS:
+				if name in found:
+					_put(result, name, found[name], today, basis=LABEL)
+			if "vehicle_brand" in found and "vehicle_model" not in found:
+				model = _unknown_model_after_brand(tokenize(value))
+				if model:
+					_put(result, "vehicle_model", model, today, basis=LABEL)
+		elif group == "appointment_date":
+			match = find_date(value, today)
+			slot = parse_time_slot(value)  # "Date: 1st Dec 10am"
+			if slot:
+				_put(result, "time_slot", slot, today, basis=LABEL)
+			if match:
+				_store_date(result, match.value, today, basis=LABEL)
+			elif value.strip(f" {MASK}"):
+				_flag(result, "appointment_date", "I couldn't read that date. Try 'tomorrow', 'next Monday' or '25/12'.")
+		elif group == "time_slot":
+			slot = parse_time_slot(value) or parse_time_slot(re.sub(r"^\s*(\d{1,2})\s*$", r"\1 baje", value))
+			if slot:
+				_put(result, "time_slot", slot, today, basis=LABEL)
+			elif find_out_of_hours_time(value) or value.strip(f" {MASK}"):
+				_flag(result, "time_slot", _SLOT_PROBLEM)
+		elif group == "service_type":
+			_read_service(_Text(value), result, today, ("service_type",), basis=LABEL)
+		elif group == "city":
+			city = CITY_RE.search(value)
+			name = CITIES[re.sub(r"[\s-]+", " ", city.group(1).lower())] if city else clean_text(value, 40)
+			_put(result, "city", name, today, basis=LABEL)
+		elif group in result.fields:  # phone, plate, pincode, email: read already, by their shape
+			result.basis[group] = LABEL
+		elif value.strip(f" {MASK}"):
+			_flag(result, group, check_field(group, value, today).error or "invalid")
+		text.take(getattr(segment, "label_start", start), end, "label:" + group)
+
+
+_ADDRESS_PARTS = frozenset({"pincode", "city", "refused"})
+
+
 # ---------------------------------------------------------------- field readers
 
 
 def _read_email(text: _Text, result: Extraction, today: date) -> None:
 	for match in _EMAIL_RE.finditer(text.text):
-		_put(result, "email", match.group(), today)
-		text.take(match.start(), match.end())
+		_put(result, "email", match.group(), today, basis=STATED)
+		text.take(match.start(), match.end(), "email")
 
 
 def _read_plate(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
 	for match in _PLATE_RE.finditer(text.text):
 		plate = normalize_plate(match.group())
 		if plate:
-			_put(result, "vehicle_plate", plate, today)
-			text.take(match.start(), match.end())
+			_put(result, "vehicle_plate", plate, today, basis=STATED)
+			text.take(match.start(), match.end(), "vehicle_plate")
 	if "vehicle_plate" in result.fields:
 		return
 	clearly_meant = "vehicle_plate" in expecting or bool(_PLATE_WORD_RE.search(text.text))
@@ -379,7 +547,7 @@ def _read_plate(text: _Text, result: Extraction, today: date, expecting: Sequenc
 		compact = re.sub(r"[\s.\-]", "", match.group())
 		if clearly_meant or (match["state"].upper() in INDIAN_STATE_CODES and compact == match.group()):
 			_flag(result, "vehicle_plate", check_field("vehicle_plate", compact, today).error or "invalid")
-			text.take(match.start(), match.end())
+			text.take(match.start(), match.end(), "vehicle_plate")
 			return
 
 
@@ -390,44 +558,55 @@ def _read_phone(
 	for match in _PHONE_RE.finditer(text.text):
 		if match["bare"] and not keyword:
 			# A bare 91XXXXXXXXXX is usually WhatsApp echoing the sender id, not a number given.
-			text.take(match.start(), match.end())
+			text.take(match.start(), match.end(), "sender")
 			continue
 		phone = normalize_phone(match.group(), bare_abroad=False)  # typed: a "+" or 00 for abroad
 		if phone:
-			_put(result, "phone", phone, today)
-			text.take(match.start(), match.end())
+			_put(result, "phone", phone, today, basis=STATED)
+			text.take(match.start(), match.end(), "phone")
 	if "phone" in result.fields:
 		return
 	attempt = _PHONE_ATTEMPT_RE.search(text.text)
 	if attempt:
 		_flag(result, "phone", check_field("phone", attempt["digits"], today).error or "invalid")
-		text.take(attempt.start("digits"), attempt.end("digits"))
+		text.take(attempt.start("digits"), attempt.end("digits"), "phone")
 		return
 	if "phone" in expecting:
 		own = sender_phone_number(sender_phone) if _SAME_NUMBER_RE.search(text.text) else None
 		if own:
-			_put(result, "phone", own, today)
+			_put(result, "phone", own, today, basis=ANSWER)
 		elif _DIGITS_ONLY_RE.match(text.text):
 			_flag(result, "phone", check_field("phone", text.text, today).error or "invalid")
-			text.take(0, len(text.text))
+			text.take(0, len(text.text), "phone")
+
+
+# "Bengaluru 560 102": a pincode written in two groups, after a city or a pincode word.
+_SPACED_PINCODE_RE = re.compile(
+	rf"(?:(?<={MASK})|\b(?:{'|'.join(re.escape(c) for c in sorted(CITIES, key=len, reverse=True))})\b[\s,\-]*)"
+	rf"(?P<digits>[1-9]\d{{2}}\s\d{{3}})(?![\w{MASK}])",
+	re.I,
+)
 
 
 def _read_pincode(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
 	for match in _PINCODE_ATTEMPT_RE.finditer(text.text):
 		digits = re.sub(r"\s", "", match["digits"])
 		if normalize_pincode(digits):
-			_put(result, "pincode", digits, today)
+			_put(result, "pincode", digits, today, basis=STATED)
 		else:
 			_flag(result, "pincode", check_field("pincode", digits, today).error or "invalid")
-		text.take(match.start("digits"), match.end("digits"))
-	for match in _PINCODE_RE.finditer(text.text):
-		_put(result, "pincode", match["digits"], today)
-		text.take(match.start(), match.end())
+		text.take(match.start("digits"), match.end("digits"), "pincode")
+	for pattern in (_PINCODE_RE, _SPACED_PINCODE_RE):
+		for match in pattern.finditer(text.text):
+			_put(result, "pincode", re.sub(r"\s", "", match["digits"]), today, basis=STATED)
+			text.take(match.start("digits"), match.end("digits"), "pincode")
 	if "pincode" not in result.fields and "pincode" in expecting and "pincode" not in result.invalid:
-		lone = re.fullmatch(r"\s*(\d{3,8})\s*[.!]*\s*", text.text)
+		lone = re.fullmatch(r"\s*(\d{3}\s?\d{3}|\d{3,8})\s*[.!]*\s*", text.text)
 		if lone:
-			_flag(result, "pincode", check_field("pincode", lone.group(1), today).error or "invalid")
-			text.take(0, len(text.text))
+			digits = re.sub(r"\s", "", lone.group(1))
+			if not _put(result, "pincode", digits, today, basis=ANSWER):
+				_flag(result, "pincode", check_field("pincode", digits, today).error or "invalid")
+			text.take(0, len(text.text), "pincode")
 
 
 def _read_date(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
@@ -449,19 +628,22 @@ def _read_date(text: _Text, result: Extraction, today: date, expecting: Sequence
 				match = find_date(f"on the {int(bare['n'])}th", today)
 				if match:
 					_store_date(result, match.value, today)
-					text.take(0, len(text.text))
+					text.take(0, len(text.text), "appointment_date")
 		return
 	_store_date(result, match.value, today)
-	text.take(match.start, match.end)
+	text.take(match.start, match.end, "appointment_date")
 
 
-def _store_date(result: Extraction, value: date | None, today: date) -> None:
+def _store_date(result: Extraction, value: date | None, today: date, basis: str = MENTION) -> None:
 	if value is None:
 		_flag(
 			result, "appointment_date", "There is no such date. Please check the day and month (e.g. 25/12)."
 		)
 	else:
-		_put(result, "appointment_date", value, today, report=True)
+		_put(result, "appointment_date", value, today, report=True, basis=basis)
+
+
+_SLOT_PROBLEM = "We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which one suits you?"
 
 
 def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
@@ -469,11 +651,7 @@ def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence
 	if slot:
 		_put(result, "time_slot", slot, today)
 	elif find_out_of_hours_time(text.text):
-		_flag(
-			result,
-			"time_slot",
-			"We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which one suits you?",
-		)
+		_flag(result, "time_slot", _SLOT_PROBLEM)
 	elif "time_slot" in expecting:
 		bare = _BARE_NUMBER_RE.match(text.text)
 		if bare and not re.search(r"tarikh|st\b|nd\b|rd\b|th\b", text.text, re.I):
@@ -481,21 +659,23 @@ def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence
 			if slot:
 				_put(result, "time_slot", slot, today)
 			else:
-				_flag(
-					result,
-					"time_slot",
-					"We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which one suits you?",
-				)
-			text.take(0, len(text.text))
+				_flag(result, "time_slot", _SLOT_PROBLEM)
+			text.take(0, len(text.text), "time_slot")
 	for mention in find_times(text.text):
-		text.take(mention.start, mention.end)
+		text.take(mention.start, mention.end, "time_slot")
 
 
 def _is_name_word(word: str) -> bool:
 	lower = word.lower().rstrip(".")
 	if len(lower) == 1:
 		return lower.isalpha()  # an initial ("Ravi K."); callers require a longer first word
-	if lower in NOT_NAMES or lower in _CITY_WORDS or lower.rstrip(".") in _HONORIFICS:
+	if (
+		lower in NOT_NAMES
+		or lower in CITY_WORDS
+		or lower in LOCALITIES
+		or lower in ADDRESS_WORDS
+		or lower in _HONORIFICS
+	):
 		return False
 	if len(lower) >= 6 and lower.endswith("ing"):
 		return False  # "looking", "calling"
@@ -517,25 +697,36 @@ def _name_from_words(words: list[str]) -> tuple[list[str], int] | None:
 		taken.append(word.rstrip("."))
 	if not taken or len(taken[0]) < 2:
 		return None
+	following = words[skipped + len(taken) : skipped + len(taken) + 2]
+	if any(w.lower().strip(".,") in ADDRESS_WORDS for w in following):
+		return None  # "Green Park Society", "Dr Ambedkar Road": a place, not a person
 	return taken, skipped + len(taken)
 
 
-def _store_name(result: Extraction, words: list[str], today: date, expecting: Sequence[str] = ()) -> bool:
+def _store_name(
+	result: Extraction, words: list[str], today: date, expecting: Sequence[str] = (), basis: str = STATED
+) -> bool:
 	if len(words) == 1:
 		target = "last_name" if "last_name" in expecting and "first_name" not in expecting else "first_name"
-		return _put(result, target, words[0], today)
-	first_ok = _put(result, "first_name", " ".join(words[:-1]), today)
-	last_ok = _put(result, "last_name", words[-1], today)
+		return _put(result, target, words[0], today, basis=basis)
+	first_ok = _put(result, "first_name", " ".join(words[:-1]), today, basis=basis)
+	last_ok = _put(result, "last_name", words[-1], today, basis=basis)
 	return first_ok or last_ok
 
 
+def _take_words(text: _Text, match: re.Match, count: int) -> None:
+	word_ends = [m.end() for m in re.finditer(r"\S+", match["name"])]
+	text.take(match.start("name"), match.start("name") + word_ends[count - 1], "name")
+
+
 def _read_name_pattern(text: _Text, result: Extraction, today: date) -> None:
-	here = _NAME_HERE_RE.match(text.text)
-	if here:
-		words = [w.rstrip(".") for w in here["name"].split()]
-		if all(_is_name_word(w) for w in words) and _store_name(result, words, today):
-			text.take(here.start("name"), here.end("name"))
-			return
+	for pattern in (_NAME_HERE_RE, _MAIN_HOON_RE):
+		match = pattern.search(text.text)
+		if match:
+			words = [w.rstrip(".") for w in match["name"].split()]
+			if all(_is_name_word(w) for w in words) and _store_name(result, words, today):
+				text.take(match.start("name"), match.end("name"), "name")
+				return
 	for match in _NAME_INTRO_RE.finditer(text.text):
 		words = match["name"].split()
 		intro = re.sub(r"\s+", " ", match["intro"].lower())
@@ -543,8 +734,12 @@ def _read_name_pattern(text: _Text, result: Extraction, today: date) -> None:
 			continue  # "this is urgent": only a capitalised word or one ending the message
 		found = _name_from_words(words)
 		if found and _store_name(result, found[0], today):
-			word_ends = [m.end() for m in re.finditer(r"\S+", match["name"])]
-			text.take(match.start("name"), match.start("name") + word_ends[found[1] - 1])
+			_take_words(text, match, found[1])
+			return
+	for match in _HONORIFIC_NAME_RE.finditer(text.text):
+		found = _name_from_words(match["name"].split())
+		if found and _store_name(result, found[0], today):
+			_take_words(text, match, found[1])
 			return
 
 
@@ -554,7 +749,10 @@ def _ends_after(text: str, match: re.Match, count: int) -> bool:
 
 
 def _read_name_reply(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
-	"""The bot asked for the name: a short reply of name words is the name."""
+	"""The bot asked for the name: a short reply of name words is the name. Never a place:
+	a clause that names one is skipped, and with a place in the message a lone word is too
+	("Baner, Pune" and "Wakad, near Phoenix mall" are where the customer is, not who)."""
+	place_in_message = looks_like_place(text.original)
 	for clause in re.split(rf"[,;\n|{MASK}]+", text.text):
 		clause = _TRAILING_NAME_FILLER_RE.sub("", _LEADING_FILLER_RE.sub("", clause.strip())).strip()
 		if not clause:
@@ -566,12 +764,14 @@ def _read_name_reply(text: _Text, result: Extraction, today: date, expecting: Se
 			or len(words[0].rstrip(".")) < 2
 		):
 			continue
-		if any(not _is_name_word(w) for w in words) or _names_a_car(clause):
+		if any(not _is_name_word(w) for w in words) or _names_a_car(clause) or looks_like_place(clause):
 			continue
-		if _store_name(result, [w.strip(".") for w in words], today, expecting):
+		if place_in_message and len(words) < 2:
+			continue
+		if _store_name(result, [w.strip(".") for w in words], today, expecting, basis=ANSWER):
 			position = text.text.find(clause)
 			if position >= 0:
-				text.take(position, position + len(clause))
+				text.take(position, position + len(clause), "name")
 			return
 
 
@@ -613,7 +813,9 @@ def _unknown_model_after_brand(tokens: list[str]) -> str | None:
 	return None
 
 
-def _read_service(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+def _read_service(
+	text: _Text, result: Extraction, today: date, expecting: Sequence[str], basis: str = MENTION
+) -> None:
 	asked = "service_type" in expecting
 	source = text.text
 	for pattern, service in _SERVICE_CLEAR + (_SERVICE_WHEN_ASKED if asked else ()):
@@ -622,56 +824,63 @@ def _read_service(text: _Text, result: Extraction, today: date, expecting: Seque
 				source[match.end() : match.end() + 20]
 			) or _SERVICE_NEGATION_BEFORE_RE.search(source[max(0, match.start() - 20) : match.start()]):
 				continue
-			if _put(result, "service_type", service, today):
+			if _put(result, "service_type", service, today, basis=basis):
 				return
 	for token in tokenize(source):
 		typo = close_match(token, _SERVICE_TYPO_WORDS)
-		if typo and _put(result, "service_type", _SERVICE_TYPOS[typo], today):
+		if typo and _put(result, "service_type", _SERVICE_TYPOS[typo], today, basis=basis):
 			return
 	if asked:
 		choice = match_choice(text.plain(), SERVICE_TYPES)
 		if choice:
-			_put(result, "service_type", choice, today)
+			_put(result, "service_type", choice, today, basis=basis)
 
 
 def _read_city(text: _Text, result: Extraction, today: date) -> None:
-	match = _CITY_RE.search(text.text)
+	match = CITY_RE.search(text.as_written())  # a city inside an address counts too
 	if match:
 		key = re.sub(r"[\s-]+", " ", match.group(1).lower())
 		_put(result, "city", CITIES[key], today)
 
 
-def _tidy_address(raw: str) -> str:
-	stop = _ADDRESS_STOP_RE.search(raw)
-	address = raw[: stop.start()] if stop else raw
+def _tidy_address(raw: str, stop_at_labels: bool = True) -> str:
+	if stop_at_labels:
+		stop = _ADDRESS_STOP_RE.search(raw)
+		raw = raw[: stop.start()] if stop else raw
+	address = re.sub(rf"\s*{MASK}+\s*", ", ", raw.split("\n")[0])
+	address = re.sub(r"\s*(?:,\s*)+", ", ", address)
 	address = _ADDRESS_TRAILING_RE.sub("", address)
 	address = _ADDRESS_LEADING_RE.sub("", address)
-	return clean_text(address)
+	return clean_text(address).strip(" ,")
 
 
-def _put_address(result: Extraction, address: str, today: date) -> bool:
+def _put_address(result: Extraction, address: str, today: date, basis: str = MENTION) -> bool:
 	if "?" in address or len(re.findall(r"[^\W\d_]", address)) < 3:
 		return False  # a question, or digits and symbols alone, are no address
-	return _put(result, "address", address, today)
+	return _put(result, "address", address, today, basis=basis)
 
 
 def _read_address(
 	text: _Text, result: Extraction, today: date, expecting: Sequence[str], only_intent: bool
 ) -> None:
 	match = _ADDRESS_INTRO_RE.search(text.text)
-	if match and _put_address(result, _tidy_address(match["rest"]), today):
-		return
+	if match:
+		address = _tidy_address(text.written(match.start("rest"), len(text.text), keep=_ADDRESS_PARTS))
+		if _put_address(result, address, today, STATED):
+			text.take(match.start("rest"), match.start("rest") + _span_of(text, match.start("rest")), "address")
+			return
 	match = _REHTA_RE.search(text.text)
 	if match:
-		before = re.split(rf"[.;\n|{MASK}]", text.text[max(0, match.start() - 200) : match.start()])[-1]
-		if _put_address(result, _tidy_address(before), today):
+		start = max(0, match.start() - 200)
+		before = re.split(rf"[.;\n|]", text.written(start, match.start(), keep=_ADDRESS_PARTS))[-1]
+		if _put_address(result, _tidy_address(before), today, STATED):
 			return
 	if "address" not in expecting or only_intent or "?" in text.text:
+		_read_loose_address(text, result, today)
 		return
-	# The bot asked for the address: the reply is the address, minus what was taken out.
-	address = clean_text(re.sub(rf"\s*{MASK}+\s*", ", ", text.text).replace("\n", ", "))
-	address = re.sub(r"(?:,\s*)+", ", ", address)
-	address = _ADDRESS_TRAILING_RE.sub("", _ADDRESS_LEADING_RE.sub("", address)).strip(" ,")
+	# The bot asked for the address: the reply is the address, minus what was taken out for
+	# other fields (a pincode or a city is part of the address and stays in it).
+	address = _tidy_address(text.written(0, len(text.text), keep=_ADDRESS_PARTS).replace("\n", ", "), False)
 	words = address.split()
 	if len(words) <= 3 and any(
 		n in result.fields for n in ("appointment_date", "time_slot", *VEHICLE_FIELDS, *NAME_FIELDS)
@@ -679,17 +888,67 @@ def _read_address(
 		return  # "kal subah" or "Swift" is not an address
 	if words and all(w.lower().strip(",.") in NOT_NAMES for w in words):
 		return
-	_put_address(result, address, today)
+	if _put_address(result, address, today, ANSWER):
+		text.take(0, len(text.text), "address")
+
+
+def _span_of(text: _Text, start: int) -> int:
+	"""How far an address clause starting at `start` runs (to a stop word or the line's end)."""
+	stop = _ADDRESS_STOP_RE.search(text.original, start)
+	end = stop.start() if stop else len(text.original)
+	return end - start
+
+
+def _read_loose_address(text: _Text, result: Extraction, today: date) -> None:
+	"""An address given before the bot asked for it: from a house number ("Flat 4B", "B-204")
+	through the clauses that name places. Kept only with clear signs of an address."""
+	house = HOUSE_NUMBER_RE.search(text.text)
+	if not house:
+		return
+	line_end = text.text.find("\n", house.start())
+	end = line_end if line_end >= 0 else len(text.text)
+	start = text.text.rfind(",", 0, house.start()) + 1 if house.start() else 0
+	start = max(start, text.text.rfind("\n", 0, house.start()) + 1)
+	candidate = text.written(start, end, keep=_ADDRESS_PARTS)
+	address = _tidy_address(candidate)
+	if looks_like_address(address):
+		if _put_address(result, address, today, MENTION):
+			text.take(start, end, "address")
 
 
 def _read_notes(text: _Text, result: Extraction, today: date) -> None:
 	match = _NOTES_RE.search(text.text)
 	if match:
-		_put(result, "notes", match["rest"].replace(MASK, "").strip(), today)
-		text.take(match.start(), match.end())
+		_put(result, "notes", match["rest"].replace(MASK, "").strip(), today, basis=LABEL)
+		text.take(match.start(), match.end(), "notes")
 
 
 # ---------------------------------------------------------------- entry point
+
+# Fields read together: a message that gives one group and nothing else is about that group.
+_GROUPS: tuple[frozenset[str], ...] = (
+	frozenset(NAME_FIELDS),
+	frozenset(VEHICLE_FIELDS),
+	frozenset({"appointment_date", "time_slot"}),
+	frozenset({"address", "pincode", "city"}),
+)
+_CONTENT_RE = re.compile(r"[^\W\d_]{2,}|\d+")
+
+
+def _settle_bases(result: Extraction, work: _Text, expecting: Sequence[str]) -> None:
+	"""Upgrade each value's basis by what the message as a whole says about its field."""
+	leftover = [w for w in _CONTENT_RE.findall(work.plain().lower()) if w not in NOT_NAMES]
+	found = set(result.fields)
+	sole = bool(found) and not leftover and any(found <= group for group in _GROUPS)
+	for name, basis in list(result.basis.items()):
+		if basis == LABEL:
+			continue
+		if result.correction:
+			result.basis[name] = CORRECTION
+		elif name in expecting:
+			result.basis[name] = ANSWER
+		elif basis == MENTION and (sole or len(found) == 1 and not leftover):
+			result.basis[name] = STATED
 
 
 def extract(
@@ -698,7 +957,8 @@ def extract(
 	"""Candidate booking values in one message.
 
 	`expecting` names the fields the bot just asked for; it lets a bare reply count ("Ravi
-	Kumar" for the name, free text for the address, "10" for the time).
+	Kumar" for the name, free text for the address, "10" for the time). A label the
+	customer wrote decides the field; what the customer refused ("kal nahi") is not read.
 	"""
 	result = Extraction()
 	cleaned = _sanitise(text)
@@ -712,10 +972,13 @@ def extract(
 	only_intent = reading.intent is not None and not reading.content_words
 
 	work = _Text(cleaned)
+	result.correction = _refuse_negated(work)
+	# Values with a shape of their own first: they cannot be misread as another field.
 	_read_email(work, result, today)
 	_read_plate(work, result, today, expecting)
 	_read_phone(work, result, today, expecting, sender_phone)
 	_read_pincode(work, result, today, expecting)
+	_read_labelled(work, result, today, expecting)
 	_read_date(work, result, today, expecting)
 	_read_time(work, result, today, expecting)
 	_read_name_pattern(work, result, today)
@@ -730,4 +993,5 @@ def extract(
 	_read_vehicle(work, result, today, expecting)
 	_read_service(work, result, today, expecting)
 	_read_city(work, result, today)
+	_settle_bases(result, work, expecting)
 	return result

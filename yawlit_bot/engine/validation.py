@@ -33,7 +33,10 @@ _PLATE_RE = re.compile(r"^([A-Z]{2})(\d{1,2})([A-Z]{0,3})(\d{4})$")
 _BH_PLATE_RE = re.compile(r"^(\d{2})BH(\d{4})([A-Z]{1,2})$")
 _PINCODE_RE = re.compile(r"^[1-9]\d{5}$")
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_NAME_RE = re.compile(r"^[^\W\d_]+(?:[ .'-][^\W\d_]+)*$")
+# Letters of any script; Devanagari's vowel signs are marks, not letters, so the Indic blocks
+# are named (their digits are refused below).
+_NAME_LETTER = r"(?:[^\W\d_]|[\u0900-\u0963\u0970-\u0DFF])"
+_NAME_RE = re.compile(rf"^{_NAME_LETTER}+(?:[ .'-]{_NAME_LETTER}+)*$")
 _SLOT_RE = re.compile(r"^(\d{1,2}):?(\d{2})?\s*-\s*(\d{1,2}):?(\d{2})?$")
 
 
@@ -107,14 +110,17 @@ def normalize_whatsapp_number(raw: str) -> str | None:
 
 
 def normalize_plate(raw: str) -> str | None:
-	"""`MH12AB1234` / `22BH1234AB` from any spacing, dashes or dots; None if not a plate."""
+	"""`MH12AB1234` / `22BH1234AB` from any spacing, dashes or dots; None if not a plate.
+
+	The digits stay as registered: "DL 3C AB 1234" is `DL3CAB1234`; a zero put in front of
+	the district ("DL03CAB1234") would make it another vehicle's registration."""
 	text = re.sub(r"[\s.\-]", "", str(raw or "")).upper()
 	match = _PLATE_RE.match(text)
 	if match:
 		state, district, series, number = match.groups()
 		if state not in INDIAN_STATE_CODES:
 			return None
-		return f"{state}{int(district):02d}{series}{number}"
+		return f"{state}{district}{series}{number}"
 	match = _BH_PLATE_RE.match(text)
 	if match:
 		return text
@@ -135,7 +141,7 @@ def normalize_email(raw: str) -> str | None:
 
 def normalize_name(raw: str) -> str | None:
 	text = clean_text(raw, 60)
-	if not text or len(text) > 40 or not _NAME_RE.match(text):
+	if not text or len(text) > 40 or not _NAME_RE.match(text) or any(ch.isdecimal() for ch in text):
 		return None
 	return " ".join(part[:1].upper() + part[1:] for part in text.split(" "))
 
