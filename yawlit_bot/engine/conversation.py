@@ -23,6 +23,15 @@ from yawlit_bot.engine.extraction import Extraction, extract
 from yawlit_bot.engine.intents import Intent, edit_target
 from yawlit_bot.engine.merge import merge_fields, missing_required
 from yawlit_bot.engine.replies import Reply
+from yawlit_bot.engine.understanding import (
+	DEFAULT_THRESHOLD,
+	SOURCE_CUSTOMER_EDIT,
+	SOURCE_LOCATION,
+	SOURCE_MODEL,
+	SOURCE_RULE,
+	ModelReading,
+	combine,
+)
 from yawlit_bot.engine.validation import normalize_pincode, sender_phone_number
 
 
@@ -51,6 +60,7 @@ class Snapshot:
 	expecting: tuple[str, ...] = ()
 	editing_field: str | None = None
 	last_booking_id: str | None = None
+	unconfirmed: dict[str, str] = field(default_factory=dict)  # model values the bot asked about
 
 
 @dataclass
@@ -61,6 +71,7 @@ class Message:
 	message_type: str = "text"
 	button_id: str | None = None
 	location: dict | None = None
+	model: ModelReading | None = None  # what the language model read in it, if one was asked
 
 
 @dataclass
@@ -75,6 +86,9 @@ class Decision:
 	replies: list[Reply] = field(default_factory=list)
 	expecting: tuple[str, ...] = ()
 	editing_field: str | None = None
+	# field -> {"source": rule / model / location pin / customer edit, "confidence": 0..1}
+	sources: dict[str, dict] = field(default_factory=dict)
+	unconfirmed: dict[str, str] = field(default_factory=dict)
 
 
 def _intent_of(message: Message, extraction: Extraction | None) -> Intent | None:
@@ -102,14 +116,55 @@ def _location_fields(location: dict | None) -> dict[str, str]:
 
 
 def _collect(
-	snapshot: Snapshot, values: dict, message: Message, extraction: Extraction, today: date, preface: str = ""
+	snapshot: Snapshot,
+	values: dict,
+	message: Message,
+	extraction: Extraction,
+	today: date,
+	preface: str = "",
+	unsure: dict[str, str] | None = None,
 ) -> Decision:
-	"""COLLECTING: merge what the message gave, then confirm or ask for what is missing."""
+	"""COLLECTING: merge what the message gave, then confirm or ask for what is missing.
+
+	A stored value is replaced only by a message about its field (see `merge_fields`)."""
 	updates = dict(extraction.fields)
-	updates.update(_location_fields(message.location))
-	merged = merge_fields(values, updates, today)
+	may_replace = extraction.about_the_field()
+	sources = {
+		name: (extraction.source.get(name, SOURCE_RULE), extraction.confidence.get(name, 1.0))
+		for name in updates
+	}
+	pinned = _location_fields(message.location)
+	updates.update(pinned)
+	may_replace |= set(pinned)
+	sources.update(dict.fromkeys(pinned, (SOURCE_LOCATION, 1.0)))
+	edited = {snapshot.editing_field, extraction.edit_field if extraction.intent is Intent.EDIT else None}
+	if snapshot.editing_field == EDIT_ANY:
+		edited.add(extraction.edit_field or edit_target(message.text or ""))
+	for name in edited - {None, EDIT_ANY}:
+		may_replace.add(name)
+		if name in updates:
+			sources[name] = (SOURCE_CUSTOMER_EDIT, sources[name][1])
+	if snapshot.unconfirmed and extraction.intent is Intent.CONFIRM:
+		# "yes" to "I read your name as Rajesh, is that right?"
+		for name, value in snapshot.unconfirmed.items():
+			if name not in updates:
+				updates[name] = value
+				sources[name] = (SOURCE_MODEL, 1.0)
+				may_replace.add(name)
+	merged = merge_fields(values, updates, today, may_replace)
 	rejected = {**extraction.invalid, **merged.rejected}
 	decision = Decision(State.COLLECTING, merged.values, merged.changed, rejected)
+	decision.sources = {
+		name: {"source": sources[name][0], "confidence": round(sources[name][1], 2)} for name in merged.changed
+	}
+	if merged.kept:
+		preface = "\n".join(filter(None, (preface, replies.kept_values(merged.kept, merged.values))))
+	unsure = {name: value for name, value in (unsure or {}).items() if name not in merged.changed}
+	if unsure:
+		decision.unconfirmed = unsure
+		decision.expecting = tuple(unsure)
+		decision.replies.append(replies.check_unsure(unsure, preface))
+		return decision
 
 	editing = snapshot.editing_field
 	if editing == EDIT_ANY:
@@ -142,7 +197,12 @@ def _collect(
 
 
 def _start_fresh(
-	snapshot: Snapshot, message: Message, extraction: Extraction, today: date, sender_phone: str
+	snapshot: Snapshot,
+	message: Message,
+	extraction: Extraction,
+	today: date,
+	sender_phone: str,
+	unsure: dict[str, str],
 ) -> Decision:
 	# A sender id that is no valid number (never from WhatsApp itself) leaves the phone to ask for.
 	phone = sender_phone_number(sender_phone)
@@ -155,16 +215,30 @@ def _start_fresh(
 		extraction,
 		today,
 		preface=replies.welcome() if greeting_only or not extraction.fields else "",
+		unsure=unsure,
 	)
+	if phone:
+		decision.sources.setdefault("phone", {"source": SOURCE_RULE, "confidence": 1.0})
 	decision.start_new_scratchpad = True
 	return decision
 
 
-def decide_turn(snapshot: Snapshot, message: Message, today: date, sender_phone: str) -> Decision:
-	"""What this message does to the conversation, and what to answer."""
+def decide_turn(
+	snapshot: Snapshot,
+	message: Message,
+	today: date,
+	sender_phone: str,
+	confidence_threshold: float = DEFAULT_THRESHOLD,
+) -> Decision:
+	"""What this message does to the conversation, and what to answer. `message.model`, when
+	a language model read the message, joins the rules' reading (see `understanding.combine`)."""
 	values = dict(snapshot.values)
 	unchanged = Decision(
-		snapshot.state, values, expecting=snapshot.expecting, editing_field=snapshot.editing_field
+		snapshot.state,
+		values,
+		expecting=snapshot.expecting,
+		editing_field=snapshot.editing_field,
+		unconfirmed=dict(snapshot.unconfirmed),
 	)
 
 	if message.message_type not in READABLE_TYPES and not message.text:
@@ -173,6 +247,7 @@ def decide_turn(snapshot: Snapshot, message: Message, today: date, sender_phone:
 
 	expecting = snapshot.expecting if snapshot.state is State.COLLECTING else ()
 	extraction = extract(message.text or "", today, expecting, sender_phone)
+	extraction, unsure = combine(extraction, message.model, today, expecting, confidence_threshold)
 	intent = _intent_of(message, extraction)
 	active = snapshot.has_scratchpad and snapshot.state in (State.COLLECTING, State.CONFIRMING)
 
@@ -196,11 +271,11 @@ def decide_turn(snapshot: Snapshot, message: Message, today: date, sender_phone:
 			)
 			unchanged.replies.append(reply)
 			return unchanged
-		return _start_fresh(snapshot, message, extraction, today, sender_phone)
+		return _start_fresh(snapshot, message, extraction, today, sender_phone, unsure)
 
 	if snapshot.state is State.CONFIRMING:
-		return _confirming(snapshot, values, message, extraction, intent, today)
-	return _collect(snapshot, values, message, extraction, today)
+		return _confirming(snapshot, values, message, extraction, intent, today, unsure)
+	return _collect(snapshot, values, message, extraction, today, unsure=unsure)
 
 
 def _confirming(
@@ -210,6 +285,7 @@ def _confirming(
 	extraction: Extraction,
 	intent: Intent | None,
 	today: date,
+	unsure: dict[str, str],
 ) -> Decision:
 	if intent is Intent.CONFIRM and not extraction.fields:
 		missing = missing_required(values, today)
@@ -221,7 +297,14 @@ def _confirming(
 	if intent in (Intent.EDIT, Intent.DENY):
 		target = extraction.edit_field or edit_target(message.text or "")
 		if target and target in extraction.fields:  # "change date to parso": edit in one go
-			return _collect(Snapshot(State.COLLECTING, values, True), values, message, extraction, today)
+			return _collect(
+				Snapshot(State.COLLECTING, values, True, editing_field=target),
+				values,
+				message,
+				extraction,
+				today,
+				unsure=unsure,
+			)
 		if target:
 			return Decision(
 				State.COLLECTING,
@@ -232,6 +315,6 @@ def _confirming(
 			)
 		return Decision(State.COLLECTING, values, replies=[replies.ask_edit_which()], editing_field=EDIT_ANY)
 
-	if extraction.fields or message.location:
-		return _collect(Snapshot(State.COLLECTING, values, True), values, message, extraction, today)
+	if extraction.fields or message.location or unsure:
+		return _collect(Snapshot(State.COLLECTING, values, True), values, message, extraction, today, unsure=unsure)
 	return Decision(State.CONFIRMING, values, replies=[replies.summary(values)])

@@ -74,6 +74,12 @@ class Extraction:
 	edit_field: str | None = None  # for edit intents that name a field
 	basis: dict[str, str] = field(default_factory=dict)  # field -> LABEL / CORRECTION / ... (above)
 	correction: bool = False  # the message corrects something ("nahi", "not", "sorry, make it")
+	source: dict[str, str] = field(default_factory=dict)  # field -> "model" where the model read it
+	confidence: dict[str, float] = field(default_factory=dict)  # field -> 0..1 (rules: 1.0)
+
+	def about_the_field(self) -> set[str]:
+		"""Fields this message is about, whose values may replace stored ones."""
+		return {name for name, basis in self.basis.items() if basis in ABOUT_THE_FIELD}
 
 
 # ---------------------------------------------------------------- patterns
@@ -129,6 +135,7 @@ _LETTER = r"(?:[^\W\d_]|[\u0900-\u0DFF])"
 _NAME_WORD = rf"{_LETTER}+(?:['.\-]{_LETTER}+)*\.?"
 _NAME_INTRO_RE = re.compile(
 	r"\b(?P<intro>my\s+name\s+is|my\s+name'?s|name\s*(?:is|:|-|=)|naam\s*(?:is|hai|:|-)?|mera\s+naam"
+	r"|name(?=\s+(?-i:[A-Z]))"
 	r"|i\s+am|i'm|im|this\s+is|myself)"
 	rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})",
 	re.I,
@@ -173,6 +180,7 @@ NOT_NAMES = frozenset(
 	available free busy ready new old regular existing urgent confused worried tired unable able glad
 	happy sorry late early fine outside inside home office away based located owner customer user client
 	member resident glad back done finished sorted bahar ghar yahan wahan pareshan
+	typo spelling actually real surname kyu kyun kyon why what who how when where which
 	haan han ha haa ji jee nahi nahin nhi na hai hain hoon hu hun tha thi kya kaise kab kahan kyun kitna
 	kitne kitni main mai mera meri mere hum humara hamara apna apni aap tum tu wo woh ye yeh kuch sab
 	bahut bohot bilkul abhi baad pehle phir fir wala wali vala vali ka ki ke ko se me mein par pe tak bhi
@@ -261,7 +269,8 @@ _SERVICE_NEGATION_BEFORE_RE = re.compile(
 )
 
 _LEADING_FILLER_RE = re.compile(
-	r"^(?:(?:hi+|hello|hey|ji|haan|han|ok|okay|sure|yes|sir|madam|mam|bhai|bhaiya|dear|its|it's|it\s+is)\b[\s,.!:-]*)+",
+	r"^(?:(?:hi+|hello|hey|ji|haan|han|ok|okay|sure|yes|sir|madam|mam|bhai|bhaiya|dear|its|it's|it\s+is"
+	r"|main|mai|myself|i\s+am|i'm|im|this\s+is)\b[\s,.!:-]*)+",
 	re.I,
 )
 _TRAILING_NAME_FILLER_RE = re.compile(
@@ -362,6 +371,12 @@ _NEGATED_AFTER_RE = re.compile(
 	r"(?=\s*[,.;!?\n]|\s+(?:but|it'?s|its|make|instead|rather|please|pls|plz|ok|okay)\b|\s*$)",
 	re.I,
 )
+# "galti se Creta likha" (wrote Creta by mistake).
+_WRITTEN_BY_MISTAKE_RE = re.compile(
+	rf"\bgalti\s+se\s+(?P<neg>[^\s,.;!?\n{MASK}]+(?:\s+[^\s,.;!?\n{MASK}]+)?)\s+"
+	r"(?:likha|likh\s+diya|likh\s+dia|bola|bol\s+diya|type\s+kiya|type\s+kia|dala|daala|bheja)\b",
+	re.I,
+)
 # "Swift ki jagah Baleno" (in place of Swift).
 _INSTEAD_OF_BEFORE_RE = re.compile(
 	rf"(?P<neg>[^\s,.;!?\n{MASK}]+)\s+(?:ki|ke)\s+(?:jagah|badle|jaga)\b", re.I
@@ -378,7 +393,7 @@ def _refuse_negated(text: _Text) -> bool:
 	"""Blank out what the customer refused ("kal nahi", "not Swift") so that only the value
 	they meant is read. True if the message corrects something."""
 	negated = False
-	for pattern in (_NEGATED_BEFORE_RE, _NEGATED_AFTER_RE, _INSTEAD_OF_BEFORE_RE):
+	for pattern in (_WRITTEN_BY_MISTAKE_RE, _NEGATED_BEFORE_RE, _NEGATED_AFTER_RE, _INSTEAD_OF_BEFORE_RE):
 		for match in list(pattern.finditer(text.text)):
 			if pattern is _NEGATED_BEFORE_RE and match["neg"].lower() in _NOT_A_REFUSAL:
 				continue
@@ -397,7 +412,7 @@ _NOT_A_REFUSAL = frozenset(
 
 # A label the customer writes decides the field of what follows it ("Address: ...").
 _LABEL_WORDS: tuple[tuple[str, str], ...] = (
-	(r"(?:full\s+|complete\s+|home\s+|delivery\s+|ghar\s+ka\s+)?(?:address|addr|add\.|pata)", "address"),
+	(r"(?:full\s+|complete\s+|home\s+|delivery\s+|ghar\s+ka\s+)?(?:address|adress|addres|adres|addr|add\.|pata)", "address"),
 	(r"first\s+name", "first_name"),
 	(r"(?:last\s+name|surname)", "last_name"),
 	(r"(?:full\s+|customer\s+|your\s+)?(?:name|naam)", "name"),
@@ -419,7 +434,8 @@ _LABEL_GROUPS = [group for _, group in _LABEL_WORDS]
 _LABEL_RE = re.compile(
 	r"(?P<lead>^|[\n,;|.!]\s*|\s)(?:(?:my|mera|meri|our|hamara|humara|your)\s+)?"
 	r"(?:" + "|".join(f"(?P<l{i}>{words})" for i, (words, _) in enumerate(_LABEL_WORDS)) + r")"
-	r"\s*(?P<sep>[:=]+|[-–—]+|\bis\b|\bhai\b|(?<=pata)\s(?=\s*[A-Za-z]?[-/]?\d))\s*",
+	r"\s*(?P<sep>[:=]+|[-–—]+|\bis\b|\bhai\b|(?<=pata)\s(?=\s*[A-Za-z]?[-/]?\d)"
+	r"|(?<=surname)\s|(?<=last name)\s|(?<=name)\s+(?=(?-i:[A-Z]))|(?<=naam)\s+(?=(?-i:[A-Z])))\s*",
 	re.I,
 )
 _SOFT_SEPARATORS = ("-", "–", "—", "is", "hai", "")
@@ -452,6 +468,10 @@ def _labelled_segments(text: str) -> list[_Segment]:
 		end = found[i + 1][0] if i + 1 < len(found) else len(text)
 		newline = text.find("\n", value_start, end)
 		end = newline if newline >= 0 else end
+		if group not in ("address", "name", "first_name", "last_name"):
+			# an address runs over its commas; other details end at one (a name where it ends)
+			stop = re.compile(r"[,;]|\.\s").search(text, value_start, end)
+			end = stop.start() if stop else end
 		if end > value_start:
 			segments.append(_Segment(group, value_start, end))
 			segments[-1].label_start = label_start  # type: ignore[attr-defined]
@@ -475,9 +495,19 @@ def _read_labelled(text: _Text, result: Extraction, today: date, expecting: Sequ
 			elif address:
 				_flag(result, "address", check_field("address", "x", today).error or "invalid")
 		elif group in ("name", "first_name", "last_name"):
-			words = re.split(r"\s*[,;]\s*", clean_text(value.replace(MASK, " ")), maxsplit=1)[0].split()
-			found = _name_from_words(words)
+			found, words, offset = None, [], 0
+			for clause in re.finditer(r"[^,;]+", value):
+				tokens = [
+					m for m in re.finditer(r"\S+", _SYMBOLS_RE.sub(" ", clause.group()))
+					if MASK not in m.group() and m.group().lower() not in ("nahi", "nahin", "nhi", "hai", "is")
+				]
+				words = [m.group() for m in tokens]
+				found = _name_from_words(words)
+				if found:
+					offset = clause.start() + tokens[found[1] - 1].end()
+					break
 			if found:
+				end = start + offset  # the name, not what follows it ("... hai aur meri gaadi Swift")
 				names = found[0]
 				if group == "name":
 					_store_name(result, names, today, basis=LABEL)
@@ -609,9 +639,39 @@ def _read_pincode(text: _Text, result: Extraction, today: date, expecting: Seque
 			text.take(0, len(text.text), "pincode")
 
 
+def _after_last_correction(text: str) -> int:
+	"""Where the text after the last "sorry" / "make it" / "actually" starts (0 if none)."""
+	cues = list(_CORRECTION_RE.finditer(text))
+	return cues[-1].end() if cues else 0
+
+
+def _not_a_booking_date(text: str, start: int, end: int) -> bool:
+	"""A date in a clause about the past ("kal booking kia tha") or about opening hours
+	("are you open on Sunday?") books nothing."""
+	clause_start = max(text.rfind(c, 0, start) for c in ",.;!?\n—–") + 1
+	ends = [i for i in (text.find(c, end) for c in ",.;!\n—–") if i >= 0]
+	clause = text[clause_start : min(ends) if ends else len(text)]
+	return bool(_PAST_OR_HOURS_RE.search(clause))
+
+
+_PAST_OR_HOURS_RE = re.compile(
+	r"\b(?:tha|thi|was|were|did|had|earlier|last\s+time|pichhli|pichli)\b|\bopen\b[^?]*\?|\bkhul[aie]\b[^?]*\?",
+	re.I,
+)
+
+
 def _read_date(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
 	address_reply = "address" in expecting and "appointment_date" not in expecting
+	tail = _after_last_correction(text.text) if result.correction else 0
+	match = find_date(text.text[tail:], today, numeric=not address_reply) if tail else None
+	if match:  # "I said Tuesday, make it Thursday": the corrected day
+		_store_date(result, match.value, today)
+		text.take(match.start + tail, match.end + tail, "appointment_date")
+		return
 	match = find_date(text.text, today, numeric=not address_reply)
+	while match and _not_a_booking_date(text.text, match.start, match.end):
+		text.take(match.start, match.end, "not-a-booking-date")
+		match = find_date(text.text, today, numeric=not address_reply)
 	if match is None:
 		if "appointment_date" in expecting:
 			bare = _BARE_NUMBER_RE.match(text.text)
@@ -647,7 +707,8 @@ _SLOT_PROBLEM = "We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which
 
 
 def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
-	slot = parse_time_slot(text.text)
+	tail = _after_last_correction(text.text) if result.correction else 0
+	slot = (parse_time_slot(text.text[tail:]) if tail else None) or parse_time_slot(text.text)
 	if slot:
 		_put(result, "time_slot", slot, today)
 	elif find_out_of_hours_time(text.text):
@@ -752,8 +813,13 @@ def _read_name_reply(text: _Text, result: Extraction, today: date, expecting: Se
 	"""The bot asked for the name: a short reply of name words is the name. Never a place:
 	a clause that names one is skipped, and with a place in the message a lone word is too
 	("Baner, Pune" and "Wakad, near Phoenix mall" are where the customer is, not who)."""
+	if "?" in text.original:
+		return  # "naam kyu chahiye?" asks, it does not answer
 	place_in_message = looks_like_place(text.original)
-	for clause in re.split(rf"[,;\n|{MASK}]+", text.text):
+	if re.search(r"\b(?:surname|last\s+name)\b", text.original, re.I):
+		expecting = ("last_name",)
+	for clause in re.split(rf"[,;\n|{MASK}]+|\s[-–—]+\s", text.text):
+		clause = _SYMBOLS_RE.sub(" ", clause)  # "Mohit Agarwal 👍"
 		clause = _TRAILING_NAME_FILLER_RE.sub("", _LEADING_FILLER_RE.sub("", clause.strip())).strip()
 		if not clause:
 			continue
@@ -776,10 +842,16 @@ def _read_name_reply(text: _Text, result: Extraction, today: date, expecting: Se
 
 
 def _names_a_car(text: str) -> bool:
-	"""A brand or an unambiguous model ("Wagon R", "Maruti"), not "Sunny" or "Hector"."""
+	"""A brand or an unambiguous model ("Wagon R", "Maruti", "Tata Punch"), not "Sunny" or "Hector"."""
 	found = find_vehicle(text, exact=True)
 	model = found.get("vehicle_model")
-	return bool(model and model not in AMBIGUOUS_MODELS) or ("vehicle_brand" in found and not model)
+	brand_written = any(token in BRAND_ALIASES for token in tokenize(text))
+	return bool(model and (model not in AMBIGUOUS_MODELS or brand_written)) or (
+		"vehicle_brand" in found and not model
+	)
+
+
+_SYMBOLS_RE = re.compile(r"[^\w\s.'\-\u0900-\u0DFF]")
 
 
 def _read_vehicle(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
@@ -881,6 +953,9 @@ def _read_address(
 	# The bot asked for the address: the reply is the address, minus what was taken out for
 	# other fields (a pincode or a city is part of the address and stays in it).
 	address = _tidy_address(text.written(0, len(text.text), keep=_ADDRESS_PARTS).replace("\n", ", "), False)
+	own_words = [w for w in _CONTENT_RE.findall(text.plain().lower()) if w not in NOT_NAMES and not w.isdigit()]
+	if not own_words:
+		return  # "Pin 411 057", "not 560034, it's 560035": a pincode, no address
 	words = address.split()
 	if len(words) <= 3 and any(
 		n in result.fields for n in ("appointment_date", "time_slot", *VEHICLE_FIELDS, *NAME_FIELDS)
@@ -900,20 +975,31 @@ def _span_of(text: _Text, start: int) -> int:
 
 
 def _read_loose_address(text: _Text, result: Extraction, today: date) -> None:
-	"""An address given before the bot asked for it: from a house number ("Flat 4B", "B-204")
-	through the clauses that name places. Kept only with clear signs of an address."""
-	house = HOUSE_NUMBER_RE.search(text.text)
-	if not house:
-		return
-	line_end = text.text.find("\n", house.start())
-	end = line_end if line_end >= 0 else len(text.text)
-	start = text.text.rfind(",", 0, house.start()) + 1 if house.start() else 0
-	start = max(start, text.text.rfind("\n", 0, house.start()) + 1)
-	candidate = text.written(start, end, keep=_ADDRESS_PARTS)
-	address = _tidy_address(candidate)
-	if looks_like_address(address):
-		if _put_address(result, address, today, MENTION):
-			text.take(start, end, "address")
+	"""An address given before the bot asked for it: from a house number ("Flat 4B", "B-204",
+	"Sector 50") through the clauses that name places. Kept only with clear signs of an
+	address (see `places.looks_like_address`); a place alone ("Baner, Pune") is no address to
+	wash a car at, and the bot still asks for it."""
+	clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,\n]+", text.text)]
+	run: list[tuple[int, int]] = []
+	for start, end in clauses + [(len(text.text), len(text.text))]:
+		written = text.written(start, end, keep=_ADDRESS_PARTS)
+		house = HOUSE_NUMBER_RE.search(text.text, start, end) if end > start else None
+		if end > start and (house or run and looks_like_place(written)) and not _CLAUSE_NOT_ADDRESS_RE.search(written):
+			if not run and house:
+				start = house.start()  # "need a wash at Flat 4B": from the house number
+			run.append((start, end))
+			continue
+		if run:
+			first, last = run[0][0], run[-1][1]
+			address = _tidy_address(text.written(first, last, keep=_ADDRESS_PARTS))
+			if looks_like_address(address) and _put_address(result, address, today, MENTION):
+				text.take(first, last, "address")
+				return
+			run = []
+
+
+# A clause with these is about something else, even if it names a place ("call me at the office").
+_CLAUSE_NOT_ADDRESS_RE = re.compile(r"\b(?:call|open|price|rate|cost|kitna|kitne|when|kab)\b|\?", re.I)
 
 
 def _read_notes(text: _Text, result: Extraction, today: date) -> None:

@@ -6,7 +6,9 @@ or invalid update never touches it. That is what keeps a name when the phone is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,12 +21,21 @@ class MergeResult:
 	values: dict[str, str | None]
 	changed: dict[str, str] = field(default_factory=dict)
 	rejected: dict[str, str] = field(default_factory=dict)
+	kept: dict[str, str] = field(default_factory=dict)  # field -> the new value not let in
 
 
 def merge_fields(
-	current: Mapping[str, str | None], updates: Mapping[str, object], today: date
+	current: Mapping[str, str | None],
+	updates: Mapping[str, object],
+	today: date,
+	may_replace: Collection[str] | None = None,
 ) -> MergeResult:
-	"""Apply `updates` onto `current`, keeping every stored value unless a valid new one comes."""
+	"""Apply `updates` onto `current`, keeping every stored value unless a valid new one comes.
+
+	With `may_replace`, a field that already holds a valid value changes only if it is named
+	there: the message was about that field (labelled, a correction, the answer to the bot's
+	question, an edit). A value found in passing fills a gap but never replaces what the
+	customer gave ("address - B-204, Rohan Leher" keeps the name Rahul)."""
 	values = {name: current.get(name) or None for name in ALL_FIELDS}
 	result = MergeResult(values=values)
 	for name, raw in updates.items():
@@ -34,10 +45,27 @@ def merge_fields(
 		if not check.ok:
 			result.rejected[name] = check.error or "invalid"
 			continue
-		if values[name] != check.value:
-			values[name] = check.value
-			result.changed[name] = check.value
+		if values[name] == check.value:
+			continue
+		if (
+			may_replace is not None
+			and name not in may_replace
+			and is_filled(values, name, today)
+			and not completes(name, values[name], check.value)
+		):
+			result.kept[name] = check.value
+			continue
+		values[name] = check.value
+		result.changed[name] = check.value
 	return result
+
+
+def completes(name: str, old: str | None, new: str) -> bool:
+	"""The new address holds every word of the old one: the same address, given in full."""
+	if name != "address" or not old:
+		return False
+	words = lambda text: set(re.findall(r"\w+", text.lower()))  # noqa: E731
+	return words(old) < words(new)
 
 
 def is_filled(values: Mapping[str, str | None], name: str, today: date) -> bool:

@@ -80,6 +80,28 @@ CITIES: dict[str, str] = {
 	"meerut": "Meerut",
 	"prayagraj": "Prayagraj",
 	"allahabad": "Prayagraj",
+	# in Devanagari
+	"पुणे": "Pune",
+	"पुने": "Pune",
+	"मुंबई": "Mumbai",
+	"दिल्ली": "Delhi",
+	"बेंगलुरु": "Bengaluru",
+	"बैंगलोर": "Bengaluru",
+	"हैदराबाद": "Hyderabad",
+	"चेन्नई": "Chennai",
+	"कोलकाता": "Kolkata",
+	"अहमदाबाद": "Ahmedabad",
+	"नोएडा": "Noida",
+	"गुड़गांव": "Gurugram",
+	"गुरुग्राम": "Gurugram",
+	"ठाणे": "Thane",
+	"जयपुर": "Jaipur",
+	"लखनऊ": "Lucknow",
+	"इंदौर": "Indore",
+	"नागपुर": "Nagpur",
+	"भोपाल": "Bhopal",
+	"पटना": "Patna",
+	"चंडीगढ़": "Chandigarh",
 }
 CITY_RE = re.compile(
 	r"(?<![\w-])("
@@ -133,6 +155,7 @@ HOUSE_NUMBER_RE = re.compile(
 	r"(?:\b(?:flat|house|h\.?\s?no\.?|plot|door|bungalow|villa|shop|room|apt|apartment|unit|row\s*house)\b\.?\s*(?:no\.?\s*)?[#:]?\s*[A-Za-z]?[-/]?\d+"
 	r"|(?<![\w-])[A-Za-z]{1,2}\s?[-/]\s?\d{1,4}[A-Za-z]?(?![\w-])"
 	r"|(?<![\w-])#\s?\d+"
+	r"|\b(?:sector|sec|phase|block|lane|gali|road\s+no|street\s+no)\.?\s*(?:no\.?\s*)?\d+"
 	r"|^\s*\d{1,4}[A-Za-z]?(?:\s?[-/]\s?\d{1,4})?\s*,)",
 	re.I,
 )

@@ -50,6 +50,37 @@ def ask_missing(
 	return Reply("\n".join(lines)), asked
 
 
+def _shown(name: str, value: str) -> str:
+	return format_day(value) if name == "appointment_date" else value
+
+
+def check_unsure(values: Mapping[str, str], preface: str = "") -> Reply:
+	"""A value the model read without enough confidence: the customer confirms it or corrects it."""
+	lines = [preface] if preface else []
+	if len(values) == 1:
+		((name, value),) = values.items()
+		lines.append(f"I read your {LABELS[name].lower()} as {_shown(name, value)}. Is that right?")
+		lines.append(f"Reply yes, or send the right {LABELS[name].lower()}.")
+	else:
+		lines.append("I read these details. Are they right?")
+		lines += [f"• {LABELS[name]}: {_shown(name, value)}" for name, value in values.items()]
+		lines.append("Reply yes, or send the right ones.")
+	return Reply("\n".join(lines))
+
+
+def kept_values(kept: Mapping[str, str], values: Mapping[str, str | None]) -> str:
+	"""A value read in passing that differs from one the customer already gave: kept as it was,
+	and the customer is told how to change it."""
+	lines = []
+	for name, new in kept.items():
+		label = LABELS[name]
+		lines.append(
+			f"I kept your {label.lower()} as {_shown(name, values.get(name) or '')}. "
+			f"To change it to {_shown(name, new)}, send \"{label.lower()}: {_shown(name, new)}\"."
+		)
+	return "\n".join(lines)
+
+
 def welcome() -> str:
 	return "Hi! I'm Yawlit's booking assistant. I'll book your car wash in a few quick steps."
 
