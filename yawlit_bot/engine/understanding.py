@@ -160,3 +160,15 @@ def _model_basis(name: str, model: ModelReading, rules: Extraction, expecting: S
 	if rules.correction or (model.intent == "edit" and model.edit_target == name):
 		return CORRECTION
 	return MENTION
+
+
+# The circuit breaker in front of the model: after this many failed calls within the window,
+# the model is skipped for a while and messages are read by the rules alone; the first call
+# after that pause tries again (and one more failure pauses it again).
+BREAKER_FAILURES = 3
+BREAKER_WINDOW_SECONDS = 60
+BREAKER_OPEN_SECONDS = 30
+
+
+def breaker_opens(failures_in_window: int) -> bool:
+	return failures_in_window >= BREAKER_FAILURES

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from dataclasses import dataclass
 from datetime import timedelta
 
 import frappe
@@ -294,6 +295,9 @@ def run_next_turn(conversation: str, settings, opt_commands_only: bool | None = 
 	(`opt_commands_only`, by default from `settings`), only STOP / START are run."""
 	if opt_commands_only is None:
 		opt_commands_only = not settings.enabled
+	# The model reads the message before the conversation row is locked: the row lock is never
+	# held while a model answers. Nothing it says is written until the turn, under the lock.
+	understood = None if opt_commands_only else read_next_with_model(conversation)
 	for attempt in range(DB_RETRIES):
 		frappe.db.rollback()
 		name = None
@@ -309,7 +313,7 @@ def run_next_turn(conversation: str, settings, opt_commands_only: bool | None = 
 				)
 				frappe.db.commit()
 				return FAILED
-			apply_turn(conversation, name)
+			apply_turn(conversation, name, understood if understood and understood.message == name else None)
 			frappe.db.commit()
 			return DONE
 		except Exception as exc:
@@ -370,10 +374,77 @@ def load_snapshot(conv, scratchpad):
 		expecting=tuple(filter(None, (conv.expecting or "").split(","))),
 		editing_field=conv.editing_field or None,
 		last_booking_id=conv.last_booking or None,
+		unconfirmed=_json_dict(conv.unconfirmed_values),
 	)
 
 
-def apply_turn(conversation: str, message_name) -> None:
+def _json_dict(raw) -> dict:
+	try:
+		value = json.loads(raw) if raw else {}
+	except ValueError:
+		return {}
+	return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True)
+class Understood:
+	"""What the model read in a pending message, before its turn."""
+
+	message: object  # the WA Message name it read
+	reading: object  # ModelReading or None
+	note: str  # for the message's `understood_by`
+	threshold: float
+
+
+def read_next_with_model(conversation: str) -> Understood | None:
+	"""Ask the model about the oldest pending message, if a model is set and the message is
+	text to read (not a button, a STOP/START or media). Plain reads, no row lock; never raises."""
+	from yawlit_bot.services.model_reader import model_config, read_with_model
+
+	try:
+		config = model_config()
+		if not config.enabled:
+			return None
+		rows = frappe.db.sql(
+			"""select name, content, button_id from `tabWA Message`
+			where conversation = %s and processing_status = 'Pending' and role = 'user'
+			order by name limit 1""",
+			conversation,
+			as_dict=True,
+		)
+		if not rows or not (rows[0].content or "").strip() or rows[0].button_id:
+			return None
+		from yawlit_bot.engine.merge import missing_required
+		from yawlit_bot.engine.opt_out import read_opt_command
+
+		message = rows[0]
+		if read_opt_command(message.content, None):
+			return None
+		conv = frappe.db.get_value(
+			"WA Conversation", conversation, ["state", "expecting", "active_scratchpad"], as_dict=True
+		)
+		known = {}
+		if conv and conv.active_scratchpad:
+			scratchpad = frappe.get_doc("WA Booking Scratchpad", conv.active_scratchpad)
+			if scratchpad.status == "Active":
+				known = scratchpad.booking_values()
+		expecting = tuple(filter(None, (conv.expecting or "").split(","))) if conv and conv.state == "COLLECTING" else ()
+		recent = frappe.db.sql(
+			"""select role, content from `tabWA Message`
+			where conversation = %s and name < %s and content is not null order by name desc limit 3""",
+			(conversation, message.name),
+		)[::-1]
+		today = today_in_india()
+		reading, note = read_with_model(
+			message.content, list(recent), known, missing_required(known, today), expecting, today, config
+		)
+		return Understood(message.name, reading, note, config.threshold)
+	except Exception:
+		frappe.log_error(title="yawlit_bot: reading a message with the model failed (rules used)")
+		return None
+
+
+def apply_turn(conversation: str, message_name, understood: Understood | None = None) -> None:
 	"""Decide the turn with the engine and write everything it changes (no commit here)."""
 	# Imported here: jobs that find the lock busy or nothing pending never pay for the engine.
 	from yawlit_bot.engine.opt_out import read_opt_command
@@ -396,7 +467,7 @@ def apply_turn(conversation: str, message_name) -> None:
 	if opt_reply:  # the answer to STOP / START always goes
 		outgoing, essential = [opt_reply], [opt_reply]
 	else:
-		outgoing, essential = apply_booking_turn(conv, message)
+		outgoing, essential = apply_booking_turn(conv, message, understood)
 	conv.last_inbound_at = message.received_at
 	save_conversation(conv)
 
@@ -415,6 +486,7 @@ def apply_turn(conversation: str, message_name) -> None:
 			"processed_at": now_datetime(),
 			"processing_error": None,
 			"replies_held_back": throttled.held_back,
+			"understood_by": understood.note if understood else "rules",
 		},
 	)
 
@@ -444,11 +516,12 @@ def messages_in_window(conversation: str, message) -> int:
 	)[0][0]
 
 
-def apply_booking_turn(conv, message) -> tuple[list, list]:
+def apply_booking_turn(conv, message, understood: Understood | None = None) -> tuple[list, list]:
 	"""The booking conversation's turn: scratchpad, booking and state on `conv` (saved by the
 	caller). Returns the replies, and those among them that must go even to a flooding
 	customer (the booking confirmation)."""
 	from yawlit_bot.engine.conversation import Message, decide_turn
+	from yawlit_bot.engine.understanding import DEFAULT_THRESHOLD
 
 	conversation = conv.name
 	scratchpad = (
@@ -462,9 +535,11 @@ def apply_booking_turn(conv, message) -> tuple[list, list]:
 			message_type=message.message_type or "text",
 			button_id=message.button_id,
 			location=json.loads(message.location) if message.location else None,
+			model=understood.reading if understood else None,
 		),
 		today_in_india(),
 		sender_phone=conversation,
+		confidence_threshold=understood.threshold if understood else DEFAULT_THRESHOLD,
 	)
 
 	if decision.start_new_scratchpad:
@@ -475,6 +550,8 @@ def apply_booking_turn(conv, message) -> tuple[list, list]:
 	essential = []
 	if scratchpad is not None and (decision.start_new_scratchpad or scratchpad.status == "Active"):
 		scratchpad.update(decision.values)
+		scratchpad.record_sources(decision.sources)
+		scratchpad.flags.from_bot = True  # the customer's values, not a staff member's edit
 		if scratchpad.is_new():
 			scratchpad.insert(ignore_permissions=True)
 		if decision.create_booking:
@@ -490,6 +567,7 @@ def apply_booking_turn(conv, message) -> tuple[list, list]:
 	conv.state = decision.state.value
 	conv.expecting = ",".join(decision.expecting)
 	conv.editing_field = decision.editing_field
+	conv.unconfirmed_values = json.dumps(decision.unconfirmed, ensure_ascii=False) if decision.unconfirmed else None
 	return outgoing, essential
 
 

@@ -1,6 +1,8 @@
 # Copyright (c) 2026, Yawlit and contributors
 # For license information, please see license.txt
 
+import json
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
@@ -8,6 +10,7 @@ from frappe.utils import cstr
 
 from yawlit_bot.engine.fields import ALL_FIELDS, LABELS
 from yawlit_bot.engine.merge import completeness, missing_required
+from yawlit_bot.engine.understanding import SOURCE_STAFF
 from yawlit_bot.engine.validation import check_field
 from yawlit_bot.services.clock import today_in_india
 
@@ -39,6 +42,27 @@ class WABookingScratchpad(Document):
 			if not check.ok:
 				frappe.throw(_("{0}: {1}").format(_(LABELS[name]), check.error), title=_("Invalid value"))
 			self.set(name, check.value)
+			if not self.flags.from_bot:  # a staff member's edit in Desk
+				self.record_sources({name: {"source": SOURCE_STAFF, "confidence": 1.0}})
+
+	def record_sources(self, sources: dict) -> None:
+		"""Where each value came from (rule, model, location pin, customer edit, staff) and how
+		sure the reading was; shown to staff beside the values."""
+		if not sources:
+			return
+		current = self.sources()
+		current.update(sources)
+		self.value_sources = json.dumps(current, ensure_ascii=False, sort_keys=True)
+
+	def sources(self) -> dict:
+		raw = self.get("value_sources")
+		if isinstance(raw, dict):
+			return dict(raw)
+		try:
+			value = json.loads(raw) if raw else {}
+		except ValueError:
+			return {}
+		return value if isinstance(value, dict) else {}
 
 	def booking_values(self) -> dict:
 		return {name: (str(self.get(name)) if self.get(name) else None) for name in ALL_FIELDS}

@@ -1,0 +1,153 @@
+"""The language model's call for one message: bounded in time, shared circuit breaker, and a
+fallback to the rules that never fails a turn.
+
+- Settings: `ModelConfig` read once per call from `WA Bot Settings`, defaults applied here.
+- The call runs on a small thread pool and is waited for at most `timeout` seconds (LiteLLM's
+  own timeout is passed too, but its Ollama provider ignores it); past that the turn goes on
+  with the rules' reading and the stray call is left to end on its own.
+- Failures (timeouts, errors, answers that cannot be parsed) are counted in Redis for the
+  site; `understanding.breaker_opens` decides when the model is paused for every worker.
+- The model is asked before the conversation row is locked (see `turn.run_next_turn`), so
+  the row lock is never held while waiting for it.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from datetime import date
+
+import frappe
+from frappe.utils import cint, flt
+from frappe.utils.password import get_decrypted_password
+from redis.exceptions import RedisError
+
+from yawlit_bot.engine.understanding import (
+	BREAKER_OPEN_SECONDS,
+	BREAKER_WINDOW_SECONDS,
+	DEFAULT_THRESHOLD,
+	ModelReading,
+	breaker_opens,
+)
+
+NO_PROVIDER = "None (rules only)"
+DEFAULT_TIMEOUT = 8
+MAX_TIMEOUT = 30
+RULES_ONLY = "rules"
+
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="yawlit-model")
+_LMS: dict[tuple, object] = {}  # one dspy.LM per configuration, per process
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+	provider: str = NO_PROVIDER
+	model: str = ""
+	api_base: str | None = None
+	api_key: str | None = None
+	timeout: float = DEFAULT_TIMEOUT
+	threshold: float = DEFAULT_THRESHOLD
+
+	@property
+	def enabled(self) -> bool:
+		return self.provider not in ("", NO_PROVIDER) and bool(self.model)
+
+
+def model_config(settings=None) -> ModelConfig:
+	"""The model settings with their defaults (fields added after install have no stored value)."""
+	from yawlit_bot.services.settings import get_bot_settings
+
+	settings = settings or get_bot_settings()
+	provider = settings.get("llm_provider") or NO_PROVIDER
+	if provider == NO_PROVIDER:
+		return ModelConfig()
+	timeout = cint(settings.get("llm_timeout")) or DEFAULT_TIMEOUT
+	threshold = settings.get("llm_confidence_threshold")
+	return ModelConfig(
+		provider=provider,
+		model=(settings.get("llm_model") or "").strip(),
+		api_base=(settings.get("llm_api_base") or "").strip().rstrip("/") or None,
+		api_key=get_decrypted_password("WA Bot Settings", "WA Bot Settings", "llm_api_key", raise_exception=False),
+		timeout=min(max(timeout, 1), MAX_TIMEOUT),
+		threshold=DEFAULT_THRESHOLD if threshold in (None, "") else min(max(flt(threshold), 0.0), 1.0),
+	)
+
+
+def _lm(config: ModelConfig):
+	from yawlit_bot.engine.model_program import make_lm
+
+	key = (config.provider, config.model, config.api_base, config.api_key, config.timeout)
+	if key not in _LMS:
+		_LMS.clear()  # settings changed: the old one is no longer wanted
+		_LMS[key] = make_lm(config.provider, config.model, config.api_base, config.api_key, config.timeout)
+	return _LMS[key]
+
+
+def _breaker_keys() -> tuple[str, str]:
+	site = frappe.local.site
+	return f"{site}|yawlit_bot|model-failures", f"{site}|yawlit_bot|model-paused"
+
+
+def breaker_is_open() -> bool:
+	try:
+		return bool(frappe.cache.exists(_breaker_keys()[1]))
+	except RedisError:
+		return False  # Redis restarting: try the model; its own bound still holds
+
+
+def record_failure() -> None:
+	failures_key, paused_key = _breaker_keys()
+	try:
+		failures = frappe.cache.incr(failures_key)
+		if failures == 1:
+			frappe.cache.expire(failures_key, BREAKER_WINDOW_SECONDS)
+		if breaker_opens(failures):
+			frappe.cache.set(paused_key, 1, ex=BREAKER_OPEN_SECONDS)
+	except RedisError:
+		pass
+
+
+def record_success() -> None:
+	try:
+		frappe.cache.delete(_breaker_keys()[0])
+	except RedisError:
+		pass
+
+
+def read_with_model(
+	text: str,
+	recent: list[tuple[str, str]],
+	known: dict,
+	missing: list[str],
+	expecting: tuple[str, ...],
+	today: date,
+	config: ModelConfig,
+) -> tuple[ModelReading | None, str]:
+	"""The model's reading of one message, or None, and how the message was understood (for
+	the message's `understood_by`). Never raises: any failure is the rules' turn."""
+	if not config.enabled:
+		return None, RULES_ONLY
+	if breaker_is_open():
+		return None, "rules (model paused after repeated failures)"
+	started = time.monotonic()
+	future = None
+	try:
+		from yawlit_bot.engine.model_program import build_inputs, read_message
+
+		inputs = build_inputs(text, recent, known, missing, expecting, today)
+		future = _POOL.submit(read_message, _lm(config), inputs)
+		reading = future.result(timeout=config.timeout)
+	except FutureTimeout:
+		if future is not None:
+			future.cancel()
+		record_failure()
+		return None, f"rules (model timed out after {config.timeout:g} s)"
+	except Exception as exc:  # a refused call, a 500, an answer that cannot be parsed
+		record_failure()
+		reason = type(exc).__name__
+		frappe.logger("yawlit_bot").warning(f"model call failed, rules used: {reason}: {str(exc)[:300]}")
+		return None, f"rules (model failed: {reason})"[:140]
+	record_success()
+	return reading, f"rules + model ({time.monotonic() - started:.2f} s)"
