@@ -63,7 +63,29 @@ def warm_worker() -> list[str]:
 		exercise_engine()
 	except Exception:
 		failed.append("yawlit_bot.engine.warmup")
+	if model_warm_up_wanted():
+		try:
+			from yawlit_bot.services.model_reader import warm_model_libraries
+
+			warm_model_libraries()
+		except Exception:
+			failed.append("yawlit_bot.services.model_reader")
 	return failed
+
+
+def model_warm_up_wanted() -> bool:
+	"""A bench whose sites use a language model says so (`bench set-config -g yawlit_warm_model 1`,
+	or YAWLIT_WARM_MODEL=1 for the worker): its workers then load DSPy once, before they fork."""
+	import os
+
+	if os.environ.get("YAWLIT_WARM_MODEL", "").lower() in ("1", "true", "yes"):
+		return True
+	try:
+		import frappe
+
+		return bool(frappe.get_conf().get("yawlit_warm_model"))
+	except Exception:
+		return False
 
 
 def save_hook_modules() -> set[str]:

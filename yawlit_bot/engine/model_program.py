@@ -18,6 +18,9 @@ from typing import Literal
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import dspy  # noqa: E402
+import litellm  # noqa: E402
+
+litellm.suppress_debug_info = True  # its banners on every failed call say nothing we log
 
 from yawlit_bot.engine.fields import ALL_FIELDS, LABELS, SERVICE_TYPES, VEHICLE_TYPES  # noqa: E402
 from yawlit_bot.engine.understanding import INTENTS, ModelReading, read_model_output  # noqa: E402
@@ -150,7 +153,8 @@ def make_lm(provider: str, model: str, api_base: str | None, api_key: str | None
 		temperature=0.0,
 		max_tokens=800,
 		cache=False,
-		num_retries=0,
+		num_retries=0,  # LiteLLM's retries
+		max_retries=0,  # and the OpenAI client's own
 		timeout=timeout,
 		**kwargs,
 	)

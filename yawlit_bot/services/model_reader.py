@@ -116,6 +116,19 @@ def record_success() -> None:
 		pass
 
 
+def warm_model_libraries() -> None:
+	"""Import DSPy and LiteLLM and run LiteLLM's call path once, offline (a mock answer), so a
+	worker's first model call does not spend its time limit importing. Seconds of CPU and about
+	150 MB per worker: done only where a model is used (see `commands.warm_worker`)."""
+	import litellm
+
+	from yawlit_bot.engine import model_program  # noqa: F401
+
+	litellm.completion(
+		model="openai/warm-up", messages=[{"role": "user", "content": "warm-up"}], mock_response="ok"
+	)
+
+
 def read_with_model(
 	text: str,
 	recent: list[tuple[str, str]],

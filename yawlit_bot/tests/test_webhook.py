@@ -269,7 +269,7 @@ class TestWebhook(PipelineTestCase):
 		for text in (
 			"<script>alert(1)</script>",
 			"Robert'); DROP TABLE `tabWA Message`;--",
-			"नमस्ते मेरा नाम राहुल है",
+			"नमस्ते, मुझे कार धुलवानी है",
 			"🚗🚗🧽" * 100,
 			"a" * 4096,
 		):
