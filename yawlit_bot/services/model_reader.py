@@ -92,7 +92,8 @@ def _breaker_keys() -> tuple[str, str]:
 
 def breaker_is_open() -> bool:
 	try:
-		return bool(frappe.cache.exists(_breaker_keys()[1]))
+		# redis-py's GET: RedisWrapper.exists() would prefix the key with the site's database
+		return frappe.cache.get(_breaker_keys()[1]) is not None
 	except RedisError:
 		return False  # Redis restarting: try the model; its own bound still holds
 
