@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import frappe
+from frappe.utils import get_datetime
 from frappe.utils import now_datetime
 
 from yawlit_bot.services.messages import update_message
@@ -96,13 +97,13 @@ def mark_stuck_sends_unknown(before) -> int:
 	)
 	changed = 0
 	for name in stuck:
-		changed += update_message(
-			name,
-			{
-				"send_status": "Unknown",
-				"send_error": WORKER_DIED_MID_SEND,
-			},
-			where="send_status = 'Sending' and modified < %(_before)s",
-			guard_values={"_before": before},
+		# The row by its primary key alone, then the guard checked here: with the guard in the
+		# UPDATE's WHERE, MariaDB may pick the (send_status, modified) index and lock the next
+		# record past its range too (a send in flight recording its outcome waited on it).
+		row = frappe.db.sql(
+			"select send_status, modified from `tabWA Message` where name = %s for update", name
 		)
+		if not row or row[0][0] != "Sending" or get_datetime(row[0][1]) >= get_datetime(before):
+			continue
+		changed += update_message(name, {"send_status": "Unknown", "send_error": WORKER_DIED_MID_SEND})
 	return changed
