@@ -16,8 +16,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import frappe
-from frappe.utils import get_datetime
-from frappe.utils import now_datetime
+from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.services.messages import update_message
 from yawlit_bot.services.settings import get_bot_settings
