@@ -246,7 +246,8 @@ def decide_turn(
 		return unchanged
 
 	expecting = snapshot.expecting if snapshot.state is State.COLLECTING else ()
-	extraction = extract(message.text or "", today, expecting, sender_phone)
+	known = values if snapshot.has_scratchpad else {}
+	extraction = extract(message.text or "", today, expecting, sender_phone, known)
 	extraction, unsure = combine(extraction, message.model, today, expecting, confidence_threshold)
 	intent = _intent_of(message, extraction)
 	active = snapshot.has_scratchpad and snapshot.state in (State.COLLECTING, State.CONFIRMING)

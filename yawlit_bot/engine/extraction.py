@@ -10,7 +10,7 @@ for a field but is wrong ("pincode 4110", "raat 10 baje") is reported in `invali
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -818,8 +818,11 @@ def _read_name_reply(text: _Text, result: Extraction, today: date, expecting: Se
 	place_in_message = looks_like_place(text.original)
 	if re.search(r"\b(?:surname|last\s+name)\b", text.original, re.I):
 		expecting = ("last_name",)
-	for clause in re.split(rf"[,;\n|{MASK}]+|\s[-–—]+\s", text.text):
+	editing = read_intent(text.original).intent is Intent.EDIT
+	for clause in re.split(rf"[,;\n|{MASK}]+|\s[-–—]+\s|:", text.text):
 		clause = _SYMBOLS_RE.sub(" ", clause)  # "Mohit Agarwal 👍"
+		if editing:  # "change my name to Rohit", "naam galat hai, Rohit"
+			clause = " ".join(w for w in clause.split() if w.lower().strip(".") not in _EDIT_WORDS)
 		clause = _TRAILING_NAME_FILLER_RE.sub("", _LEADING_FILLER_RE.sub("", clause.strip())).strip()
 		if not clause:
 			continue
@@ -851,6 +854,12 @@ def _names_a_car(text: str) -> bool:
 	)
 
 
+# Words of an edit request, around the new value ("please change my last name to Verma").
+_EDIT_WORDS = frozenset(
+	"edit change changes update correct correction modify badlo badal badalna badal do karo kar "
+	"ke galat wrong incorrect sahi nahi hai h is to as into se ko please pls plz my mera meri the "
+	"name naam first last surname spelling it".split()
+)
 _SYMBOLS_RE = re.compile(r"[^\w\s.'\-\u0900-\u0DFF]")
 
 
@@ -1011,6 +1020,26 @@ def _read_notes(text: _Text, result: Extraction, today: date) -> None:
 
 # ---------------------------------------------------------------- entry point
 
+
+def _fields_corrected(text: _Text, result: Extraction, known: Mapping[str, str | None]) -> tuple[str, ...]:
+	"""Fields the message corrects without a label: one whose stored value the customer refused
+	("Rahul nahi, Rohit"), or the field of an edit ("change my name to Rohit")."""
+	refused = {
+		re.sub(r"\W+", " ", text.original[start:end]).strip().lower()
+		for start, end, kind in text.spans
+		if kind == "refused"
+	}
+	fields: list[str] = []
+	for name, value in known.items():
+		words = re.sub(r"\W+", " ", str(value or "")).strip().lower()
+		if words and any(words == r or (len(words) > 2 and words in r.split()) for r in refused):
+			fields.append(name)
+	if result.intent is Intent.EDIT and result.edit_field:
+		fields.append(result.edit_field)
+	if "first_name" in fields or "last_name" in fields:
+		fields += ["first_name", "last_name"] if "last_name" not in fields else ["last_name"]
+	return tuple(dict.fromkeys(fields))
+
 # Fields read together: a message that gives one group and nothing else is about that group.
 _GROUPS: tuple[frozenset[str], ...] = (
 	frozenset(NAME_FIELDS),
@@ -1038,13 +1067,19 @@ def _settle_bases(result: Extraction, work: _Text, expecting: Sequence[str]) -> 
 
 
 def extract(
-	text: str | None, today: date, expecting: Sequence[str] = (), sender_phone: str | None = None
+	text: str | None,
+	today: date,
+	expecting: Sequence[str] = (),
+	sender_phone: str | None = None,
+	known: Mapping[str, str | None] | None = None,
 ) -> Extraction:
 	"""Candidate booking values in one message.
 
 	`expecting` names the fields the bot just asked for; it lets a bare reply count ("Ravi
 	Kumar" for the name, free text for the address, "10" for the time). A label the
 	customer wrote decides the field; what the customer refused ("kal nahi") is not read.
+	`known` holds the values given so far: refusing one ("Rahul nahi, Rohit") or asking to
+	change a field ("change my name to Rohit") makes the rest of the message its answer.
 	"""
 	result = Extraction()
 	cleaned = _sanitise(text)
@@ -1059,6 +1094,7 @@ def extract(
 
 	work = _Text(cleaned)
 	result.correction = _refuse_negated(work)
+	expecting = expecting + _fields_corrected(work, result, known or {})
 	# Values with a shape of their own first: they cannot be misread as another field.
 	_read_email(work, result, today)
 	_read_plate(work, result, today, expecting)
