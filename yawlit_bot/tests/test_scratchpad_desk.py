@@ -70,11 +70,17 @@ class TestScratchpadDesk(PipelineTestCase):
 			)
 			field.clear()
 			field.send_keys("Ravindra")
-			browser.driver.find_element(By.CSS_SELECTOR, ".page-actions .primary-action").click()
-			browser.wait(30).until(
-				lambda d: "staff"
-				in d.find_element(By.CSS_SELECTOR, "[data-fieldname='value_sources_html']").text
+			# Desk takes the change after its input debounce: save once the form says so.
+			browser.wait().until(
+				EC.visibility_of_element_located((By.XPATH, "//span[contains(@class,'indicator-pill')][normalize-space()='Not Saved']"))
 			)
+			browser.driver.find_element(By.CSS_SELECTOR, ".page-actions .primary-action").click()
+			sources = browser.wait(30).until(
+				lambda d: (
+					lambda el: el if "staff" in el.text else None
+				)(d.find_element(By.CSS_SELECTOR, "[data-fieldname='value_sources_html']"))
+			)
+			browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", sources)
 		finally:
 			browser.screenshot("scratchpad-sources.png")
 		pad = self.scratchpad(self.phone)

@@ -160,3 +160,22 @@ class TestUnderstandingWithModel(PipelineTestCase):
 		self.assertEqual(self.llm.count, BREAKER_FAILURES + 1)
 		pad = self.scratchpad(phone)
 		self.assertEqual((pad.first_name, pad.vehicle_plate, pad.time_slot), ("Ravi", "MH12AB1234", "10:00-11:00"))
+
+	def test_model_settings_are_checked_on_save(self):
+		for values, problem in (
+			({"llm_model": ""}, "Model"),
+			({"llm_api_base": ""}, "API Base URL"),
+			({"llm_api_base": "ftp://example.com"}, "http"),
+		):
+			settings = frappe.get_single("WA Bot Settings")
+			settings.update(values)
+			with self.assertRaises(frappe.ValidationError) as raised:
+				settings.save(ignore_permissions=True)
+			self.assertIn(problem, str(raised.exception))
+			frappe.db.rollback()
+		settings = frappe.get_single("WA Bot Settings")
+		settings.llm_timeout = 500
+		settings.llm_confidence_threshold = 3
+		settings.save(ignore_permissions=True)
+		self.assertEqual((settings.llm_timeout, settings.llm_confidence_threshold), (30, 1))
+		frappe.db.rollback()

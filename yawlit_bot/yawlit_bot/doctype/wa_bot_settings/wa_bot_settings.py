@@ -30,7 +30,25 @@ class WABotSettings(Document):
 		problem = check_send_rate(self.campaign_rate_limit, self.whatsapp_rate_cap)
 		if problem:
 			frappe.throw(_(problem))
+		self.validate_model_settings()
 		self.webhook_url = get_url(WEBHOOK_PATH)
+
+	def validate_model_settings(self):
+		self.llm_provider = self.llm_provider or "None (rules only)"
+		self.llm_timeout = min(max(self.llm_timeout or 8, 1), 30)
+		if self.llm_confidence_threshold is None or not 0 <= self.llm_confidence_threshold <= 1:
+			self.llm_confidence_threshold = 0.6 if self.llm_confidence_threshold is None else min(
+				max(self.llm_confidence_threshold, 0), 1
+			)
+		self.llm_api_base = (self.llm_api_base or "").strip().rstrip("/")
+		if self.llm_provider == "None (rules only)":
+			return
+		if not (self.llm_model or "").strip():
+			frappe.throw(_("Set the Model for {0}, or choose None (rules only).").format(self.llm_provider))
+		if self.llm_api_base and not self.llm_api_base.startswith(("http://", "https://")):
+			frappe.throw(_("The model's API Base URL must start with http:// or https://"))
+		if self.llm_provider == "OpenAI-compatible" and not self.llm_api_base:
+			frappe.throw(_("An OpenAI-compatible provider needs its API Base URL (ending in /v1)."))
 
 	def on_update(self):
 		# After commit: cleared earlier, a webhook could re-cache the old values in between.
