@@ -327,7 +327,6 @@ _PART_OF_DAY_WORDS: dict[str, str] = {
 	"nite": _NIGHT,
 }
 # The slot a part of day means when no hour is given.
-_PART_OF_DAY_HOURS: dict[str, int] = {_MORNING: 9, _AFTERNOON: 13, _EVENING: 16, _NOON: 12}
 _PART_OF_DAY_ALTERNATIVES = "|".join(sorted(_PART_OF_DAY_WORDS, key=len, reverse=True))
 # "good morning" is a greeting, not a time.
 _PART_OF_DAY_RE = re.compile(rf"(?<!good )(?<!gud )(?<!gd )\b(?P<part>{_PART_OF_DAY_ALTERNATIVES})\b", re.I)
@@ -464,20 +463,12 @@ def _in_hours(hour: int | None) -> bool:
 	return hour is not None and FIRST_SLOT_HOUR <= hour <= LAST_SLOT_HOUR
 
 
-def _part_of_day_slot(text: str) -> str | None:
-	for match in _PART_OF_DAY_RE.finditer(text):
-		hour = _PART_OF_DAY_HOURS.get(_PART_OF_DAY_WORDS[match["part"].lower()])
-		if hour is not None:
-			return slot_for_hour(hour)
-		return None  # "raat" / "night" alone: outside working hours
-	return None
-
-
 def parse_time_slot(text: str | None) -> str | None:
 	"""The one-hour slot ("10:00-11:00") the text asks for, or None.
 
-	The first clock time inside working hours wins; with no clock time, a part of day gives
-	its usual slot (morning 9, afternoon 13, evening 16). Times outside 6 am-6 pm give None.
+	The first clock time inside working hours wins. A part of the day alone ("kal subah") is
+	no slot: the customer has not said the hour, and the bot asks for it. Times outside
+	6 am-6 pm give None.
 	"""
 	if not text:
 		return None
@@ -486,9 +477,9 @@ def parse_time_slot(text: str | None) -> str | None:
 	for mention in mentions:
 		if _in_hours(mention.hour):
 			return slot_for_hour(mention.hour)
-	if mentions or _NIGHT_PHRASE_RE.search(text):
-		return None
-	return _part_of_day_slot(text)
+	if not mentions and re.search(r"\b(?:noon|midday)\b", text, re.I):
+		return slot_for_hour(12)  # "noon" names its hour
+	return None
 
 
 def find_out_of_hours_time(text: str | None) -> bool:

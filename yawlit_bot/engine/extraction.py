@@ -16,7 +16,7 @@ from datetime import date
 
 from yawlit_bot.engine.dates import find_date, find_out_of_hours_time, find_times, parse_time_slot
 from yawlit_bot.engine.fields import SERVICE_TYPES, VEHICLE_TYPES
-from yawlit_bot.engine.indic import read_indic
+from yawlit_bot.engine.indic import read_indic_mapped
 from yawlit_bot.engine.intents import Intent, edit_target, read_intent
 from yawlit_bot.engine.places import (
 	ADDRESS_WORDS,
@@ -134,7 +134,7 @@ _PINCODE_RE = re.compile(rf"(?<![\w{MASK}.,/:+\-])(?P<digits>[1-9]\d{{5}})(?![\w
 _LETTER = r"(?:[^\W\d_]|[\u0900-\u0DFF])"
 _NAME_WORD = rf"{_LETTER}+(?:['.\-]{_LETTER}+)*\.?"
 _NAME_INTRO_RE = re.compile(
-	r"\b(?P<intro>my\s+name\s+is|my\s+name'?s|name\s*(?:is|:|-|=)|naam\s*(?:is|hai|:|-)?|mera\s+naam"
+	r"\b(?P<intro>my\s+name\s+is|my\s+name'?s|name\s*(?:is|:|-|=)|(?:naam|nam)\s*(?:is|hai|:|-|toh|to)?|mera\s+(?:naam|nam)"
 	r"|name(?=\s+(?-i:[A-Z]))"
 	r"|i\s+am|i'm|im|this\s+is|myself)"
 	rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})",
@@ -158,6 +158,7 @@ _MAIN_HOON_RE = re.compile(
 )
 # "Mr. Joseph", "Dr Anil Mehta": an honorific names a person, unless a street follows
 # ("Dr Ambedkar Road").
+_THIRD_PERSON = frozenset("ne ka ki ke ko se ji ne's".split())
 _HONORIFIC_NAME_RE = re.compile(
 	rf"(?<![\w{MASK}])(?:mr|mrs|ms|smt|dr|shri|shree)\.?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})",
 	re.I,
@@ -224,7 +225,10 @@ _ADDRESS_LEADING_RE = re.compile(
 	# "already sent it - Flat 4B", "as I said, ...", "bataya tha: ..."
 	r"|\b(?:i\s+)?(?:already\s+)?(?:sent|told|gave|shared|wrote|mentioned)(?:\s+(?:you|u))?(?:\s+(?:it|this|that|already|above|before|earlier))*\b"
 	r"|\bas\s+(?:i\s+)?(?:said|told|mentioned)(?:\s+(?:before|earlier|above))?\b"
-	r"|\b(?:bataya|bheja|bhej\s+diya|de\s+diya|diya)(?:\s+(?:tha|hai|h|already))*\b|\balready\b|\bits\b|\bit'?s\b)+",
+	r"|\b(?:bataya|bheja|bhej\s+diya|de\s+diya|diya)(?:\s+(?:tha|hai|h|already))*\b|\balready\b|\bits\b|\bit'?s\b"
+	# "address badal do: ...", "change address to ...", "new address: ..."
+	r"|\b(?:badal|badlo|badalna|badalni|change|update|edit|correct)(?:\s+(?:do|karo|kar|ke|it|to|hai|karna|please|pls))*\b"
+	r"|\b(?:new|naya|nayi|correct|sahi)\b|\b(?:to|is|hai)\b)+",
 	re.I,
 )
 
@@ -263,6 +267,11 @@ _SERVICE_TYPOS: dict[str, str] = {
 	"polish": "Polishing",
 }
 _SERVICE_TYPO_WORDS = tuple(_SERVICE_TYPOS)
+_PRICE_QUESTION_RE = re.compile(
+	r"\b(?:rate|rates|price|prices|pricing|cost|costs|charges?|kitna|kitne|kitni|kitne\s+ka|farak|fark|"
+	r"difference|karte\s+ho\s+kya|hota\s+hai\s+kya|do\s+you\s+do|do\s+you\s+have)\b",
+	re.I,
+)
 _SERVICE_NEGATION_RE = re.compile(r"^\s*(?:\w+\s+)?(?:nahi|nhi|nahin|mat|not|no)\b", re.I)
 _SERVICE_NEGATION_BEFORE_RE = re.compile(
 	r"\b(?:no|not|without|bina|except|don'?t\s+want)\s+(?:\w+\s+)?$", re.I
@@ -289,10 +298,14 @@ class _Text:
 	"""The message, with spans already taken blanked out by MASK characters (same length, so
 	positions stay comparable with the text as written, `original`)."""
 
-	def __init__(self, text: str):
+	def __init__(self, text: str, source: str | None = None, positions: list[int] | None = None):
 		self.text = text
 		self.original = text
 		self.spans: list[tuple[int, int, str]] = []  # (start, end, field) of every value taken
+		# The message as written, when reading it rewrote Devanagari words (see indic.py), and
+		# where each character of `text` came from in it.
+		self.source = source if source is not None and source != text else None
+		self.positions = positions
 
 	def take(self, start: int, end: int, kind: str = "") -> None:
 		self.text = self.text[:start] + MASK * (end - start) + self.text[end:]
@@ -307,14 +320,17 @@ class _Text:
 		return self.written(0, len(self.original), keep=frozenset(k for _, _, k in self.spans if k != "refused"))
 
 	def written(self, start: int, end: int, keep: frozenset[str] = frozenset()) -> str:
-		"""`original[start:end]` with the values of other fields blanked, those of `keep` kept
-		(an address keeps its pincode and city)."""
-		chars = list(self.original[start:end])
+		"""The text from `start` to `end` as the customer wrote it (Devanagari kept), with the
+		values of other fields blanked, those of `keep` kept (an address keeps its pincode)."""
+		source, at = (self.source, self.positions) if self.source is not None else (self.original, None)
+		place = (lambda i: at[i]) if at else (lambda i: i)
+		first, last = place(start), place(end)
+		chars = list(source[first:last])
 		for s, e, kind in self.spans:
 			if kind in keep:
 				continue
-			for i in range(max(s, start), min(e, end)):
-				chars[i - start] = MASK
+			for i in range(max(place(s), first), min(place(e), last)):
+				chars[i - first] = MASK
 		return "".join(chars)
 
 
@@ -325,7 +341,7 @@ def _sanitise(raw: object) -> str:
 	text = _TAG_RE.sub(" ", text)
 	text = text.replace(MASK, " ")
 	# Keep new lines (they end an address clause); clean every line on its own.
-	lines = [clean_text(line, MAX_INPUT) for line in read_indic(text).splitlines()]
+	lines = [clean_text(line, MAX_INPUT) for line in text.splitlines()]
 	return "\n".join(line for line in lines if line)[:MAX_INPUT]
 
 
@@ -415,7 +431,7 @@ _LABEL_WORDS: tuple[tuple[str, str], ...] = (
 	(r"(?:full\s+|complete\s+|home\s+|delivery\s+|ghar\s+ka\s+)?(?:address|adress|addres|adres|addr|add\.|pata)", "address"),
 	(r"first\s+name", "first_name"),
 	(r"(?:last\s+name|surname)", "last_name"),
-	(r"(?:full\s+|customer\s+|your\s+)?(?:name|naam)", "name"),
+	(r"(?:full\s+|customer\s+|your\s+)?(?:name|naam|nam)", "name"),
 	(
 		r"(?:number\s+plate|plate(?:\s*(?:no\.?|number))?|reg(?:istration)?\.?(?:\s*(?:no\.?|number))?"
 		r"|(?:vehicle|car|gaadi|gadi)\s+(?:no\.?|number|num)|rc(?:\s*no\.?)?)",
@@ -434,6 +450,7 @@ _LABEL_GROUPS = [group for _, group in _LABEL_WORDS]
 _LABEL_RE = re.compile(
 	r"(?P<lead>^|[\n,;|.!]\s*|\s)(?:(?:my|mera|meri|our|hamara|humara|your)\s+)?"
 	r"(?:" + "|".join(f"(?P<l{i}>{words})" for i, (words, _) in enumerate(_LABEL_WORDS)) + r")"
+	r"(?:\s+(?:likh\s+lo|likh\s+lijiye|likho|note\s+karo|note\s+kar\s+lo|note\s+kijiye|please|pls|hai|badal\s+do|badlo))?"
 	r"\s*(?P<sep>[:=]+|[-–—]+|\bis\b|\bhai\b|(?<=pata)\s(?=\s*[A-Za-z]?[-/]?\d)"
 	r"|(?<=surname)\s|(?<=last name)\s|(?<=name)\s+(?=(?-i:[A-Z]))|(?<=naam)\s+(?=(?-i:[A-Z])))\s*",
 	re.I,
@@ -499,7 +516,7 @@ def _read_labelled(text: _Text, result: Extraction, today: date, expecting: Sequ
 			for clause in re.finditer(r"[^,;]+", value):
 				tokens = [
 					m for m in re.finditer(r"\S+", _SYMBOLS_RE.sub(" ", clause.group()))
-					if MASK not in m.group() and m.group().lower() not in ("nahi", "nahin", "nhi", "hai", "is")
+					if MASK not in m.group() and m.group().lower() not in _EDIT_WORDS
 				]
 				words = [m.group() for m in tokens]
 				found = _name_from_words(words)
@@ -535,6 +552,9 @@ def _read_labelled(text: _Text, result: Extraction, today: date, expecting: Sequ
 				_flag(result, "appointment_date", "I couldn't read that date. Try 'tomorrow', 'next Monday' or '25/12'.")
 		elif group == "time_slot":
 			slot = parse_time_slot(value) or parse_time_slot(re.sub(r"^\s*(\d{1,2})\s*$", r"\1 baje", value))
+			day = find_date(value, today)  # "Slot: kal 10 baje"
+			if day:
+				_store_date(result, day.value, today, basis=LABEL)
 			if slot:
 				_put(result, "time_slot", slot, today, basis=LABEL)
 			elif find_out_of_hours_time(value) or value.strip(f" {MASK}"):
@@ -646,8 +666,10 @@ def _after_last_correction(text: str) -> int:
 
 
 def _not_a_booking_date(text: str, start: int, end: int) -> bool:
-	"""A date in a clause about the past ("kal booking kia tha") or about opening hours
-	("are you open on Sunday?") books nothing."""
+	"""A date in a clause about the past ("kal booking kia tha"), about opening hours ("are
+	you open on Sunday?") or only a bound ("parso ke baad") books nothing."""
+	if re.match(r"\s*(?:ke\s+|k\s+)?(?:baad|bad)\b|\s*(?:or|and)\s+later\b", text[end:], re.I):
+		return True
 	clause_start = max(text.rfind(c, 0, start) for c in ",.;!?\n—–") + 1
 	ends = [i for i in (text.find(c, end) for c in ",.;!\n—–") if i >= 0]
 	clause = text[clause_start : min(ends) if ends else len(text)]
@@ -714,7 +736,8 @@ def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence
 	elif find_out_of_hours_time(text.text):
 		_flag(result, "time_slot", _SLOT_PROBLEM)
 	elif "time_slot" in expecting:
-		bare = _BARE_NUMBER_RE.match(text.text)
+		# "10" answers "what time?"; "not 10, make it 11": the hour after the correction
+		bare = _BARE_NUMBER_RE.match(text.text) or _BARE_NUMBER_RE.match(text.text[tail:])
 		if bare and not re.search(r"tarikh|st\b|nd\b|rd\b|th\b", text.text, re.I):
 			slot = parse_time_slot(f"{int(bare['n'])} baje")
 			if slot:
@@ -799,6 +822,9 @@ def _read_name_pattern(text: _Text, result: Extraction, today: date) -> None:
 			return
 	for match in _HONORIFIC_NAME_RE.finditer(text.text):
 		found = _name_from_words(match["name"].split())
+		after = text.text[match.start("name") :].split()[found[1] : found[1] + 2] if found else []
+		if any(w.lower() in _THIRD_PERSON for w in after):
+			continue  # "Mr. Bhatia ne recommend kiya": somebody else
 		if found and _store_name(result, found[0], today):
 			_take_words(text, match, found[1])
 			return
@@ -858,7 +884,8 @@ def _names_a_car(text: str) -> bool:
 _EDIT_WORDS = frozenset(
 	"edit change changes update correct correction modify badlo badal badalna badal do karo kar "
 	"ke galat wrong incorrect sahi nahi hai h is to as into se ko please pls plz my mera meri the "
-	"name naam first last surname spelling it".split()
+	"name naam first last surname spelling it likho likhiye likhna likhe likh likha dalo daalo kijiye karein "
+	"karna chahiye tha".split()
 )
 _SYMBOLS_RE = re.compile(r"[^\w\s.'\-\u0900-\u0DFF]")
 
@@ -899,7 +926,9 @@ def _read_service(
 ) -> None:
 	asked = "service_type" in expecting
 	source = text.text
-	for pattern, service in _SERVICE_CLEAR + (_SERVICE_WHEN_ASKED if asked else ()):
+	if basis != LABEL and _PRICE_QUESTION_RE.search(source):
+		return  # "premium ka rate kya hai?" asks about a service, it does not choose one
+	for pattern, service in _SERVICE_CLEAR:
 		for match in pattern.finditer(source):
 			if _SERVICE_NEGATION_RE.match(
 				source[match.end() : match.end() + 20]
@@ -910,6 +939,9 @@ def _read_service(
 	for token in tokenize(source):
 		typo = close_match(token, _SERVICE_TYPO_WORDS)
 		if typo and _put(result, "service_type", _SERVICE_TYPOS[typo], today, basis=basis):
+			return
+	for pattern, service in _SERVICE_WHEN_ASKED if asked else ():
+		if pattern.search(source) and _put(result, "service_type", service, today, basis=basis):
 			return
 	if asked:
 		choice = match_choice(text.plain(), SERVICE_TYPES)
@@ -1021,7 +1053,19 @@ def _read_notes(text: _Text, result: Extraction, today: date) -> None:
 # ---------------------------------------------------------------- entry point
 
 
-def _fields_corrected(text: _Text, result: Extraction, known: Mapping[str, str | None]) -> tuple[str, ...]:
+def _names_value(name: str, refused: str, value: str, today: date) -> bool:
+	"""Does the refused text name this stored date or time ("kal" for tomorrow, "10" for 10:00)?"""
+	if name == "time_slot":
+		return value in (parse_time_slot(refused), parse_time_slot(f"{refused} baje"))
+	if name == "appointment_date":
+		match = find_date(refused, today)
+		return bool(match and match.value and match.value.isoformat() == value)
+	return False
+
+
+def _fields_corrected(
+	text: _Text, result: Extraction, known: Mapping[str, str | None], today: date
+) -> tuple[str, ...]:
 	"""Fields the message corrects without a label: one whose stored value the customer refused
 	("Rahul nahi, Rohit"), or the field of an edit ("change my name to Rohit")."""
 	refused = {
@@ -1032,7 +1076,10 @@ def _fields_corrected(text: _Text, result: Extraction, known: Mapping[str, str |
 	fields: list[str] = []
 	for name, value in known.items():
 		words = re.sub(r"\W+", " ", str(value or "")).strip().lower()
-		if words and any(words == r or (len(words) > 2 and words in r.split()) for r in refused):
+		if words and any(
+			words == r or (len(words) > 2 and words in r.split()) or _names_value(name, r, str(value), today)
+			for r in refused
+		):
 			fields.append(name)
 	if result.intent is Intent.EDIT and result.edit_field:
 		fields.append(result.edit_field)
@@ -1086,15 +1133,17 @@ def extract(
 	if not cleaned:
 		return result
 	expecting = tuple(expecting or ())
+	written = cleaned
+	cleaned, positions = read_indic_mapped(written)
 	reading = read_intent(cleaned)
 	result.intent = reading.intent
 	if reading.intent is Intent.EDIT:
 		result.edit_field = edit_target(cleaned)
 	only_intent = reading.intent is not None and not reading.content_words
 
-	work = _Text(cleaned)
+	work = _Text(cleaned, written, positions)
 	result.correction = _refuse_negated(work)
-	expecting = expecting + _fields_corrected(work, result, known or {})
+	expecting = expecting + _fields_corrected(work, result, known or {}, today)
 	# Values with a shape of their own first: they cannot be misread as another field.
 	_read_email(work, result, today)
 	_read_plate(work, result, today, expecting)

@@ -85,6 +85,16 @@ QUESTIONS: dict[tuple[str, ...], str] = {
 	("phone",): "a 10-digit mobile number to reach you",
 }
 
+# When only part of a group is missing, its own question ("kal subah" gave the day: ask the hour).
+PART_QUESTIONS: dict[tuple[str, ...], str] = {
+	("time_slot",): "the time (e.g. 10 am; we work 6 am to 6 pm, in one-hour slots)",
+	("appointment_date",): "the date (e.g. tomorrow, Friday or 25/12)",
+	("pincode",): "the 6-digit pincode of the address",
+	("address",): "the address for the wash: flat or house number, building and street",
+	("last_name",): "your last name",
+	("first_name",): "your first name",
+}
+
 # Words customers use for a field when they say "edit X" / "change X".
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 	"first_name": ("first name", "name", "naam"),

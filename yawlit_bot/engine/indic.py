@@ -87,6 +87,62 @@ DEVANAGARI_WORDS: dict[str, str] = {
 	"के": "ke",
 	"और": "aur",
 	"से": "se",
+	"गलत": "galat",
+	"लिखिए": "likhiye",
+	"लिखिये": "likhiye",
+	"लिखो": "likho",
+	"लिखें": "likhe",
+	"लिखना": "likhna",
+	"सही": "sahi",
+	"बदलना": "badalna",
+	"बदलनी": "badalni",
+	"बदल": "badal",
+	"बदलो": "badlo",
+	"नया": "naya",
+	"नई": "nayi",
+	# services and cars
+	"प्रीमियम": "premium",
+	"बेसिक": "basic",
+	"इंटीरियर": "interior",
+	"पॉलिश": "polish",
+	"पोलिश": "polish",
+	"डिटेलिंग": "detailing",
+	"मारुति": "maruti",
+	"मारुती": "maruti",
+	"सुजुकी": "suzuki",
+	"हुंडई": "hyundai",
+	"हुंडाई": "hyundai",
+	"होंडा": "honda",
+	"टाटा": "tata",
+	"महिंद्रा": "mahindra",
+	"टोयोटा": "toyota",
+	"किआ": "kia",
+	"स्विफ्ट": "swift",
+	"बलेनो": "baleno",
+	"डिजायर": "dzire",
+	"ऑल्टो": "alto",
+	"वैगनआर": "wagonr",
+	"ब्रेज़ा": "brezza",
+	"ब्रेजा": "brezza",
+	"अर्टिगा": "ertiga",
+	"क्रेटा": "creta",
+	"वेन्यू": "venue",
+	"वरना": "verna",
+	"नेक्सन": "nexon",
+	"पंच": "punch",
+	"टियागो": "tiago",
+	"स्कॉर्पियो": "scorpio",
+	"थार": "thar",
+	"बोलेरो": "bolero",
+	"इनोवा": "innova",
+	"फॉर्च्यूनर": "fortuner",
+	"सिटी": "city",
+	"अमेज़": "amaze",
+	"सेल्टोस": "seltos",
+	"सोनेट": "sonet",
+	"हैचबैक": "hatchback",
+	"सेडान": "sedan",
+	"एसयूवी": "suv",
 }
 
 # A run of letters and marks of the Indian scripts (Devanagari to Malayalam).
@@ -102,13 +158,32 @@ def ascii_digits(text: str) -> str:
 
 
 def read_indic(text: str) -> str:
-	"""Digits as 0-9, dandas as full stops, and the listed Devanagari words in Hinglish.
+	"""Digits as 0-9, dandas as full stops, and the listed Devanagari words in Hinglish."""
+	return read_indic_mapped(text)[0]
 
-	Keeps every other character where it was, so the text can be read as it was written."""
+
+def read_indic_mapped(text: str) -> tuple[str, list[int]]:
+	"""`read_indic`, with where each character of the result came from in `text` (one more
+	entry at the end: `len(text)`), so that a value can be taken as the customer wrote it."""
 	if text.isascii():
-		return text
-	text = _DANDA_RE.sub(".", ascii_digits(text))
-	return _INDIC_RUN_RE.sub(lambda m: DEVANAGARI_WORDS.get(m.group(), m.group()), text)
+		return text, list(range(len(text) + 1))
+	text_digits = _DANDA_RE.sub(".", ascii_digits(text))  # same length as `text`
+	pieces: list[str] = []
+	positions: list[int] = []
+	last = 0
+	for match in _INDIC_RUN_RE.finditer(text_digits):
+		pieces.append(text_digits[last : match.start()])
+		positions.extend(range(last, match.start()))
+		word = DEVANAGARI_WORDS.get(match.group(), match.group())
+		pieces.append(word)
+		# a rewritten word's letters all stand for the whole word as written
+		positions.extend(
+			range(match.start(), match.end()) if word == match.group() else [match.start()] * len(word)
+		)
+		last = match.end()
+	pieces.append(text_digits[last:])
+	positions.extend(range(last, len(text_digits) + 1))
+	return "".join(pieces), positions
 
 
 def is_letter(ch: str) -> bool:

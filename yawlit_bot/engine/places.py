@@ -148,6 +148,8 @@ ADDRESS_WORDS = frozenset(
 	masjid church station metro bus  depot gate petrol pump office
 	peth wadi wada pada gaon nagri puram  palya halli kere pura  ganj gunj  
 	east west north south
+	नगर रोड मार्ग गली चौक सोसाइटी सोसायटी फ्लैट मकान कॉलोनी कालोनी सेक्टर खंड अपार्टमेंट बिल्डिंग
+	टावर पास सामने पीछे मंदिर मस्जिद स्कूल अस्पताल मार्केट बाजार बाज़ार विहार बाग पार्क प्लॉट ब्लॉक
 	""".split()
 )
 # A house, flat or plot number: "Flat 302", "B-204", "H.No. 12/3", "4B", "#12".
@@ -156,10 +158,11 @@ HOUSE_NUMBER_RE = re.compile(
 	r"|(?<![\w-])[A-Za-z]{1,2}\s?[-/]\s?\d{1,4}[A-Za-z]?(?![\w-])"
 	r"|(?<![\w-])#\s?\d+"
 	r"|\b(?:sector|sec|phase|block|lane|gali|road\s+no|street\s+no)\.?\s*(?:no\.?\s*)?\d+"
+	r"|(?:मकान|फ्लैट|प्लॉट|सेक्टर|ब्लॉक)\s*(?:नंबर|number|नं\.?|no\.?)?\s*\d+"
 	r"|^\s*\d{1,4}[A-Za-z]?(?:\s?[-/]\s?\d{1,4})?\s*,)",
 	re.I,
 )
-_WORD_RE = re.compile(r"[a-z]+")
+_WORD_RE = re.compile(r"[a-z]+|[\u0900-\u0DFF]+")
 
 
 def place_words(text: str) -> set[str]:
@@ -189,3 +192,16 @@ def looks_like_address(text: str) -> bool:
 	if HOUSE_NUMBER_RE.search(text):
 		return any(signs)
 	return sum(signs) >= 2
+
+
+_PINCODE_IN_TEXT_RE = re.compile(r"(?<!\d)[1-9]\d{2}\s?\d{3}(?!\d)")
+
+
+def is_deliverable_address(text: str) -> bool:
+	"""An address a washer can find: a house, flat, plot or sector number (a pincode alone does
+	not count), or a building and a street in three parts. "Baner, Pune", "HSR Layout 560102"
+	and "near Phoenix mall, Wakad" say where, not which door."""
+	if re.search(r"\d", _PINCODE_IN_TEXT_RE.sub(" ", text)):
+		return True
+	parts = [part for part in re.split(r"[,\n]", text) if part.strip()]
+	return len(parts) >= 3 and bool(place_words(text) & ADDRESS_WORDS)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from yawlit_bot.engine.fields import LABELS, QUESTION_GROUPS, QUESTIONS
+from yawlit_bot.engine.fields import LABELS, PART_QUESTIONS, QUESTION_GROUPS, QUESTIONS
 
 CONFIRM, EDIT, CANCEL = "Confirm", "Edit", "Cancel"
 SUMMARY_BUTTONS: tuple[str, ...] = (CONFIRM, EDIT, CANCEL)
@@ -42,11 +42,14 @@ def ask_missing(
 	asked, groups = next_questions(missing)
 	lines = [preface] if preface else []
 	lines += [problem for problem in dict(problems).values()]
-	if len(groups) == 1:
-		lines.append(f"Please send {QUESTIONS[groups[0]]}.")
+	questions = [
+		PART_QUESTIONS.get(tuple(name for name in group if name in missing), QUESTIONS[group]) for group in groups
+	]
+	if len(questions) == 1:
+		lines.append(f"Please send {questions[0]}.")
 	else:
 		lines.append("Please send:")
-		lines += [f"• {QUESTIONS[group]}" for group in groups]
+		lines += [f"• {question}" for question in questions]
 	return Reply("\n".join(lines)), asked
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import phonenumbers
 from rapidfuzz import fuzz, process
 
+from yawlit_bot.engine.places import is_deliverable_address
 from yawlit_bot.engine.fields import (
 	ALL_FIELDS,
 	BOOKING_HORIZON_DAYS,
@@ -201,7 +202,7 @@ _ERRORS = {
 	"time_slot": "We have one-hour slots from 6 am to 6 pm, like 10:00-11:00. Which one suits you?",
 	"vehicle_type": "Vehicle type should be one of: " + ", ".join(VEHICLE_TYPES) + ".",
 	"service_type": "Please choose a service: " + ", ".join(SERVICE_TYPES) + ".",
-	"address": "Please send the full address (house, street, area).",
+	"address": "Please send the full address: flat or house number, building and street.",
 }
 
 
@@ -225,7 +226,7 @@ def check_field(field: str, value: object, today: date) -> FieldCheck:
 		"time_slot": normalize_time_slot,
 		"vehicle_type": lambda v: match_choice(v, VEHICLE_TYPES),
 		"service_type": lambda v: match_choice(v, SERVICE_TYPES),
-		"address": lambda v: v if 8 <= len(v) <= MAX_TEXT and re.search(r"[^\W_]", v) else None,
+		"address": lambda v: v if 8 <= len(v) <= MAX_TEXT and is_deliverable_address(v) else None,
 	}
 	normalizer = normalizers.get(field)
 	if normalizer is None:  # brand, model, city, addons, notes: free text, kept clean
