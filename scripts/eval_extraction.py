@@ -4,6 +4,7 @@ a wrong field on the labelled dialogues. Sets: tests/eval/messages.jsonl, dialog
 
     python scripts/eval_extraction.py                       # rules only (no network)
     python scripts/eval_extraction.py --errors pincode      # and the misses for one field
+    python scripts/eval_extraction.py --heldout             # the set written apart from the rules
     python scripts/eval_extraction.py --provider OpenAI-compatible --model gpt-4o-mini \\
         --api-base http://127.0.0.1:8902/v1 --api-key-env LLM_KEY [--threshold 0.6] [--limit 50]
 
@@ -42,10 +43,12 @@ def main() -> int:
 	parser.add_argument("--timeout", type=float, default=8.0)
 	parser.add_argument("--threshold", type=float, default=0.6)
 	parser.add_argument("--limit", type=int, help="only the first N messages and dialogues")
+	parser.add_argument("--heldout", action="store_true", help="the held-out set instead of the first")
 	args = parser.parse_args()
 
-	messages = load("messages.jsonl")[: args.limit]
-	dialogues = load("dialogues.jsonl")[: args.limit]
+	prefix = "heldout_" if args.heldout else ""
+	messages = load(f"{prefix}messages.jsonl")[: args.limit]
+	dialogues = load(f"{prefix}dialogues.jsonl")[: args.limit]
 	runs = [("rules only", rules_reader, None)]
 	if args.provider and args.model:
 		from yawlit_bot.engine.model_program import build_inputs, make_lm, read_message
