@@ -27,6 +27,7 @@ from yawlit_bot.engine.places import (
 	LOCALITIES,
 	looks_like_address,
 	looks_like_place,
+	place_words,
 )
 from yawlit_bot.engine.validation import (
 	INDIAN_STATE_CODES,
@@ -1027,7 +1028,7 @@ def _read_loose_address(text: _Text, result: Extraction, today: date) -> None:
 		house = HOUSE_NUMBER_RE.search(text.text, start, end) if end > start else None
 		if end > start and (house or run and looks_like_place(written)) and not _CLAUSE_NOT_ADDRESS_RE.search(written):
 			if not run and house:
-				start = house.start()  # "need a wash at Flat 4B": from the house number
+				start = _place_words_before(text.text, start, house.start())  # "need a wash at Flat 4B"
 			run.append((start, end))
 			continue
 		if run:
@@ -1037,6 +1038,17 @@ def _read_loose_address(text: _Text, result: Extraction, today: date) -> None:
 				text.take(first, last, "address")
 				return
 			run = []
+
+
+def _place_words_before(text: str, clause_start: int, house_start: int) -> int:
+	"""Where an address starts in its clause: at the house number, or earlier over the place
+	words just before it ("HSR Layout Sector 2", "Gurgaon sector 45"), not over "a wash at"."""
+	start = house_start
+	for word in reversed(list(re.finditer(r"\S+", text[clause_start:house_start]))):
+		if not place_words(word.group()):
+			break
+		start = clause_start + word.start()
+	return start
 
 
 # A clause with these is about something else, even if it names a place ("call me at the office").

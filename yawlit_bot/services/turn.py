@@ -420,6 +420,11 @@ def read_next_with_model(conversation: str) -> Understood | None:
 		message = rows[0]
 		if read_opt_command(message.content, None):
 			return None
+		limit = get_bot_settings().flood_reply_limit or DEFAULT_REPLY_LIMIT
+		received = frappe.db.get_value("WA Message", message.name, "received_at")
+		if messages_in_window(conversation, frappe._dict(name=message.name, received_at=received)) > limit:
+			# a flooding customer's messages are stored and read, not sent to a paid model
+			return Understood(message.name, None, "rules (sending too fast: model skipped)", config.threshold)
 		conv = frappe.db.get_value(
 			"WA Conversation", conversation, ["state", "expecting", "active_scratchpad"], as_dict=True
 		)

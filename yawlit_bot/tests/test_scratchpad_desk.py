@@ -70,10 +70,8 @@ class TestScratchpadDesk(PipelineTestCase):
 			)
 			field.clear()
 			field.send_keys("Ravindra")
-			# Desk takes the change after its input debounce: save once the form says so.
-			browser.wait().until(
-				EC.visibility_of_element_located((By.XPATH, "//span[contains(@class,'indicator-pill')][normalize-space()='Not Saved']"))
-			)
+			# Desk takes a typed value after its input debounce: save once the form holds it.
+			browser.wait().until(lambda d: d.execute_script("return cur_frm.doc.first_name") == "Ravindra")
 			browser.driver.find_element(By.CSS_SELECTOR, ".page-actions .primary-action").click()
 			sources = browser.wait(30).until(
 				lambda d: (

@@ -174,8 +174,12 @@ class TestUnderstandingWithModel(PipelineTestCase):
 			self.assertIn(problem, str(raised.exception))
 			frappe.db.rollback()
 		settings = frappe.get_single("WA Bot Settings")
-		settings.llm_timeout = 500
-		settings.llm_confidence_threshold = 3
+		settings.update({"llm_timeout": 500, "lock_timeout": 120, "llm_confidence_threshold": 3})
 		settings.save(ignore_permissions=True)
 		self.assertEqual((settings.llm_timeout, settings.llm_confidence_threshold), (30, 1))
+		frappe.db.rollback()
+		settings = frappe.get_single("WA Bot Settings")
+		settings.update({"llm_timeout": 20, "lock_timeout": 30})
+		with self.assertRaises(frappe.ValidationError):  # the lock must outlast the model's wait
+			settings.save(ignore_permissions=True)
 		frappe.db.rollback()

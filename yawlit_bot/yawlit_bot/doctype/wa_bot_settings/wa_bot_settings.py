@@ -49,6 +49,13 @@ class WABotSettings(Document):
 			frappe.throw(_("The model's API Base URL must start with http:// or https://"))
 		if self.llm_provider == "OpenAI-compatible" and not self.llm_api_base:
 			frappe.throw(_("An OpenAI-compatible provider needs its API Base URL (ending in /v1)."))
+		if self.llm_timeout * 2 > self.lock_timeout:
+			# the model is asked while the conversation's lock is held: it must end well inside it
+			frappe.throw(
+				_("Model Timeout ({0} s) must be at most half the Lock Timeout ({1} s).").format(
+					self.llm_timeout, self.lock_timeout
+				)
+			)
 
 	def on_update(self):
 		# After commit: cleared earlier, a webhook could re-cache the old values in between.
