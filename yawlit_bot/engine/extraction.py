@@ -462,6 +462,7 @@ _SOFT_SEPARATORS = ("-", "–", "—", "is", "hai", "")
 @dataclass
 class _Segment:
 	group: str  # a field, "name" or "vehicle"
+	label_start: int  # where the label starts
 	start: int  # where the value starts (after the label)
 	end: int
 
@@ -473,11 +474,11 @@ def _labelled_segments(text: str) -> list[_Segment]:
 		group = next(_LABEL_GROUPS[i] for i in range(len(_LABEL_WORDS)) if match[f"l{i}"])
 		sep = match["sep"].strip().lower()
 		owner = re.match(r"\s*(?:my|mera|meri|our|hamara|humara|your)\b", text[match.end("lead") :], re.I)
-		# "-" and "is" are label separators only where a detail starts (message start, after
-		# punctuation, or "my ..."): "car-wash" and "date is fine" are no labels.
-		if sep.rstrip("-–—") in ("",) and sep not in (":", "=") and not sep.startswith(("=", ":")):
-			if not (match["lead"].strip() or match.start() == 0 or owner):
-				continue
+		# Only ":" and "=" make a label anywhere; "-", "is" or a space only where a detail
+		# starts (the message's start, after punctuation, or "my ..."): "car-wash" is no label.
+		detail_starts = bool(match["lead"].strip()) or match.start() == 0 or bool(owner)
+		if not sep.startswith((":", "=")) and not detail_starts:
+			continue
 		if sep in ("is", "hai") and group in ("appointment_date", "time_slot", "service_type") and not owner:
 			continue
 		found.append((match.start("lead") + len(match["lead"]), match.end(), group))
@@ -491,8 +492,7 @@ def _labelled_segments(text: str) -> list[_Segment]:
 			stop = re.compile(r"[,;]|\.\s").search(text, value_start, end)
 			end = stop.start() if stop else end
 		if end > value_start:
-			segments.append(_Segment(group, value_start, end))
-			segments[-1].label_start = label_start  # type: ignore[attr-defined]
+			segments.append(_Segment(group, label_start, value_start, end))
 	return segments
 
 
@@ -570,7 +570,7 @@ def _read_labelled(text: _Text, result: Extraction, today: date, expecting: Sequ
 			result.basis[group] = LABEL
 		elif value.strip(f" {MASK}"):
 			_flag(result, group, check_field(group, value, today).error or "invalid")
-		text.take(getattr(segment, "label_start", start), end, "label:" + group)
+		text.take(segment.label_start, end, "label:" + group)
 
 
 _ADDRESS_PARTS = frozenset({"pincode", "city", "refused"})
