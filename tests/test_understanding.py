@@ -195,9 +195,26 @@ def test_a_labelled_value_beats_the_model():
 	assert joined.fields["first_name"] == "Priya"
 
 
-def test_the_models_intent_is_used_when_the_rules_found_none():
-	joined, _ = join("sahi lag raha hai sab", ModelReading({}, {}, intent="confirm"), expecting=())
-	assert joined.intent is Intent.CONFIRM
+def test_the_models_edit_intent_is_used_when_the_rules_found_none():
+	joined, _ = join("ek cheez theek karni hai", ModelReading({}, {}, intent="edit", edit_target="address"), expecting=())
+	assert joined.intent is Intent.EDIT and joined.edit_field == "address"
+
+
+@pytest.mark.parametrize("intent", ["confirm", "cancel"])
+def test_the_model_alone_never_confirms_or_cancels(intent):
+	# "hmm let me think" read as confirm must not book; only a clear word or a button does.
+	joined, _ = join("hmm let me think", ModelReading({}, {}, intent=intent), expecting=())
+	assert joined.intent is None
+
+
+def test_model_values_the_rules_refused_or_that_name_places_are_dropped():
+	joined, _ = join("raat 10 baje", ModelReading({"time_slot": "10:00-11:00"}, {"time_slot": 0.9}), expecting=())
+	assert "time_slot" not in joined.fields and "time_slot" in joined.invalid
+	joined, _ = join("Baner, Pune", ModelReading({"first_name": "Baner", "last_name": "Pune"}, {"first_name": 0.9, "last_name": 0.9}))
+	assert "first_name" not in joined.fields and "last_name" not in joined.fields
+	address = "Flat 302, Green Park Society, near Phoenix mall, Baner"
+	joined, _ = join(f"Address: {address}", ModelReading({"address": "Flat 302, Green Park Society"}, {"address": 0.9}))
+	assert joined.fields["address"] == address
 
 
 def test_opt_out_from_the_model_is_not_acted_on():
@@ -300,3 +317,56 @@ def test_a_value_kept_is_explained_to_the_customer():
 	decision = decide_turn(snapshot, Message("free on Friday for sure, plate MH12AB1234"), TODAY, SENDER)
 	assert decision.values["appointment_date"] == "2026-11-30"
 	assert "kept your date" in decision.replies[0].body
+
+
+def test_an_unsure_value_never_replaces_a_given_one():
+	snapshot = collecting({"first_name": "Rahul"}, expecting=("appointment_date", "time_slot"))
+	decision = decide_turn(
+		snapshot, Message("kal 11 baje", model=ModelReading({"first_name": "Baner"}, {"first_name": 0.3})), TODAY, SENDER
+	)
+	assert decision.unconfirmed == {}
+	assert decision.values["first_name"] == "Rahul"
+
+
+@pytest.mark.parametrize(
+	"text, field, value",
+	[
+		("Please come on Friday", "appointment_date", "2026-12-04"),
+		("Friday ko aana", "appointment_date", "2026-12-04"),
+		("4 baje aa jana", "time_slot", "16:00-17:00"),
+		("go with premium", "service_type", "Premium Wash"),
+		("vehicle type: SUV", "vehicle_type", "SUV"),
+		("brand: Hyundai", "vehicle_brand", "Hyundai"),
+	],
+)
+def test_a_change_asked_for_on_the_summary_is_made(text, field, value):
+	stored = {
+		"first_name": "Ravi", "last_name": "Kumar", "address": "Flat 12, Green Park, Baner, Pune",
+		"pincode": "411045", "vehicle_type": "Hatchback", "vehicle_brand": "Maruti Suzuki",
+		"vehicle_model": "Swift", "vehicle_plate": "MH12AB1234", "service_type": "Basic Wash",
+		"appointment_date": "2026-11-30", "time_slot": "10:00-11:00",
+	}
+	snapshot = Snapshot(State.CONFIRMING, {"phone": SENDER, **stored}, True)
+	decision = decide_turn(snapshot, Message(text), TODAY, SENDER)
+	assert decision.values[field] == value
+
+
+@pytest.mark.parametrize(
+	"text",
+	["kal ko nahi, parso ko", "Monday ko nahi, Tuesday ko", "No Monday, Tuesday", "sorry, Monday is not possible, Tuesday"],
+)
+def test_a_refused_day_is_never_the_booking_day(text):
+	snapshot = collecting({"appointment_date": "2026-12-03"}, expecting=("vehicle_plate",))
+	decision = decide_turn(snapshot, Message(text), TODAY, SENDER)
+	assert decision.values["appointment_date"] in ("2026-12-01", "2026-12-03")
+
+
+@pytest.mark.parametrize("text", ["I am Rahul's driver", "driver ka naam Suresh hai", "my son's name is Aarav"])
+def test_somebody_elses_name_is_not_the_customers(text):
+	decision = decide_turn(collecting({"first_name": "Rahul", "last_name": "Sharma"}), Message(text), TODAY, SENDER)
+	assert (decision.values["first_name"], decision.values["last_name"]) == ("Rahul", "Sharma")
+
+
+def test_a_car_label_without_a_car_leaves_the_address():
+	decision = decide_turn(collecting({}, expecting=("address", "pincode")), Message("Car is at Flat 12, Lodha Park, Worli"), TODAY, SENDER)
+	assert decision.values["address"] and "Flat 12" in decision.values["address"]

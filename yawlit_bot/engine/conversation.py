@@ -21,7 +21,7 @@ from enum import Enum
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.extraction import Extraction, extract
 from yawlit_bot.engine.intents import Intent, edit_target
-from yawlit_bot.engine.merge import merge_fields, missing_required
+from yawlit_bot.engine.merge import is_filled, merge_fields, missing_required
 from yawlit_bot.engine.replies import Reply
 from yawlit_bot.engine.understanding import (
 	DEFAULT_THRESHOLD,
@@ -159,7 +159,15 @@ def _collect(
 	}
 	if merged.kept:
 		preface = "\n".join(filter(None, (preface, replies.kept_values(merged.kept, merged.values))))
-	unsure = {name: value for name, value in (unsure or {}).items() if name not in merged.changed}
+	# Asked back only for a gap or for a field the message is about, never to replace a value
+	# given (the same rule as above), and never to repeat what is stored.
+	unsure = {
+		name: value
+		for name, value in (unsure or {}).items()
+		if name not in merged.changed
+		and merged.values.get(name) != value
+		and (name in may_replace or not is_filled(merged.values, name, today))
+	}
 	if unsure:
 		decision.unconfirmed = unsure
 		decision.expecting = tuple(unsure)

@@ -159,6 +159,10 @@ _MAIN_HOON_RE = re.compile(
 )
 # "Mr. Joseph", "Dr Anil Mehta": an honorific names a person, unless a street follows
 # ("Dr Ambedkar Road").
+# Whose name: "driver ka naam", "my son's name", "uska naam".
+_SOMEBODY_ELSES_RE = re.compile(
+	r"(?:\b\w+\s+(?:ka|ki|ke)\s*$|\b\w+'s\s*$|\b(?:uska|uski|unka|unki|his|her|their)\s*$)", re.I
+)
 _THIRD_PERSON = frozenset("ne ka ki ke ko se ji ne's".split())
 _HONORIFIC_NAME_RE = re.compile(
 	rf"(?<![\w{MASK}])(?:mr|mrs|ms|smt|dr|shri|shree)\.?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})",
@@ -379,12 +383,20 @@ def _flag(result: Extraction, name: str, reason: str) -> None:
 # "kal nahi", "Swift nahi": the word (or two, "10 baje", "next Monday") before nahi is refused.
 _NEGATED_BEFORE_RE = re.compile(
 	rf"(?P<neg>(?:(?:next|agle|agla|agli|this|is|coming|\d{{1,2}}(?:[:.]\d{{2}})?)\s+)?[^\s,.;!?\n{MASK}]+)"
-	r"\s+(?:nahi|nahin|nhi|nai|mat)\b",
+	# "kal ko nahi", "Monday ko nahi": the refused word stands before its postposition
+	r"(?:\s+(?:ko|ke|pe|par|se|wala|wali|wale|to|toh|bhi))?"
+	r"\s+(?:nahi|nahin|nhi|nai|mat|not\s+possible|won'?t\s+work|doesn'?t\s+work|is\s+not\s+possible"
+	r"|is\s+not\s+ok|not\s+ok|nahi\s+ho\s+payega|possible\s+nahi|busy|mushkil|nahi\s+chalega|won'?t\s+do)\b",
 	re.I,
+)
+# "no Monday, Tuesday": "no" refuses the date or car right after it (not "no 5, MG Road").
+_NO_BEFORE_RE = re.compile(
+	rf"^\s*(?:no|nope|na|nahi|nahin)\s*[,.]?\s+(?P<neg>[A-Za-z][^\s,.;!?\n{MASK}]*)(?=\s*[,.;!]\s*\S)", re.I
 )
 # "not Swift, it's a Baleno", "Wednesday not Tuesday", "not tomorrow but Friday".
 _NEGATED_AFTER_RE = re.compile(
-	rf"\b(?:not|instead\s+of|rather\s+than)\s+(?P<neg>[^,.;!?\n{MASK}]{{1,30}}?)"
+	rf"\b(?:not|instead\s+of|rather\s+than|busy(?:\s+on)?|not\s+free(?:\s+on)?|can'?t\s+(?:do|make\s+it)(?:\s+on)?"
+	rf"|cannot\s+(?:do|make\s+it)(?:\s+on)?)\s+(?P<neg>[^,.;!?\n{MASK}]{{1,30}}?)"
 	r"(?=\s*[,.;!?\n]|\s+(?:but|it'?s|its|make|instead|rather|please|pls|plz|ok|okay)\b|\s*$)",
 	re.I,
 )
@@ -410,7 +422,7 @@ def _refuse_negated(text: _Text) -> bool:
 	"""Blank out what the customer refused ("kal nahi", "not Swift") so that only the value
 	they meant is read. True if the message corrects something."""
 	negated = False
-	for pattern in (_WRITTEN_BY_MISTAKE_RE, _NEGATED_BEFORE_RE, _NEGATED_AFTER_RE, _INSTEAD_OF_BEFORE_RE):
+	for pattern in (_WRITTEN_BY_MISTAKE_RE, _NEGATED_BEFORE_RE, _NO_BEFORE_RE, _NEGATED_AFTER_RE, _INSTEAD_OF_BEFORE_RE):
 		for match in list(pattern.finditer(text.text)):
 			if pattern is _NEGATED_BEFORE_RE and match["neg"].lower() in _NOT_A_REFUSAL:
 				continue
@@ -419,9 +431,10 @@ def _refuse_negated(text: _Text) -> bool:
 	return negated or bool(_CORRECTION_RE.search(text.original))
 
 
-# "pata nahi" (don't know), "cancel mat karo" refuse no value.
+# "pata nahi" (don't know), "cancel mat karo", "I am busy" refuse no value.
 _NOT_A_REFUSAL = frozenset(
-	"pata cancel book booking karna karo hai ho abhi koi kuch mujhe hume bilkul bhi ye yeh wo woh".split()
+	"pata cancel book booking karna karo hai ho abhi koi kuch mujhe hume bilkul bhi ye yeh wo woh "
+	"i am i'm im hoon hun hu main mai hum we".split()
 )
 
 
@@ -440,7 +453,7 @@ _LABEL_WORDS: tuple[tuple[str, str], ...] = (
 	),
 	(r"(?:mobile|phone|contact|whatsapp|mob|cell|ph)(?:\s*(?:no\.?|number|num))?", "phone"),
 	(r"(?:pin\s*code|pincode|pin|zip(?:\s*code)?|postal\s+code)", "pincode"),
-	(r"(?:car(?:\s+model)?|vehicle|gaadi|gadi|model)", "vehicle"),
+	(r"(?:car(?:\s+model)?|vehicle(?:\s+type)?|car\s+type|gaadi|gadi|model|brand|make|company)", "vehicle"),
 	(r"(?:date|tarikh|day)", "appointment_date"),
 	(r"(?:time(?:\s*slot)?|slot|timing|samay)", "time_slot"),
 	(r"(?:service|package|wash\s+type)", "service_type"),
@@ -513,6 +526,8 @@ def _read_labelled(text: _Text, result: Extraction, today: date, expecting: Sequ
 			elif address:
 				_flag(result, "address", check_field("address", "x", today).error or "invalid")
 		elif group in ("name", "first_name", "last_name"):
+			if _SOMEBODY_ELSES_RE.search(text.text[max(0, segment.label_start - 25) : segment.label_start]):
+				continue  # "driver ka naam Suresh hai": not the customer's
 			found, words, offset = None, [], 0
 			for clause in re.finditer(r"[^,;]+", value):
 				tokens = [
@@ -535,6 +550,8 @@ def _read_labelled(text: _Text, result: Extraction, today: date, expecting: Sequ
 				_flag(result, "first_name" if group == "name" else group, "Please send your name in letters only.")
 		elif group == "vehicle":
 			found = find_vehicle(value, vehicle_context=True)
+			if not found:
+				continue  # "Car is at Flat 12, ...": no car named, the text is for other readers
 			for name in VEHICLE_FIELDS:
 				if name in found:
 					_put(result, name, found[name], today, basis=LABEL)
@@ -752,6 +769,8 @@ def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence
 
 def _is_name_word(word: str) -> bool:
 	lower = word.lower().rstrip(".")
+	if re.search(r"'s$|’s$", lower):
+		return False  # "Rahul's driver": somebody else's
 	if len(lower) == 1:
 		return lower.isalpha()  # an initial ("Ravi K."); callers require a longer first word
 	if (
@@ -813,6 +832,8 @@ def _read_name_pattern(text: _Text, result: Extraction, today: date) -> None:
 				text.take(match.start("name"), match.end("name"), "name")
 				return
 	for match in _NAME_INTRO_RE.finditer(text.text):
+		if _SOMEBODY_ELSES_RE.search(text.text[max(0, match.start("intro") - 25) : match.start("intro")]):
+			continue  # "driver ka naam Suresh hai", "my friend's name is"
 		words = match["name"].split()
 		intro = re.sub(r"\s+", " ", match["intro"].lower())
 		if intro == "this is" and not (words[0][:1].isupper() or _ends_after(text.text, match, len(words))):
@@ -871,6 +892,14 @@ def _read_name_reply(text: _Text, result: Extraction, today: date, expecting: Se
 			return
 
 
+def is_person_name(value: str) -> bool:
+	"""Could this be a person's name: name words only, no place, no car ("Baner Pune" is not)."""
+	words = value.split()
+	return bool(words) and all(_is_name_word(w) for w in words) and not _names_a_car(value) and not (
+		looks_like_place(value)
+	)
+
+
 def _names_a_car(text: str) -> bool:
 	"""A brand or an unambiguous model ("Wagon R", "Maruti", "Tata Punch"), not "Sunny" or "Hector"."""
 	found = find_vehicle(text, exact=True)
@@ -886,7 +915,7 @@ _EDIT_WORDS = frozenset(
 	"edit change changes update correct correction modify badlo badal badalna badal do karo kar "
 	"ke galat wrong incorrect sahi nahi hai h is to as into se ko please pls plz my mera meri the "
 	"name naam first last surname spelling it likho likhiye likhna likhe likh likha dalo daalo kijiye karein "
-	"karna chahiye tha".split()
+	"karna chahiye tha it's its that's thats not".split()
 )
 _SYMBOLS_RE = re.compile(r"[^\w\s.'\-\u0900-\u0DFF]")
 
@@ -1005,6 +1034,9 @@ def _read_address(
 		return  # "kal subah" or "Swift" is not an address
 	if words and all(w.lower().strip(",.") in NOT_NAMES for w in words):
 		return
+	house = HOUSE_NUMBER_RE.search(address)
+	if house and house.start() and "," not in address[: house.start()]:
+		address = address[_place_words_before(address, 0, house.start()) :]  # "my car is at Flat 12, ..."
 	if _put_address(result, address, today, ANSWER):
 		text.take(0, len(text.text), "address")
 
@@ -1107,11 +1139,17 @@ _GROUPS: tuple[frozenset[str], ...] = (
 	frozenset({"address", "pincode", "city"}),
 )
 _CONTENT_RE = re.compile(r"[^\W\d_]{2,}|\d+")
+# Words around a value that ask for it, not about something else ("please come on Friday").
+_POLITE = frozenset(
+	"come coming aana aao aa jana jao jaiye aaiye go with works work better instead can could would "
+	"make it then prefer preferred lets let's rather kar karo kardo karna rakh rakho rakhna rakhiye "
+	"book booking slot lelo le lo lena chalega chalegi theek fine perfect best good".split()
+)
 
 
 def _settle_bases(result: Extraction, work: _Text, expecting: Sequence[str]) -> None:
 	"""Upgrade each value's basis by what the message as a whole says about its field."""
-	leftover = [w for w in _CONTENT_RE.findall(work.plain().lower()) if w not in NOT_NAMES]
+	leftover = [w for w in _CONTENT_RE.findall(work.plain().lower()) if w not in NOT_NAMES and w not in _POLITE]
 	found = set(result.fields)
 	sole = bool(found) and not leftover and any(found <= group for group in _GROUPS)
 	for name, basis in list(result.basis.items()):

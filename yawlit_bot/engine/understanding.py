@@ -16,6 +16,7 @@ DSPy has no calibrated confidence, so the model says high / medium / low per fie
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -27,6 +28,7 @@ from yawlit_bot.engine.extraction import (
 	MENTION,
 	STATED,
 	Extraction,
+	is_person_name,
 )
 from yawlit_bot.engine.fields import ALL_FIELDS
 from yawlit_bot.engine.intents import Intent
@@ -35,12 +37,12 @@ from yawlit_bot.engine.validation import check_field
 CONFIDENCE_LEVELS: dict[str, float] = {"high": 0.9, "medium": 0.6, "low": 0.3}
 DEFAULT_THRESHOLD = 0.6
 INTENTS: tuple[str, ...] = ("provide", "confirm", "edit", "cancel", "greeting", "question", "opt_out", "other")
-# The model's intents the conversation acts on. Opting out stays with the rules' STOP / START:
-# nobody is unsubscribed on a guess. "question" and "other" change nothing.
+# The model's intents the conversation acts on. What cannot be undone stays with the rules and
+# the buttons: a booking is confirmed or cancelled, and a customer unsubscribed, only on their
+# clear word ("hmm let me think" read as confirm must not book). "question" and "other" change
+# nothing.
 _ACTED_ON: dict[str, Intent] = {
-	"confirm": Intent.CONFIRM,
 	"edit": Intent.EDIT,
-	"cancel": Intent.CANCEL,
 	"greeting": Intent.GREETING,
 }
 RULES_WIN = frozenset({"phone", "vehicle_plate", "pincode", "email", "appointment_date", "time_slot"})
@@ -136,6 +138,12 @@ def combine(
 		check = check_field(name, raw, today)
 		if not check.ok or not check.value:
 			continue  # the model's words never reach the scratchpad unchecked
+		if name in RULES_WIN and name in rules.invalid:
+			continue  # "raat 10 baje", "pincode 41104": the rules' answer (a re-ask) stands
+		if name in ("first_name", "last_name") and not is_person_name(check.value):
+			continue  # "Baner Pune", "Green Park": places and cars are never names
+		if name == "address" and name in rules.fields and _words(check.value) <= _words(rules.fields[name]):
+			continue  # the rules kept the whole address; the model's is a part of it
 		if name in rules.fields:
 			if rules.fields[name] == check.value:
 				continue
@@ -152,6 +160,10 @@ def combine(
 		joined.confidence[name] = score
 		joined.basis[name] = _model_basis(name, model, rules, expecting)
 	return joined, unsure
+
+
+def _words(text: str) -> set[str]:
+	return set(re.findall(r"\w+", text.lower()))
 
 
 def _model_basis(name: str, model: ModelReading, rules: Extraction, expecting: Sequence[str]) -> str:

@@ -34,7 +34,8 @@ from yawlit_bot.engine.understanding import (
 
 NO_PROVIDER = "None (rules only)"
 DEFAULT_TIMEOUT = 8
-MAX_TIMEOUT = 30
+# A job runs up to ten turns (and takes over others for 20 s) inside RQ's 300 s job timeout.
+MAX_TIMEOUT = 15
 RULES_ONLY = "rules"
 
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="yawlit-model")

@@ -396,6 +396,9 @@ class Understood:
 	threshold: float
 
 
+_understood: dict[tuple, Understood] = {}  # this process's last reading, for a retried turn
+
+
 def read_next_with_model(conversation: str) -> Understood | None:
 	"""Ask the model about the oldest pending message, if a model is set and the message is
 	text to read (not a button, a STOP/START or media). Plain reads, no row lock; never raises."""
@@ -420,6 +423,9 @@ def read_next_with_model(conversation: str) -> Understood | None:
 		message = rows[0]
 		if read_opt_command(message.content, None):
 			return None
+		earlier = _understood.get((frappe.local.site, message.name))
+		if earlier:
+			return earlier  # a turn that failed is retried without asking the model again
 		limit = get_bot_settings().flood_reply_limit or DEFAULT_REPLY_LIMIT
 		received = frappe.db.get_value("WA Message", message.name, "received_at")
 		if messages_in_window(conversation, frappe._dict(name=message.name, received_at=received)) > limit:
@@ -443,9 +449,13 @@ def read_next_with_model(conversation: str) -> Understood | None:
 		reading, note = read_with_model(
 			message.content, list(recent), known, missing_required(known, today), expecting, today, config
 		)
-		return Understood(message.name, reading, note, config.threshold)
+		understood = Understood(message.name, reading, note, config.threshold)
+		_understood.clear()  # only the latest: a retry comes right after its failure
+		_understood[(frappe.local.site, message.name)] = understood
+		return understood
 	except Exception:
-		frappe.log_error(title="yawlit_bot: reading a message with the model failed (rules used)")
+		# deferred: the turn's rollback right after must not take the log with it
+		frappe.log_error(title="yawlit_bot: reading a message with the model failed (rules used)", defer_insert=True)
 		return None
 
 

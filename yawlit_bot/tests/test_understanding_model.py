@@ -176,7 +176,7 @@ class TestUnderstandingWithModel(PipelineTestCase):
 		settings = frappe.get_single("WA Bot Settings")
 		settings.update({"llm_timeout": 500, "lock_timeout": 120, "llm_confidence_threshold": 3})
 		settings.save(ignore_permissions=True)
-		self.assertEqual((settings.llm_timeout, settings.llm_confidence_threshold), (30, 1))
+		self.assertEqual((settings.llm_timeout, settings.llm_confidence_threshold), (15, 1))
 		frappe.db.rollback()
 		settings = frappe.get_single("WA Bot Settings")
 		settings.update({"llm_timeout": 20, "lock_timeout": 30})

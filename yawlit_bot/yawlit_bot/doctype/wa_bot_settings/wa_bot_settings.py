@@ -35,7 +35,7 @@ class WABotSettings(Document):
 
 	def validate_model_settings(self):
 		self.llm_provider = self.llm_provider or "None (rules only)"
-		self.llm_timeout = min(max(self.llm_timeout or 8, 1), 30)
+		self.llm_timeout = min(max(self.llm_timeout or 8, 1), 15)
 		if self.llm_confidence_threshold is None or not 0 <= self.llm_confidence_threshold <= 1:
 			self.llm_confidence_threshold = 0.6 if self.llm_confidence_threshold is None else min(
 				max(self.llm_confidence_threshold, 0), 1
