@@ -19,6 +19,7 @@ before_tests = "yawlit_bot.install.before_tests"
 # Requests
 # --------
 before_request = ["yawlit_bot.api.request_guard.install"]
+after_request = ["yawlit_bot.api.request_guard.short_webhook_errors"]
 
 # Scheduled tasks
 # ---------------

@@ -36,7 +36,7 @@ def _check_token() -> dict:
 	secret = config["secret"]
 	# compare_digest runs in time independent of where the strings differ.
 	if not (secret and hmac.compare_digest(given.encode(), secret.encode())):
-		raise frappe.PermissionError(_("Invalid webhook token"))
+		raise frappe.PermissionError("Invalid webhook token")
 	return config
 
 

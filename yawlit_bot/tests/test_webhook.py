@@ -15,6 +15,32 @@ from yawlit_bot.tests.utils import PipelineTestCase
 
 
 class TestWebhook(PipelineTestCase):
+	def test_errors_are_a_short_reason_never_a_traceback(self):
+		# Whatever the site's traceback setting: turned on here, restored afterwards.
+		before = frappe.db.get_single_value("System Settings", "allow_error_traceback")
+		frappe.db.set_single_value("System Settings", "allow_error_traceback", 1)
+		frappe.db.commit()
+		self.addCleanup(self.restore_traceback_setting, before)
+		cases = (
+			(dict(data=b"{not json"), 400),
+			(dict(data=b'{"message": "not an object"}'), 400),
+			(dict(data=b"x" * (300 * 1024)), 413),
+			(dict(payload=payloads.text(self.new_phone(), "hi"), token="wrong"), 403),
+		)
+		for kwargs, status in cases:
+			response = self.post(kwargs.get("payload"), data=kwargs.get("data"), token=kwargs.get("token", "use-secret"))
+			self.assertEqual(response.status_code, status, response.text[:300])
+			body = response.json()
+			self.assertEqual(set(body), {"error"}, response.text[:300])
+			self.assertLess(len(body["error"]), 200)
+			for leak in ("Traceback", "File \"", ".py", "frappe.", "yawlit_bot."):
+				self.assertNotIn(leak, response.text)
+		self.assertIn("not valid JSON", self.post(data=b"{not json").json()["error"])
+
+	def restore_traceback_setting(self, value):
+		frappe.db.set_single_value("System Settings", "allow_error_traceback", value)
+		frappe.db.commit()
+
 	def test_token_required(self):
 		payload = payloads.text(self.new_phone(), "hi")
 		self.assertEqual(self.post(payload, token=None).status_code, 403)
