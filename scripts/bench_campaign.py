@@ -164,7 +164,7 @@ def main():
 	print(f"messages/second:       {rate:.2f} against a limit of {args.rate} (ratio {rate / args.rate:.3f})")
 	print(f"most in any 1 s:       {window_max}")
 	print(f"adding recipients:     {args.recipients / add_seconds:.0f}/s")
-	print(f"worker memory (MB):    {[round(m) for m in memory['worker']]}")
+	print(f"worker memory (MB):    {[round(m) for m in memory['workers']]}")
 	if killed:
 		print(f"fault:                 worker {killed} killed with SIGKILL mid-campaign")
 	failed = duplicates or status != "Completed" or statuses.get("Pending") or statuses.get("Sending")
