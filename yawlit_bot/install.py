@@ -19,7 +19,7 @@ def before_install():
 
 
 def after_install():
-	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import ensure_webhook_secret
+	from yawlit_bot.services.webhook_config import ensure_webhook_secret
 
 	ensure_roles()
 	url = ensure_webhook_secret()
@@ -37,9 +37,9 @@ def before_uninstall():
 	# silently revive the old webhook secret and WAPI token.
 	frappe.db.delete("__Auth", {"doctype": "WA Bot Settings"})
 	frappe.db.delete("Singles", {"doctype": "WA Bot Settings"})
-	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import WEBHOOK_CONFIG_CACHE_KEY
+	from yawlit_bot.services.webhook_config import forget
 
-	frappe.cache.delete_value(WEBHOOK_CONFIG_CACHE_KEY)
+	forget()
 
 
 def before_tests():

@@ -30,7 +30,7 @@ def _check_token() -> dict:
 	"""Returns the webhook's cached settings once the token matches."""
 	given = frappe.request.args.get("token") or ""
 	frappe.form_dict.pop("token", None)  # never echoed or logged
-	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import get_webhook_config
+	from yawlit_bot.services.webhook_config import get_webhook_config
 
 	config = get_webhook_config()
 	secret = config["secret"]

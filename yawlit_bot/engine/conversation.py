@@ -19,7 +19,7 @@ from datetime import date
 from enum import Enum
 
 from yawlit_bot.engine import replies
-from yawlit_bot.engine.extraction import Extraction, extract
+from yawlit_bot.engine.extraction import VEHICLE_FIELDS, Extraction, extract
 from yawlit_bot.engine.intents import Intent, edit_target
 from yawlit_bot.engine.merge import is_filled, merge_fields, missing_required
 from yawlit_bot.engine.replies import Reply
@@ -144,6 +144,9 @@ def _collect(
 		may_replace.add(name)
 		if name in updates:
 			sources[name] = (SOURCE_CUSTOMER_EDIT, sources[name][1])
+	if may_replace & set(VEHICLE_FIELDS):
+		# The car is one thing: a new model brings its brand and type ("Kia Seltos" is no Hyundai).
+		may_replace |= set(VEHICLE_FIELDS) & set(updates)
 	if snapshot.unconfirmed and extraction.intent is Intent.CONFIRM:
 		# "yes" to "I read your name as Rajesh, is that right?"
 		for name, value in snapshot.unconfirmed.items():

@@ -17,7 +17,7 @@ from datetime import date
 from yawlit_bot.engine.dates import find_date, find_out_of_hours_time, find_times, parse_time_slot
 from yawlit_bot.engine.fields import SERVICE_TYPES, VEHICLE_TYPES
 from yawlit_bot.engine.indic import read_indic_mapped
-from yawlit_bot.engine.intents import Intent, edit_target, read_intent
+from yawlit_bot.engine.intents import _ALIAS_WORDS, Intent, edit_target, read_intent
 from yawlit_bot.engine.places import (
 	ADDRESS_WORDS,
 	CITIES,
@@ -111,6 +111,14 @@ _PHONE_RE = re.compile(
 	rf"|(?<![\w{MASK}+])(?P<bare>91[6-9]\d{{9}})(?![\w{MASK}])"
 	rf"|(?<![\w{MASK}])(?P<foreign>\+(?!91)\d{{1,3}}(?:[\s\-]?\d){{6,12}})(?![\w{MASK}])"
 )
+# "my driver Ramesh 98220 98220", "Mr. Kapoor (98220...) referred me", "driver ka number".
+_SOMEBODY_ELSES_NUMBER_RE = re.compile(
+	r"(?:\b(?:driver|friend|wife|husband|brother|sister|son|daughter|father|mother|dad|mom|papa|mummy|"
+	r"neighbou?r|watchman|guard|security|manager|uncle|aunty)\b[ \t]*(?:\w+[ \t]*){0,2}(?:ka|ki|ke|'s)?"
+	r"[ \t]*(?:number|no|phone|mobile)?[ \t]*[:(\-]?"
+	r"|\b(?:mr|mrs|ms|dr)\.?[ \t]+\w+[ \t]*\()[ \t]*$",
+	re.I,
+)
 _PHONE_WORD_RE = re.compile(r"\b(?:phone|mobile|mob|contact|cell|whatsapp|call|ph|number)\b", re.I)
 _PHONE_ATTEMPT_RE = re.compile(
 	r"\b(?:phone|mobile|mob|contact|cell|whatsapp|ph)\b\.?\s*(?:no\.?|number|num|is|hai|:|-|#|=)*\s*"
@@ -163,6 +171,7 @@ _MAIN_HOON_RE = re.compile(
 _SOMEBODY_ELSES_RE = re.compile(
 	r"(?:\b\w+\s+(?:ka|ki|ke)\s*$|\b\w+'s\s*$|\b(?:uska|uski|unka|unki|his|her|their)\s*$)", re.I
 )
+_LANDMARK_BEFORE_RE = re.compile(r"\b(?:near|opp|opposite|behind|beside|besides|next\s+to|paas|saamne|samne)\.?\s*$", re.I)
 _THIRD_PERSON = frozenset("ne ka ki ke ko se ji ne's".split())
 _HONORIFIC_NAME_RE = re.compile(
 	rf"(?<![\w{MASK}])(?:mr|mrs|ms|smt|dr|shri|shree)\.?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})",
@@ -187,6 +196,8 @@ NOT_NAMES = frozenset(
 	happy sorry late early fine outside inside home office away based located owner customer user client
 	member resident glad back done finished sorted bahar ghar yahan wahan pareshan
 	typo spelling actually real surname kyu kyun kyon why what who how when where which
+	wait hold minute minutes min mins sec secs second seconds moment one ek do abhi form bhej bhejta
+	bhejti raha rahi rha rhi rahe later baad dekh dekhta check hang sorry oops hmm arre arey
 	haan han ha haa ji jee nahi nahin nhi na hai hain hoon hu hun tha thi kya kaise kab kahan kyun kitna
 	kitne kitni main mai mera meri mere hum humara hamara apna apni aap tum tu wo woh ye yeh kuch sab
 	bahut bohot bilkul abhi baad pehle phir fir wala wali vala vali ka ki ke ko se me mein par pe tak bhi
@@ -590,7 +601,7 @@ def _read_labelled(text: _Text, result: Extraction, today: date, expecting: Sequ
 		text.take(segment.label_start, end, "label:" + group)
 
 
-_ADDRESS_PARTS = frozenset({"pincode", "city", "refused"})
+_ADDRESS_PARTS = frozenset({"pincode", "city"})
 
 
 # ---------------------------------------------------------------- field readers
@@ -629,6 +640,10 @@ def _read_phone(
 			text.take(match.start(), match.end(), "sender")
 			continue
 		phone = normalize_phone(match.group(), bare_abroad=False)  # typed: a "+" or 00 for abroad
+		line_start = text.text.rfind("\n", 0, match.start()) + 1
+		if phone and _SOMEBODY_ELSES_NUMBER_RE.search(text.text[max(line_start, match.start() - 30) : match.start()]):
+			text.take(match.start(), match.end(), "other-phone")  # "my driver Ramesh 98220...": not theirs
+			continue
 		if phone:
 			_put(result, "phone", phone, today, basis=STATED)
 			text.take(match.start(), match.end(), "phone")
@@ -843,6 +858,8 @@ def _read_name_pattern(text: _Text, result: Extraction, today: date) -> None:
 			_take_words(text, match, found[1])
 			return
 	for match in _HONORIFIC_NAME_RE.finditer(text.text):
+		if _LANDMARK_BEFORE_RE.search(text.text[max(0, match.start() - 12) : match.start()]):
+			continue  # "near Dr. Sharma clinic": a landmark in an address
 		found = _name_from_words(match["name"].split())
 		after = text.text[match.start("name") :].split()[found[1] : found[1] + 2] if found else []
 		if any(w.lower() in _THIRD_PERSON for w in after):
@@ -980,7 +997,10 @@ def _read_service(
 
 
 def _read_city(text: _Text, result: Extraction, today: date) -> None:
-	match = CITY_RE.search(text.as_written())  # a city inside an address counts too
+	# A city inside an address counts too; the last one named: "near Delhi Public School,
+	# Sector 45, Gurugram" is in Gurugram.
+	matches = list(CITY_RE.finditer(text.as_written()))
+	match = matches[-1] if matches else None
 	if match:
 		key = re.sub(r"[\s-]+", " ", match.group(1).lower())
 		_put(result, "city", CITIES[key], today)
@@ -1143,8 +1163,9 @@ _CONTENT_RE = re.compile(r"[^\W\d_]{2,}|\d+")
 _POLITE = frozenset(
 	"come coming aana aao aa jana jao jaiye aaiye go with works work better instead can could would "
 	"make it then prefer preferred lets let's rather kar karo kardo karna rakh rakho rakhna rakhiye "
-	"book booking slot lelo le lo lena chalega chalegi theek fine perfect best good".split()
-)
+	"book booking slot lelo le lo lena chalega chalegi theek fine perfect best good "
+	"wait hold on minute sec ek one oops hmm arre arey actually sorry".split()
+) | _ALIAS_WORDS
 
 
 def _settle_bases(result: Extraction, work: _Text, expecting: Sequence[str]) -> None:

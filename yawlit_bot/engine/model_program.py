@@ -32,7 +32,6 @@ PROVIDERS: dict[str, str] = {
 	"OpenRouter": "openrouter",
 	"OpenAI-compatible": "openai",
 }
-NO_PROVIDER = "None (rules only)"
 
 
 class ReadBookingMessage(dspy.Signature):

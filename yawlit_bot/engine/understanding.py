@@ -34,6 +34,7 @@ from yawlit_bot.engine.fields import ALL_FIELDS
 from yawlit_bot.engine.intents import Intent
 from yawlit_bot.engine.validation import check_field
 
+NO_MODEL = "None (rules only)"  # the provider setting that means: rules only, no model
 CONFIDENCE_LEVELS: dict[str, float] = {"high": 0.9, "medium": 0.6, "low": 0.3}
 DEFAULT_THRESHOLD = 0.6
 INTENTS: tuple[str, ...] = ("provide", "confirm", "edit", "cancel", "greeting", "question", "opt_out", "other")

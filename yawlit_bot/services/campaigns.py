@@ -28,7 +28,7 @@ from yawlit_bot.engine.validation import normalize_whatsapp_number
 from yawlit_bot.services.locks import ConversationLock, campaign_lock_key
 from yawlit_bot.services.rate_limit import SendPacer, send_pace_key
 from yawlit_bot.services.retry import run_with_db_retries
-from yawlit_bot.services.settings import get_bot_settings, get_wapi_config
+from yawlit_bot.services.settings import bot_settings, get_wapi_config
 from yawlit_bot.services.wapi_client import (
 	WORKER_DIED_MID_SEND,
 	WapiAuthError,
@@ -213,7 +213,7 @@ def start_sending(campaign: str) -> dict:
 			)
 		)
 	doc.validate()  # template, parameters and header as the form checks them
-	settings = get_bot_settings()
+	settings = bot_settings()
 	problem = rules.check_send_rate(settings.campaign_rate_limit, settings.whatsapp_rate_cap)
 	if problem:
 		frappe.throw(_(problem))
@@ -293,8 +293,8 @@ def _campaign_status(campaign: str) -> str | None:
 
 def send_batch(campaign: str) -> dict:
 	"""RQ job: send the next batch of a campaign's pending rows, then queue the next batch."""
-	settings = get_bot_settings()
-	lock = campaign_lock(campaign, settings.lock_timeout or 30)
+	settings = bot_settings()
+	lock = campaign_lock(campaign, settings.lock_timeout)
 	if not lock.acquire():
 		return {"skipped": "another job is sending this campaign"}
 	sent = 0
@@ -310,7 +310,7 @@ def send_batch(campaign: str) -> dict:
 		sender = CampaignSender(campaign, settings)
 		batch = frappe.db.sql_list(
 			f"select name from `{RECIPIENT}` where campaign = %s and status = %s order by name limit %s",
-			(campaign, rules.PENDING, settings.campaign_batch_size or 100),
+			(campaign, rules.PENDING, settings.campaign_batch_size),
 		)
 		for name in batch:
 			# Cancel (or a Failed campaign) stops the batch before the next send.
@@ -338,9 +338,9 @@ class CampaignSender:
 		self.doc = doc
 		self.parameters = [rules.TemplateParameter(p.source, p.value) for p in doc.parameters]
 		self.header = (doc.header_type, doc.header_url) if doc.header_type and doc.header_url else None
-		self.max_attempts = settings.max_send_attempts or 5
+		self.max_attempts = settings.max_send_attempts
 		self.pacer = SendPacer(
-			frappe.cache, send_pace_key(frappe.local.site), settings.campaign_rate_limit or 20
+			frappe.cache, send_pace_key(frappe.local.site), settings.campaign_rate_limit
 		)
 		self.config = None
 
@@ -441,7 +441,7 @@ def sweep_campaigns(settings) -> dict:
 	One campaign's trouble does not stop the others.
 	"""
 	now = now_datetime()
-	cutoff = now - timedelta(seconds=settings.sweeper_age or 60)
+	cutoff = now - timedelta(seconds=settings.sweeper_age)
 	campaigns = frappe.db.sql(
 		"""select name, status, modified from `tabWA Campaign`
 		where status in ('Queued', 'Sending') or modified > %s or finished_at > %s""",

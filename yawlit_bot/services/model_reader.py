@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import frappe
-from frappe.utils import cint, flt
 from frappe.utils.password import get_decrypted_password
 from redis.exceptions import RedisError
 
@@ -28,12 +27,12 @@ from yawlit_bot.engine.understanding import (
 	BREAKER_OPEN_SECONDS,
 	BREAKER_WINDOW_SECONDS,
 	DEFAULT_THRESHOLD,
+	NO_MODEL,
 	ModelReading,
 	breaker_opens,
 )
+from yawlit_bot.services.settings import DEFAULTS, bot_settings
 
-NO_PROVIDER = "None (rules only)"
-DEFAULT_TIMEOUT = 8
 # A job runs up to ten turns (and takes over others for 20 s) inside RQ's 300 s job timeout.
 MAX_TIMEOUT = 15
 RULES_ONLY = "rules"
@@ -44,35 +43,31 @@ _LMS: dict[tuple, object] = {}  # one dspy.LM per configuration, per process
 
 @dataclass(frozen=True)
 class ModelConfig:
-	provider: str = NO_PROVIDER
+	provider: str = NO_MODEL
 	model: str = ""
 	api_base: str | None = None
 	api_key: str | None = None
-	timeout: float = DEFAULT_TIMEOUT
+	timeout: float = DEFAULTS["llm_timeout"]
 	threshold: float = DEFAULT_THRESHOLD
 
 	@property
 	def enabled(self) -> bool:
-		return self.provider not in ("", NO_PROVIDER) and bool(self.model)
+		return self.provider not in ("", NO_MODEL) and bool(self.model)
 
 
-def model_config(settings=None) -> ModelConfig:
-	"""The model settings with their defaults (fields added after install have no stored value)."""
-	from yawlit_bot.services.settings import get_bot_settings
-
-	settings = settings or get_bot_settings()
-	provider = settings.get("llm_provider") or NO_PROVIDER
-	if provider == NO_PROVIDER:
+def model_config() -> ModelConfig:
+	"""The model settings (defaults from `services.settings`), with the key decrypted only when a
+	provider is set."""
+	settings = bot_settings()
+	if settings.llm_provider == NO_MODEL:
 		return ModelConfig()
-	timeout = cint(settings.get("llm_timeout")) or DEFAULT_TIMEOUT
-	threshold = settings.get("llm_confidence_threshold")
 	return ModelConfig(
-		provider=provider,
-		model=(settings.get("llm_model") or "").strip(),
-		api_base=(settings.get("llm_api_base") or "").strip().rstrip("/") or None,
+		provider=settings.llm_provider,
+		model=settings.llm_model,
+		api_base=settings.llm_api_base.rstrip("/") or None,
 		api_key=get_decrypted_password("WA Bot Settings", "WA Bot Settings", "llm_api_key", raise_exception=False),
-		timeout=min(max(timeout, 1), MAX_TIMEOUT),
-		threshold=DEFAULT_THRESHOLD if threshold in (None, "") else min(max(flt(threshold), 0.0), 1.0),
+		timeout=min(max(settings.llm_timeout, 1), MAX_TIMEOUT),
+		threshold=min(max(settings.llm_confidence_threshold, 0.0), 1.0),
 	)
 
 

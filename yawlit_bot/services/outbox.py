@@ -38,7 +38,7 @@ def unsent_replies(conversation: str, max_attempts: int = 5) -> list:
 		order by name""",
 		{
 			"conversation": conversation,
-			"max": max_attempts or 5,
+			"max": max_attempts,
 			"ready_before": now_datetime() - timedelta(seconds=RESEND_AFTER_SECONDS),
 		},
 	)

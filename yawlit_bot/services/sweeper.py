@@ -19,7 +19,7 @@ import frappe
 from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.services.messages import update_message
-from yawlit_bot.services.settings import get_bot_settings
+from yawlit_bot.services.settings import bot_settings
 from yawlit_bot.services.turn import conversation_lock, enqueue_turn
 from yawlit_bot.services.wapi_client import WORKER_DIED_MID_SEND
 
@@ -29,7 +29,7 @@ LOST_JOB_FACTOR = 5  # pending this many sweeper ages, lock free: the job was lo
 def sweep() -> dict:
 	from yawlit_bot.services.campaigns import sweep_campaigns
 
-	settings = get_bot_settings()
+	settings = bot_settings()
 	try:
 		result = sweep_campaigns(settings)  # campaigns run whether or not the chat bot is enabled
 	except Exception:  # never at the cost of the conversations' safety net below
@@ -42,7 +42,7 @@ def sweep() -> dict:
 
 
 def sweep_conversations(settings) -> dict:
-	cutoff = now_datetime() - timedelta(seconds=settings.sweeper_age or 60)
+	cutoff = now_datetime() - timedelta(seconds=settings.sweeper_age)
 	# Only re-queue: a message waiting behind a backlog is not failing. Turns that kill their
 	# worker are counted where they start (see turn.count_turn_start).
 	pending = frappe.db.sql(
@@ -56,13 +56,13 @@ def sweep_conversations(settings) -> dict:
 		where role = 'assistant' and modified < %s and (send_status = 'Queued'
 			or (send_status = 'Failed' and wamid is null and send_attempts < %s))
 		group by conversation""",
-		(cutoff, settings.max_send_attempts or 5),
+		(cutoff, settings.max_send_attempts),
 	)
 	frappe.db.commit()
 	# Waiting this long with nobody holding the conversation's lock means its queued job was
 	# lost (a worker killed mid-job, Redis restarted): queue a new one even though the flag
 	# says one is queued. For unsent replies too: a conversation may have nothing else pending.
-	lost_after = now_datetime() - timedelta(seconds=LOST_JOB_FACTOR * (settings.sweeper_age or 60))
+	lost_after = now_datetime() - timedelta(seconds=LOST_JOB_FACTOR * (settings.sweeper_age))
 	waiting = defaultdict(list)
 	for conversation, oldest in (*pending, *unsent):
 		waiting[conversation].append(oldest)

@@ -24,14 +24,14 @@ from frappe.utils import get_datetime, now_datetime
 from redis.exceptions import RedisError
 
 from yawlit_bot.engine import replies
-from yawlit_bot.engine.flood import DEFAULT_REPLY_LIMIT, FLOOD_WINDOW_SECONDS, throttle_replies
+from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
 from yawlit_bot.services.booking import create_booking
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.outbox import RESEND_AFTER_SECONDS, send_replies
 from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
-from yawlit_bot.services.settings import get_bot_settings, stored_bot_enabled
+from yawlit_bot.services.settings import bot_settings, stored_bot_enabled
 
 TURN_JOB = "yawlit_bot.services.turn.run_turn_job"
 TURN_QUEUE = "short"
@@ -139,7 +139,7 @@ def next_resend(conversations: set[str]) -> tuple[str, float] | None:
 		where conversation in %(conversations)s and role = 'assistant' and send_status = 'Failed'
 			and wamid is null and send_attempts = 1 and send_attempts < %(max)s
 		group by conversation order by 2 limit 1""",
-		{"conversations": tuple(conversations), "max": get_bot_settings().max_send_attempts or 5},
+		{"conversations": tuple(conversations), "max": bot_settings().max_send_attempts},
 	)
 	if not row:
 		return None
@@ -202,14 +202,14 @@ def process_conversation(conversation: str) -> int:
 	failed_send_passes = 0
 	stuck = False
 	try:
-		settings = get_bot_settings()
+		settings = bot_settings()
 		while True:
 			turns_before = turns
 			# Read afresh each pass, and the same value has_pending uses: with the switch
 			# flipped mid-job, a stale value would find "nothing to do" forever while
 			# has_pending keeps finding work.
 			enabled = bot_enabled()
-			lock = conversation_lock(conversation, settings.lock_timeout or 30)
+			lock = conversation_lock(conversation, settings.lock_timeout)
 			if not lock.acquire(wait=LOCK_WAIT_SECONDS):
 				return turns  # the holder looks for pending messages again after releasing
 			ran = True
@@ -306,7 +306,7 @@ def run_next_turn(conversation: str, settings, opt_commands_only: bool | None = 
 			if not name:
 				frappe.db.commit()
 				return EMPTY
-			if attempt == 0 and count_turn_start(name) > (settings.max_turn_attempts or 5):
+			if attempt == 0 and count_turn_start(name) > settings.max_turn_attempts:
 				give_up(
 					name,
 					"Given up: its turn was started too often without finishing (a worker died each time)",
@@ -426,7 +426,7 @@ def read_next_with_model(conversation: str) -> Understood | None:
 		earlier = _understood.get((frappe.local.site, message.name))
 		if earlier:
 			return earlier  # a turn that failed is retried without asking the model again
-		limit = get_bot_settings().flood_reply_limit or DEFAULT_REPLY_LIMIT
+		limit = bot_settings().flood_reply_limit
 		received = frappe.db.get_value("WA Message", message.name, "received_at")
 		if messages_in_window(conversation, frappe._dict(name=message.name, received_at=received)) > limit:
 			# a flooding customer's messages are stored and read, not sent to a paid model
@@ -489,7 +489,7 @@ def apply_turn(conversation: str, message_name, understood: Understood | None = 
 	throttled = throttle_replies(
 		outgoing,
 		messages_in_window(conversation, message),
-		get_bot_settings().flood_reply_limit or DEFAULT_REPLY_LIMIT,
+		bot_settings().flood_reply_limit,
 		essential,
 	)
 	for reply in throttled.send:
@@ -598,7 +598,7 @@ def record_turn_failure(message_name, settings) -> None:
 		frappe.db.rollback()
 		return
 	attempts = (row[0].processing_attempts or 0) + 1
-	gave_up = attempts >= (settings.max_turn_attempts or 5)
+	gave_up = attempts >= settings.max_turn_attempts
 	update_message(
 		message_name,
 		{

@@ -12,7 +12,7 @@ import time
 import frappe
 
 from yawlit_bot.engine.understanding import BREAKER_FAILURES, BREAKER_OPEN_SECONDS
-from yawlit_bot.services.model_reader import NO_PROVIDER
+from yawlit_bot.engine.understanding import NO_MODEL
 from yawlit_bot.testing import payloads
 from yawlit_bot.testing.llm_standin import LlmStandin
 from yawlit_bot.tests.utils import PipelineTestCase
@@ -48,7 +48,7 @@ class TestUnderstandingWithModel(PipelineTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		cls.configure(**{**cls.saved, "llm_provider": cls.saved["llm_provider"] or NO_PROVIDER})
+		cls.configure(**{**cls.saved, "llm_provider": cls.saved["llm_provider"] or NO_MODEL})
 		cls.clear_breaker()
 		cls.llm.stop()
 		super().tearDownClass()

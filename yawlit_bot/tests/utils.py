@@ -12,10 +12,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from yawlit_bot.testing import payloads
 from yawlit_bot.testing.wapi_standin import WapiStandin
-from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import (
-	ensure_webhook_secret,
-	get_webhook_secret,
-)
+from yawlit_bot.services.webhook_config import ensure_webhook_secret, get_webhook_secret
 
 WEB_URL = os.environ.get("YAWLIT_WEB_URL", "http://127.0.0.1:8000")
 WEBHOOK_PATH = "/api/method/yawlit_bot.api.webhook.receive"

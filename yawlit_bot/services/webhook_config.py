@@ -1,0 +1,81 @@
+"""The webhook's secret and the small config every webhook request reads (one cached value,
+one Redis read), and the secret's rotation. The settings form and install call these."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import get_url
+from frappe.utils.password import get_decrypted_password
+
+from yawlit_bot.services.settings import stored_bot_enabled
+
+WEBHOOK_PATH = "/api/method/yawlit_bot.api.webhook.receive"
+
+
+# What the webhook needs on every request, in one cached value (one Redis read, not two).
+WEBHOOK_CONFIG_CACHE_KEY = "yawlit_bot:webhook_config"
+WEBHOOK_CONFIG_TTL = 60
+
+
+def webhook_url_with(secret: str) -> str:
+	return f"{get_url(WEBHOOK_PATH)}?token={secret}"
+
+
+def get_webhook_config() -> dict:
+	"""`{"secret": str, "enabled": bool}`, cached per site, cleared when settings change."""
+	config = frappe.cache.get_value(WEBHOOK_CONFIG_CACHE_KEY)
+	if config is None:
+		secret = get_decrypted_password(
+			"WA Bot Settings", "WA Bot Settings", "webhook_secret", raise_exception=False
+		)
+		config = {"secret": secret or "", "enabled": stored_bot_enabled()}
+		# Expires too: a request that read the old values just before a save can cache them
+		# again after on_update cleared the key, and a raw SQL change never clears it.
+		frappe.cache.set_value(WEBHOOK_CONFIG_CACHE_KEY, config, expires_in_sec=WEBHOOK_CONFIG_TTL)
+	return config
+
+
+def get_webhook_secret() -> str | None:
+	"""The secret WAPI puts in the URL."""
+	return get_webhook_config()["secret"] or None
+
+
+def ensure_webhook_secret() -> str:
+	"""Create the secret if there is none; returns the full webhook URL."""
+	secret = get_webhook_secret()
+	if not secret:
+		secret = _set_new_secret()
+	return webhook_url_with(secret)
+
+
+def _set_new_secret() -> str:
+	secret = frappe.generate_hash(length=40)
+	settings = frappe.get_single("WA Bot Settings")
+	settings.webhook_secret = secret
+	settings.webhook_secret_revealed = 0
+	settings.save(ignore_permissions=True)
+	return secret
+
+
+
+
+def forget() -> None:
+	"""Drop the cached config (after the settings' commit: cleared earlier, a webhook could
+	cache the old values again in between)."""
+	frappe.cache.delete_value(WEBHOOK_CONFIG_CACHE_KEY)
+
+
+def regenerate_secret() -> str:
+	"""A new secret (the old URL stops working at once); returns the full URL, shown this once."""
+	secret = _set_new_secret()
+	frappe.db.set_single_value("WA Bot Settings", "webhook_secret_revealed", 1)
+	return webhook_url_with(secret)
+
+
+def reveal_url_once() -> str | None:
+	"""The full URL the first time it is asked for after install, then never."""
+	if frappe.db.get_single_value("WA Bot Settings", "webhook_secret_revealed"):
+		return None
+	url = ensure_webhook_secret()
+	frappe.db.set_single_value("WA Bot Settings", "webhook_secret_revealed", 1)
+	return url
