@@ -22,9 +22,10 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from yawlit_bot.engine import campaign as rules
-from yawlit_bot.engine import replies
+from yawlit_bot.engine import delivery, replies
 from yawlit_bot.engine.opt_out import OptCommand
 from yawlit_bot.engine.validation import normalize_whatsapp_number
+from yawlit_bot.services.db import rows_changed
 from yawlit_bot.services.locks import ConversationLock, campaign_lock_key
 from yawlit_bot.services.rate_limit import SendPacer, send_pace_key
 from yawlit_bot.services.retry import run_with_db_retries
@@ -179,7 +180,7 @@ def _set_status(campaign: str, values: dict, only_from: tuple[str, ...]) -> bool
 		f"update `tabWA Campaign` set {assignments} where name = %(_name)s and status in %(_from)s",
 		{**values, "_name": campaign, "_from": only_from},
 	)
-	changed = frappe.db._cursor.rowcount == 1
+	changed = rows_changed() == 1
 	frappe.db.commit()
 	return changed
 
@@ -194,7 +195,7 @@ def skip_opted_out(campaign: str) -> int:
 		where r.campaign = %s and r.status = %s and o.opted_out = 1""",
 		(rules.OPTED_OUT, now_datetime(), campaign, rules.PENDING),
 	)
-	return frappe.db._cursor.rowcount
+	return rows_changed()
 
 
 def _lock_campaign(campaign: str):
@@ -253,7 +254,7 @@ def retry_failed(campaign: str) -> dict:
 		where campaign = %s and status = %s""",
 		(rules.PENDING, now_datetime(), campaign, rules.FAILED),
 	)
-	retried = frappe.db._cursor.rowcount
+	retried = rows_changed()
 	if not retried:
 		frappe.throw(_("Campaign {0} has no failed recipients.").format(campaign))
 	skip_opted_out(campaign)
@@ -357,7 +358,7 @@ class CampaignSender:
 				f"update `{RECIPIENT}` set {assignments} where name = %(_name)s{guard}",
 				{**values, "_name": name, "_pending": rules.PENDING},
 			)
-			changed = frappe.db._cursor.rowcount
+			changed = rows_changed()
 			frappe.db.commit()
 			return changed
 
@@ -458,7 +459,7 @@ def sweep_campaigns(settings) -> dict:
 				where campaign = %s and status = %s and claimed_at < %s""",
 				(rules.UNKNOWN, now, WORKER_DIED_MID_SEND, row.name, rules.SENDING, cutoff),
 			)
-			unknown += frappe.db._cursor.rowcount
+			unknown += rows_changed()
 			stalled = row.status in RUNNING and row.modified < cutoff
 			# Finished ones too: delivery and read receipts keep arriving for a few days.
 			progress = refresh_counts(row.name, finish=stalled)
@@ -471,28 +472,20 @@ def sweep_campaigns(settings) -> dict:
 	return {"campaigns_resumed": resumed, "campaign_rows_unknown": unknown}
 
 
-_RECIPIENT_REPLACES = {
-	"sent": (rules.SENDING, rules.UNKNOWN),
-	"delivered": (rules.SENDING, rules.SENT, rules.UNKNOWN, rules.FAILED),
-	"read": (rules.SENDING, rules.SENT, rules.DELIVERED, rules.UNKNOWN, rules.FAILED),
-	"failed": (rules.SENDING, rules.SENT, rules.UNKNOWN),
-}
-_RECIPIENT_STAMP = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
-
-
 def apply_recipient_status(wamid: str, status: str, error: str | None) -> int:
-	"""A delivery status from the webhook, forward only; an unknown wamid changes nothing."""
-	values = {"status": status.capitalize(), "modified": now_datetime()}
-	if status in _RECIPIENT_STAMP:
-		values[_RECIPIENT_STAMP[status]] = now_datetime()
+	"""A delivery status from the webhook, forward only (`engine.delivery`, the same rule as the
+	bot's replies); an unknown wamid changes nothing."""
+	values = {"status": delivery.status_after(status), "modified": now_datetime()}
+	if status in delivery.STAMPS:
+		values[delivery.STAMPS[status]] = now_datetime()
 	if status == "failed":
-		values["error"] = (error or "WhatsApp reported the message as failed")[:1000]
+		values["error"] = delivery.failure_reason(status, error)
 	assignments = ", ".join(f"`{column}` = %({column})s" for column in values)
 	frappe.db.sql(
 		f"update `{RECIPIENT}` set {assignments} where wamid = %(wamid)s and status in %(replaces)s",
-		{**values, "wamid": wamid, "replaces": _RECIPIENT_REPLACES[status]},
+		{**values, "wamid": wamid, "replaces": delivery.REPLACES[status]},
 	)
-	return frappe.db._cursor.rowcount
+	return rows_changed()
 
 
 # ---------------------------------------------------------------- opt-out

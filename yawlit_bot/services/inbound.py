@@ -15,8 +15,10 @@ from frappe.utils import now_datetime
 from frappe.utils.html_utils import sanitize_html
 from redis.exceptions import RedisError
 
+from yawlit_bot.engine import delivery
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
+from yawlit_bot.services.db import rows_changed
 from yawlit_bot.services.locks import ConversationLock, ingest_lock_key
 from yawlit_bot.services.messages import insert_message
 from yawlit_bot.services.retry import run_with_db_retries
@@ -26,13 +28,6 @@ INGEST_LOCK_SECONDS = 5
 INGEST_LOCK_POLL_SECONDS = 0.002  # held for one insert and commit: a few milliseconds
 
 # Forward-only send statuses: each may only replace the ones listed for it.
-_REPLACES = {
-	"sent": ("Queued", "Sending", "Unknown", "Failed"),
-	"delivered": ("Queued", "Sending", "Sent", "Unknown", "Failed"),
-	"read": ("Queued", "Sending", "Sent", "Delivered", "Unknown", "Failed"),
-	"failed": ("Queued", "Sending", "Sent", "Unknown"),
-}
-_STAMP = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
 
 
 def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = None) -> dict:
@@ -163,19 +158,20 @@ def _insert_message(
 
 
 def apply_status(update: StatusUpdate) -> int:
-	"""Move one sent message's status forward; unknown wamids and backward moves change nothing."""
-	values = {"send_status": update.status.capitalize(), "modified": now_datetime()}
-	if update.status in _STAMP:
-		values[_STAMP[update.status]] = now_datetime()
+	"""Move one sent message's status forward (`engine.delivery`); unknown wamids and backward
+	moves change nothing."""
+	values = {"send_status": delivery.status_after(update.status), "modified": now_datetime()}
+	if update.status in delivery.STAMPS:
+		values[delivery.STAMPS[update.status]] = now_datetime()
 	if update.status == "failed":
-		values["send_error"] = (update.error or "WhatsApp reported the message as failed")[:1000]
+		values["send_error"] = delivery.failure_reason(update.status, update.error)
 	assignments = ", ".join(f"`{column}` = %({column})s" for column in values)
 	frappe.db.sql(
 		f"""update `tabWA Message` set {assignments}
 		where wamid = %(wamid)s and role = 'assistant' and send_status in %(replaces)s""",
-		{**values, "wamid": update.wamid, "replaces": _REPLACES[update.status]},
+		{**values, "wamid": update.wamid, "replaces": delivery.REPLACES[update.status]},
 	)
-	changed = frappe.db._cursor.rowcount
+	changed = rows_changed()
 	if not changed:  # not a reply of the bot: perhaps a campaign message
 		from yawlit_bot.services.campaigns import apply_recipient_status
 

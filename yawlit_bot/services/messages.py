@@ -13,6 +13,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from yawlit_bot.engine.replies import Reply
+from yawlit_bot.services.db import rows_changed
 
 
 def update_message(name, values: dict, where: str = "", guard_values: dict | None = None) -> int:
@@ -23,7 +24,7 @@ def update_message(name, values: dict, where: str = "", guard_values: dict | Non
 		f"update `tabWA Message` set {assignments} where name = %(_name)s {('and ' + where) if where else ''}",
 		{**values, **(guard_values or {}), "_name": name},
 	)
-	return frappe.db._cursor.rowcount
+	return rows_changed()
 
 
 MESSAGE_ID_SEQUENCE = "wa_message_id_seq"  # frappe.database.sequence names it scrub(doctype + "_id_seq")
@@ -51,7 +52,7 @@ def insert_message(values: dict) -> bool:
 		on duplicate key update `name` = `name`""",
 		tuple(row.values()),
 	)
-	return frappe.db._cursor.rowcount == 1
+	return rows_changed() == 1
 
 
 def queue_reply(conversation: str, reply: Reply, reply_to=None) -> None:
