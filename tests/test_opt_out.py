@@ -95,3 +95,26 @@ def test_empty_button_id_reads_the_text():
 def test_commands_are_plain_strings():
 	assert OptCommand.STOP == "stop"
 	assert OptCommand.START == "start"
+
+
+# ---------------------------------------------------------------- what a command does
+
+
+def test_stop_opts_out_and_a_repeated_stop_keeps_the_record():
+	from yawlit_bot.engine.opt_out import OptCommand, decide_opt_command
+	from yawlit_bot.engine.replies import opted_out
+
+	first = decide_opt_command(OptCommand.STOP, opted_out_now=False, has_record=False)
+	assert (first.opted_out, first.write_record, first.reply) == (True, True, opted_out())
+	again = decide_opt_command(OptCommand.STOP, opted_out_now=True, has_record=True)
+	assert (again.opted_out, again.write_record) == (True, False)
+
+
+def test_start_undoes_an_opt_out_and_is_an_ordinary_message_otherwise():
+	from yawlit_bot.engine.opt_out import OptCommand, decide_opt_command
+	from yawlit_bot.engine.replies import opted_in
+
+	back = decide_opt_command(OptCommand.START, opted_out_now=True, has_record=True)
+	assert (back.opted_out, back.write_record, back.reply) == (False, True, opted_in())
+	assert decide_opt_command(OptCommand.START, opted_out_now=False, has_record=True) is None
+	assert decide_opt_command(OptCommand.START, opted_out_now=False, has_record=False) is None

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
+
+from yawlit_bot.engine import replies
 
 
 class OptCommand(str, enum.Enum):
@@ -43,3 +46,25 @@ def read_opt_command(text: str | None, button_id: str | None = None) -> OptComma
 	if button_id:  # a tapped button: its id, else its title (WAPI copies it into the text)
 		return _BUTTONS.get(_bare(button_id)) or _BUTTONS.get(_bare(text))
 	return _WORDS.get(_bare(text))
+
+
+@dataclass(frozen=True)
+class OptDecision:
+	"""What a STOP or START does for one number."""
+
+	opted_out: bool  # the number's state afterwards (its pending campaign rows follow it)
+	write_record: bool  # the opt-out record is created or changes (a repeated STOP keeps the first)
+	reply: replies.Reply
+
+
+def decide_opt_command(command: OptCommand, opted_out_now: bool, has_record: bool) -> OptDecision | None:
+	"""STOP opts out (again: same answer, the record keeps its first time); START undoes an
+	opt-out. None for a START from a number that never opted out: an ordinary message then."""
+	stop = command is OptCommand.STOP
+	if not stop and not opted_out_now:
+		return None
+	return OptDecision(
+		opted_out=stop,
+		write_record=not has_record or opted_out_now != stop,
+		reply=replies.opted_out() if stop else replies.opted_in(),
+	)

@@ -23,7 +23,7 @@ from frappe.utils import now_datetime
 
 from yawlit_bot.engine import campaign as rules
 from yawlit_bot.engine import delivery, replies
-from yawlit_bot.engine.opt_out import OptCommand
+from yawlit_bot.engine.opt_out import OptCommand, decide_opt_command
 from yawlit_bot.engine.validation import normalize_whatsapp_number
 from yawlit_bot.services.db import rows_changed
 from yawlit_bot.services.locks import ConversationLock, campaign_lock_key
@@ -501,16 +501,17 @@ def record_opt_command(phone: str, command: OptCommand, source: str) -> replies.
 	nothing to undo: a "start" from someone who never opted out is an ordinary message."""
 	phone = normalize_whatsapp_number(phone) or phone
 	now = now_datetime()
-	stop = command == OptCommand.STOP
-	if not stop and not is_opted_out(phone):
+	has_record = bool(frappe.db.exists("WA Opt Out", phone))
+	decision = decide_opt_command(command, is_opted_out(phone), has_record)
+	if decision is None:
 		return None
-	if frappe.db.exists("WA Opt Out", phone):
+	stop = decision.opted_out
+	if decision.write_record and has_record:
 		record = frappe.get_doc("WA Opt Out", phone)
-		if bool(record.opted_out) != stop:  # a repeated STOP keeps the first time it was said
-			record.update({"opted_out": int(stop), "source": source, "opted_in_at": None if stop else now})
-			record.flags.customer_request = True
-			record.save(ignore_permissions=True)  # a Version keeps the history of consent
-	else:
+		record.update({"opted_out": int(stop), "source": source, "opted_in_at": None if stop else now})
+		record.flags.customer_request = True
+		record.save(ignore_permissions=True)  # a Version keeps the history of consent
+	elif decision.write_record:
 		frappe.get_doc({"doctype": "WA Opt Out", "phone": phone, "opted_out": 1, "source": source}).insert(
 			ignore_permissions=True
 		)
@@ -521,7 +522,7 @@ def record_opt_command(phone: str, command: OptCommand, source: str) -> replies.
 			where phone = %s and status = %s""",
 			(rules.OPTED_OUT, now, phone, rules.PENDING),
 		)
-		return replies.opted_out()
+		return decision.reply
 	# Back in: campaigns not yet finished include the number again.
 	frappe.db.sql(
 		f"""update `{RECIPIENT}` r join `tabWA Campaign` c on c.name = r.campaign
@@ -529,4 +530,4 @@ def record_opt_command(phone: str, command: OptCommand, source: str) -> replies.
 		where r.phone = %s and r.status = %s and c.status in ('Draft', 'Queued', 'Sending')""",
 		(rules.PENDING, now, phone, rules.OPTED_OUT),
 	)
-	return replies.opted_in()
+	return decision.reply
