@@ -10,13 +10,35 @@ import frappe
 import requests
 from frappe.tests.utils import FrappeTestCase
 
+from yawlit_bot.services.webhook_config import ensure_webhook_secret, get_webhook_secret
 from yawlit_bot.testing import payloads
 from yawlit_bot.testing.wapi_standin import WapiStandin
-from yawlit_bot.services.webhook_config import ensure_webhook_secret, get_webhook_secret
 
 WEB_URL = os.environ.get("YAWLIT_WEB_URL", "http://127.0.0.1:8000")
 WEBHOOK_PATH = "/api/method/yawlit_bot.api.webhook.receive"
 STANDIN_TOKEN = "standin-token"
+
+
+def saved_settings() -> dict:
+	"""The settings a test class may change, to put back afterwards."""
+	from frappe.utils.password import get_decrypted_password
+
+	from yawlit_bot.services.settings import DEFAULTS
+
+	settings = frappe.get_single("WA Bot Settings")
+	saved = {name: settings.get(name) for name in DEFAULTS}
+	saved["wapi_token"] = get_decrypted_password(
+		"WA Bot Settings", "WA Bot Settings", "wapi_token", raise_exception=False
+	)
+	return saved
+
+
+def restore_settings(saved: dict) -> None:
+	frappe.db.rollback()
+	settings = frappe.get_single("WA Bot Settings")
+	settings.update({name: value for name, value in saved.items() if value is not None})
+	settings.save(ignore_permissions=True)
+	frappe.db.commit()
 
 
 class PipelineTestCase(FrappeTestCase):
@@ -28,6 +50,7 @@ class PipelineTestCase(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		cls.site = frappe.local.site  # the tests post from threads, where frappe.local is empty
+		cls.saved_settings = saved_settings()
 		cls.standin = WapiStandin(token=STANDIN_TOKEN).start()
 		cls.configure(enabled=1, sweeper_age=5, lock_timeout=30, wapi_timeout=5)
 		ensure_webhook_secret()
@@ -44,10 +67,26 @@ class PipelineTestCase(FrappeTestCase):
 	@classmethod
 	def tearDownClass(cls):
 		cls.standin.stop()
+		restore_settings(cls.saved_settings)
 		super().tearDownClass()
 
 	def setUp(self):
 		self.standin.reset()
+		self.customers: list[str] = []
+		self.addCleanup(self.remove_customers)
+
+	def remove_customers(self):
+		"""What the test's customers left: conversations, messages, scratchpads, bookings."""
+		if not self.customers:
+			return
+		frappe.db.rollback()
+		phones = ("in", self.customers)
+		frappe.db.delete("WA Service Booking", {"phone": phones})
+		frappe.db.delete("WA Booking Scratchpad", {"conversation": phones})
+		frappe.db.delete("WA Message", {"conversation": phones})
+		frappe.db.delete("WA Opt Out", {"name": phones})
+		frappe.db.delete("WA Conversation", {"name": phones})
+		frappe.db.commit()
 
 	@classmethod
 	def configure(cls, **values):
@@ -67,9 +106,11 @@ class PipelineTestCase(FrappeTestCase):
 	def headers(cls) -> dict:
 		return {"Host": cls.site, "Content-Type": "application/json"}
 
-	@staticmethod
-	def new_phone() -> str:
-		return "91" + random.choice("6789") + "".join(random.choices("0123456789", k=9))
+	def new_phone(self) -> str:
+		"""A customer from a made-up range (91 60000 xxxxx), removed after the test."""
+		phone = "9160000" + "".join(random.choices("0123456789", k=5))
+		self.customers.append(phone)
+		return phone
 
 	def post(
 		self,
