@@ -23,6 +23,7 @@ from frappe.utils import now_datetime
 
 from yawlit_bot.engine import campaign as rules
 from yawlit_bot.engine import delivery, replies
+from yawlit_bot.engine import send_outcome as outcome
 from yawlit_bot.engine.opt_out import OptCommand, decide_opt_command
 from yawlit_bot.engine.validation import normalize_whatsapp_number
 from yawlit_bot.services.db import rows_changed
@@ -32,9 +33,7 @@ from yawlit_bot.services.retry import run_with_db_retries
 from yawlit_bot.services.settings import bot_settings, get_wapi_config
 from yawlit_bot.services.wapi_client import (
 	WORKER_DIED_MID_SEND,
-	WapiAuthError,
 	WapiError,
-	WapiOutcomeUnknown,
 	WapiRateLimited,
 	send_template,
 	sent_wamid,
@@ -408,22 +407,14 @@ class CampaignSender:
 				rules.template_fields(self.parameters, row),
 				self.header,
 			)
-		except WapiRateLimited as exc:
-			# WAPI certainly did not take it: slow everyone down and leave the row for a later pass.
-			self.pacer.back_off()
-			again = (row.attempts or 0) + 1 < self.max_attempts
-			self._set(name, {"status": rules.PENDING if again else rules.FAILED, "error": str(exc)[:1000]})
-			return True
-		except WapiAuthError as exc:
-			self._set(name, {"status": rules.PENDING, "error": str(exc)[:1000]})
-			self._fail_campaign(str(exc))
-			return False
-		except WapiOutcomeUnknown as exc:
-			self._set(name, {"status": rules.UNKNOWN, "error": str(exc)[:1000]})
-			return True
 		except WapiError as exc:
-			self._set(name, {"status": rules.FAILED, "error": str(exc)[:1000]})
-			return True
+			if isinstance(exc, WapiRateLimited):
+				self.pacer.back_off()  # WAPI certainly did not take it: slow every sender down
+			status, stop = outcome.campaign_row_after(exc.kind, (row.attempts or 0) + 1, self.max_attempts)
+			self._set(name, {"status": status, "error": str(exc)[:1000]})
+			if stop:
+				self._fail_campaign(str(exc))
+			return not stop
 		self._set(name, {"status": rules.SENT, "wamid": sent_wamid(response), "sent_at": now_datetime()})
 		return True
 

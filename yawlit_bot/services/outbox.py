@@ -22,7 +22,8 @@ from frappe.utils import now_datetime
 from yawlit_bot.services.messages import update_message
 from yawlit_bot.services.retry import run_with_db_retries
 from yawlit_bot.services.settings import get_wapi_config
-from yawlit_bot.services.wapi_client import WapiError, WapiOutcomeUnknown, send_buttons, send_text, sent_wamid
+from yawlit_bot.engine import send_outcome as outcome
+from yawlit_bot.services.wapi_client import WapiError, send_buttons, send_text, sent_wamid
 
 
 RESEND_AFTER_SECONDS = 5  # a failed send is tried again no sooner: attempts are few
@@ -102,11 +103,9 @@ def send_reply(name) -> bool:
 			response = send_buttons(config, row.conversation, row.content or "", buttons)
 		else:
 			response = send_text(config, row.conversation, row.content or "")
-	except WapiOutcomeUnknown as exc:
-		_record_outcome(name, {"send_status": "Unknown", "send_error": str(exc)[:1000]})
-		return False
 	except (WapiError, ValueError) as exc:
-		_record_outcome(name, {"send_status": "Failed", "send_error": str(exc)[:1000]})
+		kind = getattr(exc, "kind", outcome.REFUSED)  # a ValueError: stored buttons not JSON
+		_record_outcome(name, {"send_status": outcome.reply_status_after(kind), "send_error": str(exc)[:1000]})
 		return False
 	now = now_datetime()
 	sent = {"send_status": "Sent", "wamid": sent_wamid(response), "sent_at": now, "send_error": None}

@@ -16,24 +16,34 @@ import requests
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from yawlit_bot.engine import send_outcome as outcome
+
 CONNECT_TIMEOUT = 5
-RATE_LIMIT_CODE = "131056"  # WhatsApp's "too many messages to this number"
 
 
 class WapiError(Exception):
-	"""WAPI refused the message; retrying the same request will not help."""
+	"""WAPI refused the message; retrying the same request will not help. `kind` is the
+	outcome's kind (`engine.send_outcome`), which says what the row becomes."""
+
+	kind = outcome.REFUSED
 
 
 class WapiRetryableError(WapiError):
 	"""WAPI certainly did not take the message (unreachable, 429, 5xx): another attempt may."""
 
+	kind = outcome.RETRY
+
 
 class WapiRateLimited(WapiRetryableError):
 	"""WAPI or WhatsApp said "too many messages" (HTTP 429, error 131056): slow down."""
 
+	kind = outcome.RATE_LIMITED
+
 
 class WapiAuthError(WapiError):
 	"""WAPI refused our credentials (HTTP 401/403): nothing will go until settings are fixed."""
+
+	kind = outcome.AUTH
 
 
 # A row still `Sending` whose worker died (reply or campaign message): it cannot be known
@@ -43,6 +53,17 @@ WORKER_DIED_MID_SEND = "The worker stopped while sending: WAPI may or may not ha
 
 class WapiOutcomeUnknown(WapiError):
 	"""The request left and no answer came (read timeout): WAPI may have sent it. Never resent."""
+
+	kind = outcome.NO_ANSWER
+
+
+ERRORS: dict[str, type[WapiError]] = {
+	outcome.RATE_LIMITED: WapiRateLimited,
+	outcome.RETRY: WapiRetryableError,
+	outcome.AUTH: WapiAuthError,
+	outcome.REFUSED: WapiError,
+	outcome.NO_ANSWER: WapiOutcomeUnknown,
+}
 
 
 @dataclass(frozen=True)
@@ -81,24 +102,13 @@ def _post_once(config: WapiConfig, path: str, body: dict[str, Any]) -> dict[str,
 	except (requests.RequestException, ValueError) as exc:
 		# e.g. a malformed URL or token: report the kind only, the text may carry the token
 		raise WapiError(f"WAPI request failed: {type(exc).__name__}") from None
-	if response.status_code == 429:
-		raise WapiRateLimited("WAPI answered HTTP 429 (too many messages)")
-	if response.status_code >= 500:
-		raise WapiRetryableError(f"WAPI answered HTTP {response.status_code}")
 	try:
 		data = response.json()
 	except ValueError:
 		data = {}
-	if RATE_LIMIT_CODE in _message(data):
-		raise WapiRateLimited(f"WhatsApp rate limit: {_message(data)}")
-	if response.status_code in (401, 403):
-		raise WapiAuthError(
-			f"WAPI refused the credentials (HTTP {response.status_code}): check WA Bot Settings"
-		)
-	if response.status_code >= 400:
-		raise WapiError(f"WAPI answered HTTP {response.status_code}: {_message(data)}")
-	if not isinstance(data, dict) or data.get("result") == "failed":
-		raise WapiError(f"WAPI refused the message: {_message(data)}")
+	kind, reason = outcome.read_answer(response.status_code, data)
+	if kind != outcome.OK:
+		raise ERRORS[kind](reason)
 	return data
 
 
@@ -106,12 +116,6 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
 	"""True when no connection was made (refused, no route, DNS): nothing reached WAPI."""
 	reason = getattr(exc.args[0], "reason", None) if exc.args else None
 	return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
-
-
-def _message(data: Any) -> str:
-	if isinstance(data, dict):
-		return str(data.get("message") or data.get("error") or "")[:300]
-	return ""
 
 
 RATE_LIMIT_WAIT = wait_exponential(multiplier=0.5, min=0.5, max=4)  # 0.5 s, then 1 s
