@@ -38,3 +38,12 @@ def test_stop_is_answered_without_a_notice_even_in_a_flood():
 def test_a_missing_or_silly_limit_falls_back_to_a_sane_one():
 	assert throttle_replies([ASK], messages_in_window=DEFAULT_REPLY_LIMIT, limit=0).send == [ASK]
 	assert throttle_replies([ASK], messages_in_window=5, limit=-3).held_back == 1
+
+
+def test_a_booking_confirmation_and_opt_answers_are_essential_by_themselves():
+	from yawlit_bot.engine.replies import booking_confirmed, opted_in, opted_out
+
+	booked = booking_confirmed("BK-1", {"service_type": "Basic Wash"})
+	result = throttle_replies([booked, opted_out(), opted_in()], messages_in_window=50, limit=10)
+	assert result.send == [booked, opted_out(), opted_in()]
+	assert result.held_back == 0

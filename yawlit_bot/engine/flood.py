@@ -29,10 +29,12 @@ def throttle_replies(
 	replies: Sequence[Reply], messages_in_window: int, limit: int, essential: Sequence[Reply] = ()
 ) -> Throttled:
 	"""`messages_in_window`: the customer's messages that arrived in the window ending with
-	this one, this one included. `essential` replies (a subset of `replies`) always go."""
+	this one, this one included. Essential replies (`Reply.essential`, or listed in
+	`essential`) always go."""
 	limit = max(int(limit or DEFAULT_REPLY_LIMIT), 1)
-	if messages_in_window <= limit or all(reply in essential for reply in replies):
+	kept = [reply for reply in replies if reply.essential or reply in essential]
+	if messages_in_window <= limit or len(kept) == len(replies):
 		return Throttled(list(replies), 0)
-	keep = [reply for reply in replies if reply in essential]
+	keep = kept
 	notice = [slow_down()] if messages_in_window == limit + 1 else []
 	return Throttled(notice + keep, len(replies) - len(keep))

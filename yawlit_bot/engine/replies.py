@@ -18,6 +18,9 @@ BUTTON_IDS: dict[str, str] = {"1": CONFIRM, "2": EDIT, "3": CANCEL}
 class Reply:
 	body: str
 	buttons: tuple[str, ...] = field(default_factory=tuple)
+	# Goes even to a customer writing faster than the flood limit (see flood.throttle_replies):
+	# a booking confirmation, the answer to STOP / START.
+	essential: bool = False
 
 
 def next_questions(missing: Sequence[str], limit: int = 3) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
@@ -120,7 +123,8 @@ def booking_confirmed(booking_id: str, values: Mapping[str, str | None]) -> Repl
 	return Reply(
 		f"Booked! Your booking id is {booking_id}: {values.get('service_type')} on "
 		f"{format_day(values.get('appointment_date'))}, {values.get('time_slot')}. "
-		"We'll message you before we arrive. Say hi any time to book again."
+		"We'll message you before we arrive. Say hi any time to book again.",
+		essential=True,
 	)
 
 
@@ -182,9 +186,12 @@ SORRY_TEXT = "Sorry, something went wrong on our side with your last message. Co
 def opted_out() -> Reply:
 	return Reply(
 		"You won't get offers from Yawlit on WhatsApp any more. Reply START to get them again. "
-		"Your bookings are not affected."
+		"Your bookings are not affected.",
+		essential=True,
 	)
 
 
 def opted_in() -> Reply:
-	return Reply("Welcome back! You'll get Yawlit's offers again. Reply STOP at any time to stop them.")
+	return Reply(
+		"Welcome back! You'll get Yawlit's offers again. Reply STOP at any time to stop them.", essential=True
+	)

@@ -479,10 +479,9 @@ def apply_turn(conversation: str, message_name, understood: Understood | None = 
 
 		source = "WhatsApp button" if message.button_id else "WhatsApp message"
 		opt_reply = record_opt_command(conversation, command, source)
-	if opt_reply:  # the answer to STOP / START always goes
-		outgoing, essential = [opt_reply], [opt_reply]
-	else:
-		outgoing, essential = apply_booking_turn(conv, message, understood)
+	# The answer to STOP / START and a booking confirmation go even to a flooding customer
+	# (`Reply.essential`, decided with the reply's text in engine/replies.py).
+	outgoing = [opt_reply] if opt_reply else apply_booking_turn(conv, message, understood)
 	conv.last_inbound_at = message.received_at
 	save_conversation(conv)
 
@@ -490,7 +489,6 @@ def apply_turn(conversation: str, message_name, understood: Understood | None = 
 		outgoing,
 		messages_in_window(conversation, message),
 		bot_settings().flood_reply_limit,
-		essential,
 	)
 	for reply in throttled.send:
 		queue_reply(conversation, reply, reply_to=message_name)
@@ -531,10 +529,9 @@ def messages_in_window(conversation: str, message) -> int:
 	)[0][0]
 
 
-def apply_booking_turn(conv, message, understood: Understood | None = None) -> tuple[list, list]:
+def apply_booking_turn(conv, message, understood: Understood | None = None) -> list:
 	"""The booking conversation's turn: scratchpad, booking and state on `conv` (saved by the
-	caller). Returns the replies, and those among them that must go even to a flooding
-	customer (the booking confirmation)."""
+	caller). Returns the replies."""
 	from yawlit_bot.engine.conversation import Message, decide_turn
 	from yawlit_bot.engine.understanding import DEFAULT_THRESHOLD
 
@@ -562,7 +559,6 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 			{"doctype": "WA Booking Scratchpad", "conversation": conversation, "status": "Active"}
 		)
 	outgoing = list(decision.replies)
-	essential = []
 	if scratchpad is not None and (decision.start_new_scratchpad or scratchpad.status == "Active"):
 		scratchpad.update(decision.values)
 		scratchpad.record_sources(decision.sources)
@@ -573,8 +569,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 			booking = create_booking(scratchpad)
 			scratchpad.service_request_id = booking
 			conv.last_booking = booking
-			essential.append(replies.booking_confirmed(booking, decision.values))
-			outgoing.append(essential[-1])
+			outgoing.append(replies.booking_confirmed(booking, decision.values))
 		scratchpad.status = decision.scratchpad_status
 		scratchpad.save(ignore_permissions=True)
 		conv.active_scratchpad = scratchpad.name
@@ -583,7 +578,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 	conv.expecting = ",".join(decision.expecting)
 	conv.editing_field = decision.editing_field
 	conv.unconfirmed_values = json.dumps(decision.unconfirmed, ensure_ascii=False) if decision.unconfirmed else None
-	return outgoing, essential
+	return outgoing
 
 
 def record_turn_failure(message_name, settings) -> None:
