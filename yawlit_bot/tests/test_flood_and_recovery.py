@@ -55,6 +55,11 @@ class TestFloodAndRecovery(PipelineTestCase):
 		sweeper must still queue a job once the reply has waited long enough."""
 		phone = self.new_phone()
 		self.say(phone, "Hello")
+		# The turn job sends its reply while it still holds the conversation's lock: a held lock
+		# means a live job, which the sweeper rightly leaves alone. Wait until that job is done.
+		self.wait_until(
+			lambda: not turn.conversation_lock(phone, 1).is_held(), what="the turn job to release the lock"
+		)
 		frappe.db.sql(
 			"update `tabWA Message` set send_status = 'Queued', modified = %s where conversation = %s and role = 'assistant'",
 			(now_datetime() - timedelta(seconds=turn.QUEUED_FLAG_SECONDS / 2), phone),
