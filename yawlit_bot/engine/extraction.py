@@ -151,7 +151,12 @@ _NAME_INTRO_RE = re.compile(
 )
 _HONORIFIC = r"(?:mr|mrs|ms|shri|shree|sri|smt|dr|miss)\.?"
 _HONORIFICS = frozenset("mr mrs ms shri shree sri smt dr miss".split())
-_GREETING_START = r"^(?:(?:hi+|hello|hey|namaste|namaskar|good\s+\w+|ji)[\s,!.]+)*"
+# Greetings Indian customers open with, in several languages.
+_GREETINGS = (
+	r"hi+|hello|hey|namaste|namaskar|namaskaram|vanakkam|nomoskar|good\s+\w+|ji|ram\s+ram|radhe\s+radhe"
+	r"|jai\s+(?:shri|shree|sri)\s+\w+|jai\s+hind|jai\s+mata\s+di|sat\s+sri\s+akal|salaam|adaab|kem\s+cho"
+)
+_GREETING_START = rf"^(?:(?:{_GREETINGS})[\s,!.]+)*"
 # "Ravi here", "Mr. Joseph here", "Ravi Kumar this side", "Rajesh bol raha hoon".
 _NAME_HERE_RE = re.compile(
 	_GREETING_START + rf"(?:(?:main|mai|mein)\s+)?(?:{_HONORIFIC}\s+)?"
@@ -171,7 +176,10 @@ _MAIN_HOON_RE = re.compile(
 _SOMEBODY_ELSES_RE = re.compile(
 	r"(?:\b\w+\s+(?:ka|ki|ke)\s*$|\b\w+'s\s*$|\b(?:uska|uski|unka|unki|his|her|their)\s*$)", re.I
 )
-_LANDMARK_BEFORE_RE = re.compile(r"\b(?:near|opp|opposite|behind|beside|besides|next\s+to|paas|saamne|samne)\.?\s*$", re.I)
+# "near Dr. Sharma clinic" is a landmark; "Jai Shree Krishna" a greeting.
+_LANDMARK_BEFORE_RE = re.compile(
+	r"\b(?:near|opp|opposite|behind|beside|besides|next\s+to|paas|saamne|samne|jai)\.?\s*$", re.I
+)
 _THIRD_PERSON = frozenset("ne ka ki ke ko se ji ne's".split())
 _HONORIFIC_NAME_RE = re.compile(
 	rf"(?<![\w{MASK}])(?:mr|mrs|ms|smt|dr|shri|shree)\.?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})",
@@ -196,6 +204,7 @@ NOT_NAMES = frozenset(
 	happy sorry late early fine outside inside home office away based located owner customer user client
 	member resident glad back done finished sorted bahar ghar yahan wahan pareshan
 	typo spelling actually real surname kyu kyun kyon why what who how when where which
+	vanakkam namaskaram nomoskar salaam adaab jai hind
 	wait hold minute minutes min mins sec secs second seconds moment one ek do abhi form bhej bhejta
 	bhejti raha rahi rha rhi rahe later baad dekh dekhta check hang sorry oops hmm arre arey
 	haan han ha haa ji jee nahi nahin nhi na hai hain hoon hu hun tha thi kya kaise kab kahan kyun kitna
@@ -244,7 +253,8 @@ _ADDRESS_LEADING_RE = re.compile(
 	r"|\b(?:bataya|bheja|bhej\s+diya|de\s+diya|diya)(?:\s+(?:tha|hai|h|already))*\b|\balready\b|\bits\b|\bit'?s\b"
 	# "address badal do: ...", "change address to ...", "new address: ..."
 	r"|\b(?:badal|badlo|badalna|badalni|change|update|edit|correct)(?:\s+(?:do|karo|kar|ke|it|to|hai|karna|please|pls))*\b"
-	r"|\b(?:new|naya|nayi|correct|sahi)\b|\b(?:to|is|hai)\b)+",
+	r"|\b(?:new|naya|nayi|correct|sahi)\b|\b(?:to|is|hai)\b"
+	r"|\b(?:thanks|thank\s+you|thank\s+u|thanku|thnx|ty|ok|okay|pls|please)\b)+",
 	re.I,
 )
 
@@ -294,12 +304,13 @@ _SERVICE_NEGATION_BEFORE_RE = re.compile(
 )
 
 _LEADING_FILLER_RE = re.compile(
-	r"^(?:(?:hi+|hello|hey|ji|haan|han|ok|okay|sure|yes|sir|madam|mam|bhai|bhaiya|dear|its|it's|it\s+is"
+	rf"^(?:(?:{_GREETINGS}|haan|han|ok|okay|sure|yes|sir|madam|mam|bhai|bhaiya|dear|its|it's|it\s+is"
 	r"|main|mai|myself|i\s+am|i'm|im|this\s+is)\b[\s,.!:-]*)+",
 	re.I,
 )
 _TRAILING_NAME_FILLER_RE = re.compile(
-	r"(?:[\s,.!]+|\b(?:here|hai|hoon|hu|hun|ji|sir|this\s+side|speaking)\b)+$", re.I
+	r"(?:[\s,.!]+|\b(?:here|hai|hoon|hu|hun|ji|sir|madam|this\s+side|speaking|pls|plz|please|thanks|thank\s+you)\b)+$",
+	re.I,
 )
 _DIGITS_ONLY_RE = re.compile(r"^\s*\+?[\d\s\-]{4,20}\s*$")
 _BARE_NUMBER_RE = re.compile(
@@ -1010,11 +1021,33 @@ def _tidy_address(raw: str, stop_at_labels: bool = True) -> str:
 	if stop_at_labels:
 		stop = _ADDRESS_STOP_RE.search(raw)
 		raw = raw[: stop.start()] if stop else raw
-	address = re.sub(rf"\s*{MASK}+\s*", ", ", raw.split("\n")[0])
+	raw = _after_the_pincode_cut(raw.split("\n")[0])
+	address = re.sub(rf"\s*{MASK}+\s*", ", ", raw)
 	address = re.sub(r"\s*(?:,\s*)+", ", ", address)
 	address = _ADDRESS_TRAILING_RE.sub("", address)
 	address = _ADDRESS_LEADING_RE.sub("", address)
 	return clean_text(address).strip(" ,")
+
+
+_AFTER_PINCODE_RE = re.compile(r"(?<!\d)[1-9]\d{2}\s?\d{3}(?!\d)")
+
+
+def _after_the_pincode_cut(text: str) -> str:
+	"""An address ends with its pincode: what follows it, if it names no place ("- ankit
+	chopra", ". thank you", " sir", ". guard ka number ..."), is not part of it."""
+	pins = list(_AFTER_PINCODE_RE.finditer(text))
+	if not pins:
+		return _ADDRESS_POLITE_END_RE.sub("", text)
+	end = pins[-1].end()
+	rest = text[end:]
+	if rest.strip() and not place_words(rest):
+		return text[:end]
+	return _ADDRESS_POLITE_END_RE.sub("", text)
+
+
+_ADDRESS_POLITE_END_RE = re.compile(
+	r"(?:[\s,.!\-–]+(?:sir|madam|mam|ji|pls|plz|please|thanks|thank\s+you|thanku|ty)\b)+[\s,.!]*$", re.I
+)
 
 
 def _put_address(result: Extraction, address: str, today: date, basis: str = MENTION) -> bool:
@@ -1075,13 +1108,19 @@ def _read_loose_address(text: _Text, result: Extraction, today: date) -> None:
 	wash a car at, and the bot still asks for it."""
 	clauses = [(m.start(), m.end()) for m in re.finditer(r"[^,\n]+", text.text)]
 	run: list[tuple[int, int]] = []
+	gap: list[tuple[int, int]] = []  # building names between the number and the street
 	for start, end in clauses + [(len(text.text), len(text.text))]:
 		written = text.written(start, end, keep=_ADDRESS_PARTS)
 		house = HOUSE_NUMBER_RE.search(text.text, start, end) if end > start else None
 		if end > start and (house or run and looks_like_place(written)) and not _CLAUSE_NOT_ADDRESS_RE.search(written):
 			if not run and house:
 				start = _place_words_before(text.text, start, house.start())  # "need a wash at Flat 4B"
+			run.extend(gap)
+			gap = []
 			run.append((start, end))
+			continue
+		if run and end > start and len(gap) < 2 and "\n" not in text.text[run[-1][1] : start]:
+			gap.append((start, end))  # "B-204, Rohan Leher, Baner Road": kept if a place follows
 			continue
 		if run:
 			first, last = run[0][0], run[-1][1]
@@ -1229,6 +1268,10 @@ def extract(
 		and any(f in expecting for f in NAME_FIELDS)
 		and not any(f in result.fields for f in NAME_FIELDS)
 	):
+		if "address" not in expecting:
+			# "B-204, Rohan Leher, Baner Road" sent for the name: the address first, so that
+			# its building never becomes the name
+			_read_loose_address(work, result, today)
 		_read_name_reply(work, result, today, expecting)
 	_read_notes(work, result, today)
 	_read_address(work, result, today, expecting, only_intent)
