@@ -227,6 +227,8 @@ NOT_NAMES = frozenset(
 _ADDRESS_INTRO_RE = re.compile(
 	r"\b(?:(?:my|mera|meri|our|hamara|humara)\s+(?:full\s+|complete\s+)?(?:address|addr|pata)\b\s*(?:is|hai|:|-|=|–)*"
 	r"|(?:address|addr)\s*(?:is|hai|:|-|=|–)+|pata\s*[:\-]+"
+	# "address 12, 3rd Main", "Add. 3/45, ...": the word and a house number right after it
+	r"|(?:address|adress|addr|add\.|pata)\s+(?=[A-Za-z]{0,2}[-/]?\s?\d)"
 	r"|i\s+(?:live|stay|reside)\s+(?:at|in)|we\s+(?:live|stay)\s+(?:at|in)|(?:staying|located|living)\s+at"
 	r"|location\s*(?::|-|is)+)\s*(?P<rest>.+)",
 	re.I | re.S,
@@ -272,7 +274,7 @@ _SERVICE_CLEAR: tuple[tuple[re.Pattern, str], ...] = tuple(
 		(r"\binterior(?:\s+(?:cleaning|clean|safai|wash))?\b", "Interior Cleaning"),
 		(r"\b(?:inside|andar\s+(?:ki|se))\s+(?:cleaning|clean|safai|wash)\b", "Interior Cleaning"),
 		(r"\b(?:full\s+|complete\s+)?detailing\b|\bdeep\s+clean(?:ing)?\b", "Full Detailing"),
-		(r"\bpolish(?:ing)?\b|\bwax(?:ing)?\b", "Polishing"),
+		(r"\bpolish(?:ing|ed)?\b|\bwax(?:ing)?\b", "Polishing"),
 		(r"\b(?:driving|driver)\s+service\b", "Driving Service"),
 	)
 )
@@ -828,7 +830,8 @@ def _name_from_words(words: list[str]) -> tuple[list[str], int] | None:
 	if not taken or len(taken[0]) < 2:
 		return None
 	following = words[skipped + len(taken) : skipped + len(taken) + 2]
-	if any(w.lower().strip(".,") in ADDRESS_WORDS for w in following):
+	ends_sentence = words[skipped + len(taken) - 1].endswith((".", ",", ";"))  # "I am Vikram Singh. House 221"
+	if not ends_sentence and any(w.lower().strip(".,") in ADDRESS_WORDS for w in following):
 		return None  # "Green Park Society", "Dr Ambedkar Road": a place, not a person
 	return taken, skipped + len(taken)
 
