@@ -45,6 +45,20 @@ class TestUnderstandingWithModel(PipelineTestCase):
 			llm_timeout=TIMEOUT,
 			llm_confidence_threshold=0.6,
 		)
+		cls.wait_for_idle_workers()
+
+	@classmethod
+	def wait_for_idle_workers(cls, timeout: float = 60):
+		"""A turn job still running from an earlier test class (it takes over queued jobs for up
+		to 20 s) keeps the settings it read when it started: let it end first."""
+		from frappe.utils.background_jobs import get_workers
+
+		deadline = time.monotonic() + timeout
+		while time.monotonic() < deadline:
+			if not any(worker.get_state() == "busy" for worker in get_workers()):
+				return
+			time.sleep(0.2)
+		raise AssertionError("the RQ workers stayed busy: another test's jobs are still running")
 
 	@classmethod
 	def tearDownClass(cls):
