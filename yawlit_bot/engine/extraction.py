@@ -170,8 +170,6 @@ _MAIN_HOON_RE = re.compile(
 	rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s+(?:hoon|hu|hun|hoo|hai)\b",
 	re.I,
 )
-# "Mr. Joseph", "Dr Anil Mehta": an honorific names a person, unless a street follows
-# ("Dr Ambedkar Road").
 # Whose name: "driver ka naam", "my son's name", "uska naam".
 _SOMEBODY_ELSES_RE = re.compile(
 	r"(?:\b\w+\s+(?:ka|ki|ke)\s*$|\b\w+'s\s*$|\b(?:uska|uski|unka|unki|his|her|their)\s*$)", re.I
@@ -181,6 +179,8 @@ _LANDMARK_BEFORE_RE = re.compile(
 	r"\b(?:near|opp|opposite|behind|beside|besides|next\s+to|paas|saamne|samne|jai)\.?\s*$", re.I
 )
 _THIRD_PERSON = frozenset("ne ka ki ke ko se ji ne's".split())
+# "Mr. Joseph", "Dr Anil Mehta": an honorific names a person, unless a street follows
+# ("Dr Ambedkar Road").
 _HONORIFIC_NAME_RE = re.compile(
 	rf"(?<![\w{MASK}])(?:mr|mrs|ms|smt|dr|shri|shree)\.?\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})",
 	re.I,

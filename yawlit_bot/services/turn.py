@@ -409,7 +409,7 @@ def read_next_with_model(conversation: str) -> Understood | None:
 		if not config.enabled:
 			return None
 		rows = frappe.db.sql(
-			"""select name, content, button_id from `tabWA Message`
+			"""select name, content, button_id, received_at from `tabWA Message`
 			where conversation = %s and processing_status = 'Pending' and role = 'user'
 			order by name limit 1""",
 			conversation,
@@ -426,9 +426,7 @@ def read_next_with_model(conversation: str) -> Understood | None:
 		earlier = _understood.get((frappe.local.site, message.name))
 		if earlier:
 			return earlier  # a turn that failed is retried without asking the model again
-		limit = bot_settings().flood_reply_limit
-		received = frappe.db.get_value("WA Message", message.name, "received_at")
-		if messages_in_window(conversation, frappe._dict(name=message.name, received_at=received)) > limit:
+		if messages_in_window(conversation, message) > bot_settings().flood_reply_limit:
 			# a flooding customer's messages are stored and read, not sent to a paid model
 			return Understood(message.name, None, "rules (sending too fast: model skipped)", config.threshold)
 		conv = frappe.db.get_value(

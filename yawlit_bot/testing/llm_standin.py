@@ -27,8 +27,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from yawlit_bot.testing.standin_http import JsonHandler, serve_until_interrupted
 
 COMPLETIONS_PATHS = ("/v1/chat/completions", "/chat/completions")
 MODELS_PATHS = ("/v1/models", "/models")
@@ -119,31 +121,9 @@ def tokens(text: str) -> int:
 	return max(1, len(text) // 4) if text else 0
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
 	server_version = "LlmStandin/1.0"
 	state: StandinState  # set on the subclass made per server
-
-	def log_message(self, *args):  # quiet
-		pass
-
-	def _reply(self, status: int, payload: Any) -> None:
-		body = json.dumps(payload).encode()
-		try:
-			self.send_response(status)
-			self.send_header("Content-Type", "application/json")
-			self.send_header("Content-Length", str(len(body)))
-			self.end_headers()
-			self.wfile.write(body)
-		except OSError:
-			pass  # the client gave up (a timeout test)
-
-	def _body(self) -> Any:
-		length = int(self.headers.get("Content-Length") or 0)
-		raw = self.rfile.read(length) if length else b""
-		try:
-			return json.loads(raw or b"{}")
-		except ValueError:
-			return None
 
 	def _path(self) -> str:
 		return self.path.split("?")[0].rstrip("/") or "/"
@@ -377,11 +357,7 @@ def main() -> None:
 	parser.add_argument("--api-key", default=None)
 	args = parser.parse_args()
 	standin = LlmStandin(args.host, args.port, args.api_key)
-	print(f"LLM stand-in on {standin.base_url}", flush=True)
-	try:
-		standin.server.serve_forever()
-	except KeyboardInterrupt:
-		pass
+	serve_until_interrupted(standin, "LLM")
 
 
 if __name__ == "__main__":

@@ -24,8 +24,10 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
+
+from yawlit_bot.testing.standin_http import JsonHandler, serve_until_interrupted
 
 SEND_ENDPOINTS = {
 	"contact/send-message": ("phone_number", "message_body"),
@@ -76,31 +78,9 @@ class StandinState:
 		self.changed = threading.Condition(self.lock)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
 	server_version = "WapiStandin/1.0"
 	state: StandinState  # set on the subclass made per server
-
-	def log_message(self, *args):  # quiet
-		pass
-
-	def _reply(self, status: int, payload: Any) -> None:
-		body = json.dumps(payload).encode()
-		self.send_response(status)
-		self.send_header("Content-Type", "application/json")
-		self.send_header("Content-Length", str(len(body)))
-		self.end_headers()
-		try:
-			self.wfile.write(body)
-		except (BrokenPipeError, ConnectionResetError):
-			pass  # the client gave up (a timeout test)
-
-	def _body(self) -> Any:
-		length = int(self.headers.get("Content-Length") or 0)
-		raw = self.rfile.read(length) if length else b""
-		try:
-			return json.loads(raw or b"{}")
-		except ValueError:
-			return None
 
 	def do_GET(self):
 		if self.path.startswith("/_standin/requests"):
@@ -285,11 +265,7 @@ def main() -> None:
 	parser.add_argument("--token", default=None)
 	args = parser.parse_args()
 	standin = WapiStandin(args.host, args.port, args.token)
-	print(f"WAPI stand-in on {standin.base_url}", flush=True)
-	try:
-		standin.server.serve_forever()
-	except KeyboardInterrupt:
-		pass
+	serve_until_interrupted(standin, "WAPI")
 
 
 if __name__ == "__main__":

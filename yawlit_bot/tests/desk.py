@@ -100,3 +100,23 @@ class DeskBrowser:
 	def quit(self) -> None:
 		self.driver.quit()
 		shutil.rmtree(self.profile, ignore_errors=True)
+
+
+class DeskTestMixin:
+	"""A test class with one logged-in-able browser: `desk_user` is (email, password, role,
+	first name); `self.browser` is started after the class's own set-up and quit at its end."""
+
+	desk_user: tuple[str, str, str, str]
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_user(*cls.desk_user)
+		cls.browser = DeskBrowser(cls.site)
+
+	@classmethod
+	def tearDownClass(cls):
+		browser = getattr(cls, "browser", None)
+		if browser:
+			browser.quit()
+		super().tearDownClass()

@@ -10,7 +10,7 @@ import os
 import unittest
 
 from yawlit_bot.api import campaigns as api
-from yawlit_bot.tests.desk import EC, By, DeskBrowser, browser_missing, ensure_user
+from yawlit_bot.tests.desk import EC, By, DeskTestMixin, browser_missing
 from yawlit_bot.tests.test_campaigns import CampaignTestCase
 
 USER = "campaign-manager@example.com"
@@ -18,19 +18,8 @@ PASSWORD = "Yawlit-desk-test-1"
 
 
 @unittest.skipIf(browser_missing() and not os.environ.get("CI"), browser_missing() or "")
-class TestCampaignDesk(CampaignTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		ensure_user(USER, PASSWORD, "WA Campaign Manager", "Campaign")
-		cls.browser = DeskBrowser(cls.site)
-
-	@classmethod
-	def tearDownClass(cls):
-		browser = getattr(cls, "browser", None)
-		if browser:
-			browser.quit()
-		super().tearDownClass()
+class TestCampaignDesk(DeskTestMixin, CampaignTestCase):
+	desk_user = (USER, PASSWORD, "WA Campaign Manager", "Campaign")
 
 	def wait(self, timeout: float = 30):
 		return self.browser.wait(timeout)

@@ -11,7 +11,7 @@ import unittest
 
 import frappe
 
-from yawlit_bot.tests.desk import EC, By, DeskBrowser, browser_missing, ensure_user
+from yawlit_bot.tests.desk import EC, By, DeskTestMixin, browser_missing
 from yawlit_bot.tests.utils import PipelineTestCase
 
 USER = "bot-manager@example.com"
@@ -19,19 +19,8 @@ PASSWORD = "Yawlit-desk-test-2"
 
 
 @unittest.skipIf(browser_missing() and not os.environ.get("CI"), browser_missing() or "")
-class TestScratchpadDesk(PipelineTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		ensure_user(USER, PASSWORD, "WA Bot Manager", "Bot")
-		cls.browser = DeskBrowser(cls.site)
-
-	@classmethod
-	def tearDownClass(cls):
-		browser = getattr(cls, "browser", None)
-		if browser:
-			browser.quit()
-		super().tearDownClass()
+class TestScratchpadDesk(DeskTestMixin, PipelineTestCase):
+	desk_user = (USER, PASSWORD, "WA Bot Manager", "Bot")
 
 	def setUp(self):
 		super().setUp()
@@ -63,7 +52,7 @@ class TestScratchpadDesk(PipelineTestCase):
 				)
 			)
 			self.assertIn("Green Park Society", table.text)
-			self.assertIn("rule", table.text)
+			self.assertIn("Rules", table.text)  # the source, as staff read it
 			# A staff member corrects the first name and saves.
 			field = browser.wait().until(
 				EC.element_to_be_clickable((By.CSS_SELECTOR, ".frappe-control[data-fieldname='first_name'] input"))
@@ -75,7 +64,7 @@ class TestScratchpadDesk(PipelineTestCase):
 			browser.driver.find_element(By.CSS_SELECTOR, ".page-actions .primary-action").click()
 			sources = browser.wait(30).until(
 				lambda d: (
-					lambda el: el if "staff" in el.text else None
+					lambda el: el if "Staff" in el.text else None
 				)(d.find_element(By.CSS_SELECTOR, "[data-fieldname='value_sources_html']"))
 			)
 			browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", sources)

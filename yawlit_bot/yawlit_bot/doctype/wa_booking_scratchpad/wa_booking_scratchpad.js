@@ -9,6 +9,15 @@ const FIELD_ORDER = [
 	"service_type", "appointment_date", "time_slot", "addons", "notes",
 ];
 
+// The stored source names, as staff read them.
+const SOURCE_LABELS = {
+	rule: "Rules",
+	model: "Language model",
+	"location pin": "Location pin",
+	"customer edit": "Customer's correction",
+	staff: "Staff",
+};
+
 frappe.ui.form.on("WA Booking Scratchpad", {
 	refresh(frm) {
 		render_sources(frm);
@@ -39,7 +48,7 @@ function render_sources(frm) {
 		return `<tr>
 			<td>${frappe.utils.escape_html(__(label))}</td>
 			<td>${frappe.utils.escape_html(String(frm.doc[name]))}</td>
-			<td>${frappe.utils.escape_html(__(info.source || "rule"))}</td>
+			<td>${frappe.utils.escape_html(__(SOURCE_LABELS[info.source || "rule"] || info.source))}</td>
 			<td>${confidence}</td>
 		</tr>`;
 	});
