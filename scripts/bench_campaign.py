@@ -26,7 +26,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-from harness import BENCH, Site, precompile  # noqa: E402
+from loadtest import BENCH  # noqa: E402
+from loadtest.site import Site, precompile  # noqa: E402
 
 from yawlit_bot.testing.wapi_standin import WapiStandin  # noqa: E402
 

@@ -26,8 +26,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-import harness  # noqa: E402
-from harness import BENCH, WEBHOOK, Scheduler, Site, one_run_at_a_time, wait_for_quiescence  # noqa: E402
+from loadtest import BENCH  # noqa: E402
+from loadtest.invariants import wait_for_quiescence  # noqa: E402
+from loadtest.site import Scheduler, Site, one_run_at_a_time  # noqa: E402
+from loadtest.traffic import WEBHOOK  # noqa: E402
 
 from yawlit_bot.testing import payloads  # noqa: E402
 
@@ -123,17 +125,13 @@ def main():
 	)
 	args = parser.parse_args()
 	run_lock = one_run_at_a_time()  # noqa: F841 (held until the process ends)
-	harness.SITE_NAME = args.site
 
 	os.chdir(f"{BENCH}/sites")
 	import frappe
 
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
-	from yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings import (
-		ensure_webhook_secret,
-		get_webhook_secret,
-	)
+	from yawlit_bot.services.webhook_config import ensure_webhook_secret, get_webhook_secret
 
 	from yawlit_bot.testing.wapi_standin import WapiStandin
 
@@ -187,7 +185,7 @@ def main():
 		except AssertionError:
 			pass
 		elapsed = time.perf_counter() - started
-		scheduler = Scheduler(every=15)  # the sweeper, as the scheduler runs it
+		scheduler = Scheduler(args.site, every=15)  # the sweeper, as the scheduler runs it
 		scheduler.start()
 		wait_for_quiescence(frappe, PHONES, timeout=600)
 		scheduler.stopped.set()

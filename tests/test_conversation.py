@@ -98,6 +98,8 @@ def test_confirming_to_completed_on_confirm(text):
 	assert decision.state is State.COMPLETED
 	assert decision.create_booking
 	assert decision.scratchpad_status == COMPLETED
+	confirmation = decision.replies_after("SB-00042")[-1]
+	assert "SB-00042" in confirmation.body and confirmation.essential
 
 
 @pytest.mark.parametrize("button_id,title", [("1", "Confirm"), ("confirm", None)])
@@ -234,3 +236,8 @@ def test_a_full_conversation():
 		snapshot = after(decision, snapshot)
 	assert snapshot.state is State.CONFIRMING
 	assert turn(snapshot, "haan").create_booking
+
+
+def test_no_confirmation_without_a_booking():
+	decision = turn(Snapshot(State.COLLECTING, {"phone": PHONE}, True), "hi")
+	assert decision.replies_after("SB-00042") == decision.replies

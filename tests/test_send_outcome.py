@@ -39,3 +39,9 @@ def test_campaign_rows():
 	assert outcome.campaign_row_after(outcome.AUTH, 1, 5) == ("Pending", True)
 	assert outcome.campaign_row_after(outcome.NO_ANSWER, 1, 5) == ("Unknown", False)
 	assert outcome.campaign_row_after(outcome.REFUSED, 1, 5) == ("Failed", False)
+
+
+def test_a_refused_reply_goes_again_soon_once_then_spaced_out():
+	assert outcome.resend_delay(1) == 5
+	assert outcome.resend_delay(2) == 60
+	assert outcome.resend_delay(3) < outcome.resend_delay(4) == outcome.resend_delay(9)

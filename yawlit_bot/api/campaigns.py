@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.query_builder.functions import Count
 from frappe.utils import escape_html
 
 from yawlit_bot.engine import campaign as rules
@@ -65,11 +66,14 @@ def audience_summary(campaign: str) -> dict:
 	"""What Send would do now: how many will receive it, how many are skipped."""
 	_campaign(campaign, "read")
 	counts = rules.campaign_progress(campaigns.status_counts(campaign))
-	opted_out_pending = frappe.db.sql(
-		"""select count(*) from `tabWA Campaign Recipient` r join `tabWA Opt Out` o on o.phone = r.phone
-		where r.campaign = %s and r.status = 'Pending' and o.opted_out = 1""",
-		campaign,
-	)[0][0]
+	recipient, opt_out = frappe.qb.DocType("WA Campaign Recipient"), frappe.qb.DocType("WA Opt Out")
+	opted_out_pending = (
+		frappe.qb.from_(recipient)
+		.join(opt_out)
+		.on(opt_out.phone == recipient.phone)
+		.select(Count("*"))
+		.where((recipient.campaign == campaign) & (recipient.status == "Pending") & (opt_out.opted_out == 1))
+	).run()[0][0]
 	return {
 		"will_receive": counts["pending"] - opted_out_pending,
 		"opted_out": counts["opted_out"] + opted_out_pending,

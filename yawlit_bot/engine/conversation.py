@@ -90,6 +90,13 @@ class Decision:
 	sources: dict[str, dict] = field(default_factory=dict)
 	unconfirmed: dict[str, str] = field(default_factory=dict)
 
+	def replies_after(self, booking_id: str | None = None) -> list[Reply]:
+		"""The turn's replies, once its booking (if it made one) has its id: a booking made is
+		confirmed with its id and details, last."""
+		if self.create_booking and booking_id:
+			return [*self.replies, replies.booking_confirmed(booking_id, self.values)]
+		return list(self.replies)
+
 
 def _intent_of(message: Message, extraction: Extraction | None) -> Intent | None:
 	button = replies.BUTTON_IDS.get((message.button_id or "").strip())

@@ -47,6 +47,16 @@ def reply_status_after(kind: str) -> str:
 	return "Unknown" if kind == NO_ANSWER else "Failed"
 
 
+# A bot reply WAPI refused goes again after these many seconds, by its attempt: the first
+# retry soon (a blip), later ones spaced out (an outage would use up the attempts otherwise).
+RESEND_DELAYS = (5, 60, 120, 300)
+
+
+def resend_delay(attempts_made: int) -> int:
+	"""Seconds before a refused reply's next attempt, after `attempts_made` attempts (>= 1)."""
+	return RESEND_DELAYS[min(max(attempts_made, 1), len(RESEND_DELAYS)) - 1]
+
+
 def campaign_row_after(kind: str, attempts: int, max_attempts: int) -> tuple[str, bool]:
 	"""A campaign row that did not go: its status, and whether the whole campaign must stop."""
 	if kind == RATE_LIMITED:

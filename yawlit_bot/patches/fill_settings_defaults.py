@@ -7,7 +7,7 @@ from yawlit_bot.services.settings import DEFAULTS
 
 
 def execute():
-	stored = set(frappe.db.sql_list("select field from `tabSingles` where doctype = 'WA Bot Settings'"))
+	stored = set(frappe.db.get_singles_dict("WA Bot Settings"))
 	for field, default in DEFAULTS.items():
 		if field not in stored:
 			value = int(default) if isinstance(default, bool) else default

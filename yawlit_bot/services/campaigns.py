@@ -134,11 +134,13 @@ def candidates_from_bookings(filters: dict | None) -> list[rules.Candidate]:
 
 
 def status_counts(campaign: str) -> dict[str, int]:
-	return dict(
-		frappe.db.sql(
-			f"select status, count(*) from `{RECIPIENT}` where campaign = %s group by status", campaign
-		)
+	rows = frappe.get_all(
+		"WA Campaign Recipient",
+		filters={"campaign": campaign},
+		fields=["status", "count(name) as count"],
+		group_by="status",
 	)
+	return {row.status: row.count for row in rows}
 
 
 def refresh_counts(campaign: str, finish: bool = False) -> dict:
@@ -233,10 +235,13 @@ def cancel(campaign: str) -> dict:
 	doc = _lock_campaign(campaign)
 	if doc.status not in (*RUNNING, "Draft"):
 		frappe.throw(_("Campaign {0} is {1} and cannot be cancelled.").format(campaign, _(doc.status)))
-	frappe.db.sql(
-		f"update `{RECIPIENT}` set status = %s, modified = %s where campaign = %s and status = %s",
-		(rules.CANCELLED, now_datetime(), campaign, rules.PENDING),
-	)
+	recipient = frappe.qb.DocType("WA Campaign Recipient")
+	(
+		frappe.qb.update(recipient)
+		.set(recipient.status, rules.CANCELLED)
+		.set(recipient.modified, now_datetime())
+		.where((recipient.campaign == campaign) & (recipient.status == rules.PENDING))
+	).run()
 	frappe.db.set_value("WA Campaign", campaign, {"status": "Cancelled", "finished_at": now_datetime()})
 	return refresh_counts(campaign)
 
@@ -248,11 +253,14 @@ def retry_failed(campaign: str) -> dict:
 	if doc.status not in RETRYABLE:
 		frappe.throw(_("Campaign {0} is {1}: wait until it has finished.").format(campaign, _(doc.status)))
 	# The old wamid goes: a late receipt for the failed message must not move the new send.
-	frappe.db.sql(
-		f"""update `{RECIPIENT}` set status = %s, wamid = null, modified = %s
-		where campaign = %s and status = %s""",
-		(rules.PENDING, now_datetime(), campaign, rules.FAILED),
-	)
+	recipient = frappe.qb.DocType("WA Campaign Recipient")
+	(
+		frappe.qb.update(recipient)
+		.set(recipient.status, rules.PENDING)
+		.set(recipient.wamid, None)
+		.set(recipient.modified, now_datetime())
+		.where((recipient.campaign == campaign) & (recipient.status == rules.FAILED))
+	).run()
 	retried = rows_changed()
 	if not retried:
 		frappe.throw(_("Campaign {0} has no failed recipients.").format(campaign))
@@ -434,22 +442,33 @@ def sweep_campaigns(settings) -> dict:
 	"""
 	now = now_datetime()
 	cutoff = now - timedelta(seconds=settings.sweeper_age)
-	campaigns = frappe.db.sql(
-		"""select name, status, modified from `tabWA Campaign`
-		where status in ('Queued', 'Sending') or modified > %s or finished_at > %s""",
-		(now - timedelta(days=RECEIPT_DAYS), now - timedelta(days=RECEIPT_DAYS)),
-		as_dict=True,
+	receipts_since = now - timedelta(days=RECEIPT_DAYS)
+	campaigns = frappe.get_all(
+		"WA Campaign",
+		or_filters=[
+			["status", "in", RUNNING],
+			["modified", ">", receipts_since],
+			["finished_at", ">", receipts_since],
+		],
+		fields=["name", "status", "modified"],
 	)
+	recipient = frappe.qb.DocType("WA Campaign Recipient")
 	resumed = unknown = 0
 	for row in campaigns:
 		try:
 			if campaign_lock(row.name, 1).is_held():
 				continue
-			frappe.db.sql(
-				f"""update `{RECIPIENT}` set status = %s, modified = %s, error = %s
-				where campaign = %s and status = %s and claimed_at < %s""",
-				(rules.UNKNOWN, now, WORKER_DIED_MID_SEND, row.name, rules.SENDING, cutoff),
-			)
+			(
+				frappe.qb.update(recipient)
+				.set(recipient.status, rules.UNKNOWN)
+				.set(recipient.modified, now)
+				.set(recipient.error, WORKER_DIED_MID_SEND)
+				.where(
+					(recipient.campaign == row.name)
+					& (recipient.status == rules.SENDING)
+					& (recipient.claimed_at < cutoff)
+				)
+			).run()
 			unknown += rows_changed()
 			stalled = row.status in RUNNING and row.modified < cutoff
 			# Finished ones too: delivery and read receipts keep arriving for a few days.

@@ -49,7 +49,7 @@ def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = N
 	]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
 	if stored:
-		from yawlit_bot.services.turn import enqueue_turn
+		from yawlit_bot.services.turn_jobs import enqueue_turn
 
 		# With the bot switched off, only STOP/START are handled (campaigns may still run).
 		if bot_enabled is None:

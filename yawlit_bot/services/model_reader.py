@@ -33,7 +33,7 @@ from yawlit_bot.engine.understanding import (
 )
 from yawlit_bot.services.settings import DEFAULTS, bot_settings
 
-# A job runs up to ten turns (and takes over others for 20 s) inside RQ's 300 s job timeout.
+# A drain job runs ten turns per visit and other conversations for up to 20 s, inside RQ's 300 s job timeout.
 MAX_TIMEOUT = 15
 RULES_ONLY = "rules"
 

@@ -4,8 +4,9 @@ A reply is a `WA Message` row written in the turn's transaction. It is sent only
 commit, and only by whoever flips it to `Sending` first, so a row is sent at most once per
 attempt. Outcomes:
 - `Sent` with WAPI's wamid;
-- `Failed` when WAPI certainly did not take it (unreachable, refused): its turn job tries
-  once more a few seconds later (see `turn.run_turn_job`), then the sweeper retries;
+- `Failed` when WAPI certainly did not take it (unreachable, refused): it goes again at its
+  `next_attempt_at` (`send_outcome.resend_delay`), sent by a turn job that finds it due (see
+  `turn_jobs`) or by the sweeper, while attempts remain;
 - `Unknown` when the request left and no answer came, or the worker died mid-send: shown
   for a person to judge, never resent blindly.
 """
@@ -26,23 +27,29 @@ from yawlit_bot.engine import send_outcome as outcome
 from yawlit_bot.services.wapi_client import WapiError, send_buttons, send_text, sent_wamid
 
 
-RESEND_AFTER_SECONDS = 5  # a failed send is tried again no sooner: attempts are few
-
-
 def unsent_replies(conversation: str, max_attempts: int = 5) -> list:
 	"""Replies waiting to go, oldest first: queued ones, and failed ones WAPI never took.
-	Each as (name, ready): a failed one is ready again RESEND_AFTER_SECONDS after its attempt."""
+	Each as (name, ready): a failed one is ready again at its `next_attempt_at`."""
 	return frappe.db.sql(
-		"""select name, (send_status = 'Queued' or modified < %(ready_before)s) from `tabWA Message`
+		"""select name, (send_status = 'Queued' or ifnull(next_attempt_at, 0) <= %(now)s)
+		from `tabWA Message`
 		where conversation = %(conversation)s and role = 'assistant' and (send_status = 'Queued'
 			or (send_status = 'Failed' and wamid is null and send_attempts < %(max)s))
 		order by name""",
-		{
-			"conversation": conversation,
-			"max": max_attempts,
-			"ready_before": now_datetime() - timedelta(seconds=RESEND_AFTER_SECONDS),
-		},
+		{"conversation": conversation, "max": max_attempts, "now": now_datetime()},
 	)
+
+
+def next_attempt_at(conversation: str, max_attempts: int = 5):
+	"""When this conversation's first refused reply may go again (None when none waits)."""
+	rows = frappe.db.sql(
+		"""select next_attempt_at from `tabWA Message`
+		where conversation = %s and role = 'assistant' and send_status = 'Failed' and wamid is null
+			and send_attempts < %s
+		order by name limit 1""",
+		(conversation, max_attempts),
+	)
+	return rows[0][0] if rows else None
 
 
 def send_replies(
@@ -94,7 +101,9 @@ def send_reply(name) -> bool:
 	if not _claim(name):
 		return False
 	row = frappe.db.sql(
-		"select conversation, content, buttons from `tabWA Message` where name = %s", name, as_dict=True
+		"select conversation, content, buttons, send_attempts from `tabWA Message` where name = %s",
+		name,
+		as_dict=True,
 	)[0]
 	try:
 		config = get_wapi_config()
@@ -105,10 +114,24 @@ def send_reply(name) -> bool:
 			response = send_text(config, row.conversation, row.content or "")
 	except (WapiError, ValueError) as exc:
 		kind = getattr(exc, "kind", outcome.REFUSED)  # a ValueError: stored buttons not JSON
-		_record_outcome(name, {"send_status": outcome.reply_status_after(kind), "send_error": str(exc)[:1000]})
+		delay = outcome.resend_delay(row.send_attempts)
+		_record_outcome(
+			name,
+			{
+				"send_status": outcome.reply_status_after(kind),
+				"send_error": str(exc)[:1000],
+				"next_attempt_at": now_datetime() + timedelta(seconds=delay),
+			},
+		)
 		return False
 	now = now_datetime()
-	sent = {"send_status": "Sent", "wamid": sent_wamid(response), "sent_at": now, "send_error": None}
+	sent = {
+		"send_status": "Sent",
+		"wamid": sent_wamid(response),
+		"sent_at": now,
+		"send_error": None,
+		"next_attempt_at": None,
+	}
 
 	def record_sent() -> None:
 		try:

@@ -2,9 +2,10 @@
 
 - inbound messages left `Pending` longer than the sweeper age (a crashed worker, a lost job,
   Redis down at enqueue time) get their conversation's turn queued again;
-- replies WAPI refused (and already tried again once by their turn job) are retried, up to
-  the settings' attempt limit, by the same per-conversation job (deduplicated, under the
-  conversation lock, in order);
+- replies WAPI refused whose `next_attempt_at` has come are retried, up to the settings'
+  attempt limit, by the turn job (under the conversation lock, in order), and queued replies
+  nobody sent (a lost job) are sent;
+- conversations left in the ready list (a drain job lost with its worker) get a drain job;
 - replies stuck in `Sending` (the worker died mid-send) become `Unknown`: we cannot know
   whether WAPI got them, so they are shown, not resent;
 - campaigns whose chain of batch jobs broke are resumed (see `campaigns.sweep_campaigns`).
@@ -16,11 +17,12 @@ from collections import defaultdict
 from datetime import timedelta
 
 import frappe
+from frappe.query_builder.functions import Min
 from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.services.messages import update_message
 from yawlit_bot.services.settings import bot_settings
-from yawlit_bot.services.turn import conversation_lock, enqueue_turn
+from yawlit_bot.services.turn_jobs import conversation_lock, enqueue_turn, ready_queue, start_drain_job
 from yawlit_bot.services.wapi_client import WORKER_DIED_MID_SEND
 
 LOST_JOB_FACTOR = 5  # pending this many sweeper ages, lock free: the job was lost
@@ -45,19 +47,35 @@ def sweep_conversations(settings) -> dict:
 	cutoff = now_datetime() - timedelta(seconds=settings.sweeper_age)
 	# Only re-queue: a message waiting behind a backlog is not failing. Turns that kill their
 	# worker are counted where they start (see turn.count_turn_start).
-	pending = frappe.db.sql(
-		"""select conversation, min(received_at) from `tabWA Message`
-		where role = 'user' and processing_status = 'Pending' and received_at < %s group by conversation""",
-		cutoff,
-	)
+	message = frappe.qb.DocType("WA Message")
+	pending = (
+		frappe.qb.from_(message)
+		.select(message.conversation, Min(message.received_at))
+		.where(
+			(message.role == "user") & (message.processing_status == "Pending") & (message.received_at < cutoff)
+		)
+		.groupby(message.conversation)
+	).run()
 	mark_stuck_sends_unknown(cutoff - timedelta(seconds=60))
-	unsent = frappe.db.sql(
-		"""select conversation, min(modified) from `tabWA Message`
-		where role = 'assistant' and modified < %s and (send_status = 'Queued'
-			or (send_status = 'Failed' and wamid is null and send_attempts < %s))
-		group by conversation""",
-		(cutoff, settings.max_send_attempts),
-	)
+	# Queued and never sent (a lost job), or refused and due again
+	due = message.next_attempt_at.isnull() | (message.next_attempt_at <= now_datetime())
+	unsent = (
+		frappe.qb.from_(message)
+		.select(message.conversation, Min(message.modified))
+		.where(
+			(message.role == "assistant")
+			& (
+				((message.send_status == "Queued") & (message.modified < cutoff))
+				| (
+					(message.send_status == "Failed")
+					& message.wamid.isnull()
+					& (message.send_attempts < settings.max_send_attempts)
+					& due
+				)
+			)
+		)
+		.groupby(message.conversation)
+	).run()
 	frappe.db.commit()
 	# Waiting this long with nobody holding the conversation's lock means its queued job was
 	# lost (a worker killed mid-job, Redis restarted): queue a new one even though the flag
@@ -71,7 +89,12 @@ def sweep_conversations(settings) -> dict:
 		for conversation, oldest in waiting.items()
 		if min(oldest) < lost_after and not conversation_lock(conversation, 1).is_held()
 	}
-	# One deduplicated job per conversation: it runs pending turns and sends unsent replies.
+	queue = ready_queue()
+	if queue.waiting():
+		# Conversations left in the ready list: the job meant for them may be lost with its
+		# worker (one more drain job costs little; one missing leaves customers unanswered).
+		start_drain_job(queue, force=True)
+	# Each conversation offered once: its job runs pending turns and sends unsent replies.
 	for conversation in sorted(waiting):
 		enqueue_turn(conversation, force=conversation in lost)
 	return {
@@ -88,11 +111,10 @@ def mark_stuck_sends_unknown(before) -> int:
 	range UPDATE over the (send_status, modified) index would lock that index before the rows,
 	the reverse of a send recording its outcome (row, then index), and MariaDB would resolve
 	the deadlock by rolling back the recording. Returns how many rows changed."""
-	stuck = frappe.db.sql(
-		"""select name from `tabWA Message`
-		where role = 'assistant' and send_status = 'Sending' and modified < %s""",
-		before,
-		pluck=True,
+	stuck = frappe.get_all(
+		"WA Message",
+		filters={"role": "assistant", "send_status": "Sending", "modified": ["<", before]},
+		pluck="name",
 	)
 	changed = 0
 	for name in stuck:

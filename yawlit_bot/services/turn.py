@@ -1,259 +1,40 @@
-"""The turn job: one conversation's pending messages, in arrival order, one turn at a time.
+"""The turn: one conversation's oldest pending message, decided and written in one transaction.
 
 Fences, outermost first:
-1. a Redis lock per conversation (key carries the site) so only one job works on it;
+1. a Redis lock per conversation, taken by the turn job (`turn_jobs.work_on`);
 2. the `WA Conversation` row locked FOR UPDATE, which orders turns even if the lock
    expired under a slow turn;
 3. one transaction per turn: scratchpad, state, booking, replies and the message's
    `Processed` mark commit together or not at all. Replies are sent after that commit.
-
-A job that cannot take the lock leaves: the holder re-checks for pending messages after
-releasing it, and the sweeper re-queues whatever a crash left behind.
 """
 
 from __future__ import annotations
 
 import json
-import time
 import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 
 import frappe
 from frappe.utils import get_datetime, now_datetime
-from redis.exceptions import RedisError
 
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
 from yawlit_bot.services.booking import create_booking
 from yawlit_bot.services.clock import today_in_india
-from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.messages import queue_reply, update_message
-from yawlit_bot.services.outbox import RESEND_AFTER_SECONDS, send_replies
 from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
 from yawlit_bot.services.settings import bot_settings, stored_bot_enabled
 
-TURN_JOB = "yawlit_bot.services.turn.run_turn_job"
-TURN_QUEUE = "short"
-# Methods of queued jobs a running turn job may take over: the old name too, for jobs queued
-# before an upgrade.
-TAKEOVER_METHODS = (TURN_JOB, "yawlit_bot.services.turn.process_conversation")
-# RQ forks a work horse and Frappe starts up for every job: about 40 ms of CPU on a small
-# machine before a turn begins. A turn job that finishes while other turn jobs wait takes
-# them over instead, for this long, looking at this many jobs at the head of the queue.
-TAKEOVER_SECONDS = 20
-TAKEOVER_SCAN = 5
-LOCK_WAIT_SECONDS = 0  # a busy lock means the holder will see our message: no waiting
-QUEUED_FLAG_SECONDS = 900  # long enough for a queued job in a backlog; the sweeper handles lost ones
 DONE, EMPTY, FAILED = "done", "empty", "failed"
-# A customer flooding the bot must not hold a worker while others wait: after this many turns
-# the job queues a fresh one for the rest, at the back of the queue.
-TURNS_PER_JOB = 10
-SEND_PASSES_BEFORE_GIVING_UP = 3  # failed send passes in a row: WAPI is down, not flaky
-RESEND_POLL_SECONDS = 0.25  # while waiting to resend, how often the queue is looked at
 
 
-def enqueue_turn(conversation: str, force: bool = False) -> None:
-	"""Queue a turn job unless one is already queued or running for this conversation.
+def run_turn_job(conversation: str) -> None:
+	"""A job queued by a version before the ready list (still in RQ's queue after an upgrade):
+	the conversation is offered the current way."""
+	from yawlit_bot.services.turn_jobs import enqueue_turn
 
-	That job will see this message: it clears the flag only when it ends, and then looks for
-	pending messages once more (see `process_conversation`). If its job was lost (a killed
-	worker), the sweeper queues a new one with `force`. A failure here is survivable: the
-	message is stored and the sweeper re-queues it.
-	"""
-	try:
-		if not frappe.cache.set(queued_flag_key(conversation), 1, ex=QUEUED_FLAG_SECONDS, nx=not force):
-			return
-		frappe.enqueue(TURN_JOB, queue=TURN_QUEUE, conversation=conversation)
-	except Exception:
-		frappe.log_error(title="yawlit_bot: could not queue a turn (the sweeper will)")
-
-
-def queued_flag_key(conversation: str) -> str:
-	return f"{frappe.local.site}|yawlit_bot|turn-queued|{conversation}"
-
-
-def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
-	return ConversationLock(frappe.cache, conversation_lock_key(frappe.local.site, conversation), timeout)
-
-
-def run_turn_job(conversation: str) -> int:
-	"""RQ job: this conversation's turns, then those of turn jobs still waiting in the queue,
-	while there are any (each is taken out of the queue first, so it runs exactly once).
-	With the queue empty, a reply WAPI refused on its first attempt is sent again, once, when
-	it may be (see `next_resend`). Returns the number of turns run (failed attempts included)."""
-	# From the job's start: a job stays far inside the queue's timeout (300 s), so no timeout
-	# ever interrupts a taken-over turn and counts against its message.
-	deadline = time.monotonic() + TAKEOVER_SECONDS
-	turns = process_conversation(conversation)
-	served, resent = {conversation}, set()
-	due = None  # (conversation, monotonic time its refused reply may go), read once per wait
-	while time.monotonic() < deadline:
-		waiting = take_queued_turn()
-		if waiting:
-			try:
-				turns += process_conversation(waiting)
-			except Exception:
-				# Its own job would have been retried or failed with it: queue it afresh rather
-				# than leave it to the sweeper, and fail this job as it would have failed.
-				enqueue_turn(waiting, force=True)
-				raise
-			served.add(waiting)
-			due = None
-			continue
-		# Nothing queued, so this worker would idle: rather than leave a refused reply (and the
-		# replies held behind it) to the sweeper a minute or more later, wait until it may go
-		# again, still taking over any turn job that arrives meanwhile. Never while other jobs
-		# (other sites', other apps') wait in the queue.
-		if due is None:
-			found = next_resend(served - resent)
-			if not found:
-				break
-			due = (found[0], time.monotonic() + found[1])
-		if not no_job_waiting():
-			break
-		resend, ready_at = due
-		remaining = ready_at - time.monotonic()
-		if remaining > 0:
-			time.sleep(min(remaining, RESEND_POLL_SECONDS))
-			continue
-		turns += process_conversation(resend)
-		resent.add(resend)  # tried, or another job holds the conversation and sends it
-		due = None
-	return turns
-
-
-def next_resend(conversations: set[str]) -> tuple[str, float] | None:
-	"""Of `conversations`, the one whose reply WAPI refused on its first attempt may be sent again
-	first, and the seconds until it may (see `outbox.RESEND_AFTER_SECONDS`); None when there is
-	none. Only after the first attempt: a second refusal looks like an outage, and a try every
-	few seconds would use up a reply's attempts within one; later ones are the sweeper's, a
-	minute apart."""
-	if not conversations:
-		return None
-	# Ends the transaction, for a fresh snapshot of the sends just recorded; a commit, not a
-	# rollback, so an Error Log written meanwhile (a failed enqueue) is kept.
-	frappe.db.commit()
-	row = frappe.db.sql(
-		"""select conversation, min(modified) from `tabWA Message`
-		where conversation in %(conversations)s and role = 'assistant' and send_status = 'Failed'
-			and wamid is null and send_attempts = 1 and send_attempts < %(max)s
-		group by conversation order by 2 limit 1""",
-		{"conversations": tuple(conversations), "max": bot_settings().max_send_attempts},
-	)
-	if not row:
-		return None
-	conversation, last_attempt = row[0]
-	ready_at = get_datetime(last_attempt) + timedelta(seconds=RESEND_AFTER_SECONDS)
-	return conversation, (ready_at - now_datetime()).total_seconds()
-
-
-def no_job_waiting() -> bool:
-	"""True when no job at all waits in the queues a turn worker serves (bench's production
-	workers serve short and default together); an unreadable queue counts as busy."""
-	from frappe.utils.background_jobs import get_queue
-
-	try:
-		return all(get_queue(queue).count == 0 for queue in (TURN_QUEUE, "default"))
-	except RedisError:
-		return False
-
-
-def take_queued_turn(queue=None) -> str | None:
-	"""The conversation of the oldest turn job of this site still waiting in `queue` (by default
-	the turn queue), removed from the queue so that the caller runs it instead. LREM and a
-	worker's pop are atomic against each other: exactly one of them gets the job. A caller that
-	dies afterwards leaves the conversation's queued flag behind, as a killed job does, and the
-	sweeper queues it again."""
-	from frappe.utils.background_jobs import get_queue
-	from rq.job import Job
-
-	try:
-		queue = queue or get_queue(TURN_QUEUE)
-		for job_id in queue.get_job_ids(0, TAKEOVER_SCAN):
-			try:
-				job = Job.fetch(job_id, connection=queue.connection)
-				job_kwargs = job.kwargs
-			except Exception:  # NoSuchJobError (gone meanwhile), or a job this code cannot read
-				continue
-			conversation = (job_kwargs.get("kwargs") or {}).get("conversation")
-			if (
-				job_kwargs.get("site") != frappe.local.site
-				or job_kwargs.get("method") not in TAKEOVER_METHODS
-				or not conversation
-			):
-				continue
-			if queue.remove(job_id):
-				try:
-					job.delete(remove_from_queue=False)
-				except RedisError:
-					pass  # only its record is left behind (RQ expires it); the job is ours
-				return conversation
-	except RedisError:
-		pass  # the queue is unreadable: the jobs in it run the usual way, or the sweeper's
-	return None
-
-
-def process_conversation(conversation: str) -> int:
-	"""One conversation's pending turns and unsent replies. Returns the number of turns it ran
-	(failed attempts included)."""
-	turns = 0
-	ran = False
-	failed_send_passes = 0
-	stuck = False
-	try:
-		settings = bot_settings()
-		while True:
-			turns_before = turns
-			# Read afresh each pass, and the same value has_pending uses: with the switch
-			# flipped mid-job, a stale value would find "nothing to do" forever while
-			# has_pending keeps finding work.
-			enabled = bot_enabled()
-			lock = conversation_lock(conversation, settings.lock_timeout)
-			if not lock.acquire(wait=LOCK_WAIT_SECONDS):
-				return turns  # the holder looks for pending messages again after releasing
-			ran = True
-			try:
-				# A failed turn leaves its message Pending with one more attempt counted, so this
-				# loop retries it at once, and gives up on it after `max_turn_attempts`.
-				while True:
-					# Send while the lock is ours, so replies leave in turn order; an earlier
-					# reply WAPI refused goes first (or holds the later ones back). After a few
-					# failed passes in a row this job only runs turns: a WAPI outage must not
-					# make every turn wait out the retries (the sweeper sends the backlog, in
-					# order, later). A single failure is not an outage: the next pass retries.
-					if failed_send_passes < SEND_PASSES_BEFORE_GIVING_UP:
-						if send_replies(conversation, settings.max_send_attempts, keep_going=lock.refresh) is None:
-							failed_send_passes += 1
-						else:
-							failed_send_passes = 0
-					if turns >= TURNS_PER_JOB:
-						break
-					if not (
-						lock.refresh()
-						and run_next_turn(conversation, settings, opt_commands_only=not enabled) != EMPTY
-					):
-						break
-					turns += 1
-					frappe.cache.expire(queued_flag_key(conversation), QUEUED_FLAG_SECONDS)
-			finally:
-				lock.release()
-			if turns >= TURNS_PER_JOB or not has_pending(conversation):
-				return turns  # with work left, `finally` queues a new job behind the others
-			if turns == turns_before:
-				# Work is pending but a whole pass found none to run (the switch flipped just
-				# now, or the lock was lost): leave it to the next job or the sweeper, never spin.
-				stuck = True
-				return turns
-	finally:
-		try:
-			frappe.cache.delete(queued_flag_key(conversation))
-		except RedisError:
-			pass  # Redis restarting: the flag is gone with it, or expires; still hand work on
-		# A message whose enqueue was skipped because of our flag, and that came after our
-		# last look, is pending now: hand it to a new job.
-		if ran and not stuck and has_pending(conversation):
-			enqueue_turn(conversation)
+	enqueue_turn(conversation, force=True)
 
 
 def bot_enabled() -> bool:
@@ -556,7 +337,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 		scratchpad = frappe.get_doc(
 			{"doctype": "WA Booking Scratchpad", "conversation": conversation, "status": "Active"}
 		)
-	outgoing = list(decision.replies)
+	booking = None
 	if scratchpad is not None and (decision.start_new_scratchpad or scratchpad.status == "Active"):
 		scratchpad.update(decision.values)
 		scratchpad.record_sources(decision.sources)
@@ -567,7 +348,6 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 			booking = create_booking(scratchpad)
 			scratchpad.service_request_id = booking
 			conv.last_booking = booking
-			outgoing.append(replies.booking_confirmed(booking, decision.values))
 		scratchpad.status = decision.scratchpad_status
 		scratchpad.save(ignore_permissions=True)
 		conv.active_scratchpad = scratchpad.name
@@ -576,7 +356,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 	conv.expecting = ",".join(decision.expecting)
 	conv.editing_field = decision.editing_field
 	conv.unconfirmed_values = json.dumps(decision.unconfirmed, ensure_ascii=False) if decision.unconfirmed else None
-	return outgoing
+	return decision.replies_after(booking)
 
 
 def record_turn_failure(message_name, settings) -> None:

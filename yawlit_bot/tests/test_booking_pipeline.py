@@ -15,6 +15,7 @@ from frappe.utils import add_to_date, now_datetime
 from yawlit_bot.services import turn
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.locks import conversation_lock_key
+from yawlit_bot.services.turn_jobs import ready_queue
 from yawlit_bot.services.sweeper import sweep
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
@@ -165,7 +166,8 @@ class TestBookingPipeline(PipelineTestCase):
 		frappe.cache.set(key, "crashed-worker-token", px=2000)
 		payload = payloads.text(phone, "I am Meena Iyer")
 		self.send(payload)
-		time.sleep(1)
+		# the turn job looked, found the lock taken, and let the conversation go
+		self.wait_until(lambda: not ready_queue().is_flagged(phone), what="the job to give up on the lock")
 		frappe.db.rollback()
 		self.assertEqual(
 			frappe.db.get_value(
@@ -173,8 +175,7 @@ class TestBookingPipeline(PipelineTestCase):
 			),
 			"Pending",
 		)
-		time.sleep(1.5)  # the lock expires...
-		self.assertFalse(frappe.cache.exists(key))
+		self.wait_until(lambda: not frappe.cache.get(key), timeout=5, what="the crashed holder's lock to expire")
 		frappe.db.sql(
 			"update `tabWA Message` set received_at = %s where wamid = %s",
 			(add_to_date(now_datetime(), seconds=-30), payload["message"]["whatsapp_message_id"]),
@@ -189,7 +190,10 @@ class TestBookingPipeline(PipelineTestCase):
 		frappe.db.sql("select name from `tabWA Conversation` where name = %s for update", phone)
 		second = payloads.text(phone, "Kia Seltos MH01AB2222")
 		self.assertEqual(self.post(second).status_code, 200)
-		time.sleep(2)
+		deadline = time.monotonic() + 30
+		while not self.a_turn_waits_for_the_conversation_row():  # no rollback: we hold the row
+			self.assertLess(time.monotonic(), deadline, "the turn never came to wait for the row")
+			time.sleep(0.05)
 		status = frappe.db.sql(
 			"select processing_status from `tabWA Message` where wamid = %s lock in share mode skip locked",
 			second["message"]["whatsapp_message_id"],
@@ -198,6 +202,17 @@ class TestBookingPipeline(PipelineTestCase):
 		frappe.db.commit()  # the slow turn ends
 		self.wait_processed(second["message"]["whatsapp_message_id"])
 		self.assertEqual(self.scratchpad(phone).vehicle_plate, "MH01AB2222")
+
+	@staticmethod
+	def a_turn_waits_for_the_conversation_row() -> bool:
+		"""Another connection (the site's own user: no PROCESS privilege needed) is running the
+		turn's locking read of a `WA Conversation` row, which this connection holds: it waits."""
+		return bool(
+			frappe.db.sql(
+				"""select 1 from information_schema.processlist
+				where id != connection_id() and info like '%%tabWA Conversation%%for update%%'"""
+			)
+		)
 
 	def test_sequential_requests(self):
 		phone = self.new_phone()

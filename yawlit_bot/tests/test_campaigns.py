@@ -76,6 +76,17 @@ class CampaignTestCase(PipelineTestCase):
 			lambda: not campaigns.campaign_lock(campaign, 1).is_held(), timeout, "the campaign job to stop"
 		)
 
+	def wait_no_job_for(self, campaign: str, timeout: float = 40) -> None:
+		"""Until no batch job of this campaign is queued or running."""
+		from frappe.utils.background_jobs import get_jobs
+
+		self.wait_until(
+			lambda: campaign not in get_jobs(frappe.local.site, "default", key="campaign")[frappe.local.site]
+			and not campaigns.campaign_lock(campaign, 1).is_held(),
+			timeout,
+			"the campaign's jobs to end",
+		)
+
 
 class TestCampaigns(CampaignTestCase):
 	def test_500_recipients_each_sent_once(self):
@@ -142,7 +153,7 @@ class TestCampaigns(CampaignTestCase):
 		api.cancel(campaign)
 		at_cancel = len(self.template_sends(None))
 		self.wait_lock_free(campaign)
-		time.sleep(1)
+		self.wait_no_job_for(campaign)  # a batch job queued before Cancel has run and stopped too
 		after = len(self.template_sends(None))
 		self.assertLessEqual(after, at_cancel + 1, "sends went on after Cancel")
 		rows = self.rows(campaign)
@@ -246,7 +257,7 @@ class TestCampaigns(CampaignTestCase):
 			self.assertEqual(status, "Pending")  # waits for the bot to be switched on
 		finally:
 			self.configure(enabled=1)
-		from yawlit_bot.services.turn import enqueue_turn
+		from yawlit_bot.services.turn_jobs import enqueue_turn
 
 		enqueue_turn(phone)
 		self.wait_processed(hello["message"]["whatsapp_message_id"])

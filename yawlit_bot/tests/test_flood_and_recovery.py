@@ -10,7 +10,9 @@ import pymysql
 from frappe.utils import now_datetime
 
 from yawlit_bot.engine import replies
-from yawlit_bot.services import retry, turn
+from yawlit_bot.engine.send_outcome import resend_delay
+from yawlit_bot.services import retry, turn_jobs
+from yawlit_bot.services.ready_queue import FLAG_SECONDS
 from yawlit_bot.services.sweeper import sweep
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
@@ -58,14 +60,15 @@ class TestFloodAndRecovery(PipelineTestCase):
 		# The turn job sends its reply while it still holds the conversation's lock: a held lock
 		# means a live job, which the sweeper rightly leaves alone. Wait until that job is done.
 		self.wait_until(
-			lambda: not turn.conversation_lock(phone, 1).is_held(), what="the turn job to release the lock"
+			lambda: not turn_jobs.conversation_lock(phone, 1).is_held(), what="the turn job to release the lock"
 		)
 		frappe.db.sql(
 			"update `tabWA Message` set send_status = 'Queued', modified = %s where conversation = %s and role = 'assistant'",
-			(now_datetime() - timedelta(seconds=turn.QUEUED_FLAG_SECONDS / 2), phone),
+			(now_datetime() - timedelta(seconds=FLAG_SECONDS / 2), phone),
 		)
 		frappe.db.commit()
-		frappe.cache.set(turn.queued_flag_key(phone), 1, ex=turn.QUEUED_FLAG_SECONDS)  # the dead job's
+		turn_jobs.ready_queue().offer(phone)  # the dead job's flag (and list entry, popped)
+		turn_jobs.ready_queue().take()
 		self.standin.reset()
 		result = sweep()
 		frappe.db.commit()
@@ -79,66 +82,77 @@ class TestFloodAndRecovery(PipelineTestCase):
 		# sent once (the sweep may also send other conversations' leftovers)
 		self.assertEqual([r.body["phone_number"] for r in self.standin.accepted].count(phone), 1)
 
-	def test_a_refused_reply_is_sent_again_by_its_job_not_left_to_the_sweeper(self):
-		"""WAPI refuses every attempt of the first send (the client tries three times): the job
-		sends it again once it may (RESEND_AFTER_SECONDS), instead of the sweeper a minute or
-		more later (no sweeper runs in this tier). Each reply goes exactly once."""
-		from yawlit_bot.services.outbox import RESEND_AFTER_SECONDS
-
-		phone = self.new_phone()
-		self.standin.configure(fail_next=3)
+	def refused_first_reply(self, phone: str, refusals: int):
+		"""The customer's first reply, refused `refusals` times (WAPI's client tries three times
+		per attempt)."""
+		self.standin.configure(fail_next=refusals)
 		payload = payloads.text(phone, "Hi, I need a car wash")
 		self.send(payload)
 		name = self.wait_processed(payload["message"]["whatsapp_message_id"])
+		return name, lambda: frappe.get_all(
+			"WA Message",
+			filters={"reply_to": name, "role": "assistant"},
+			fields=["name", "send_status", "send_attempts", "next_attempt_at"],
+			order_by="name asc",
+		)[0]
+
+	def test_a_refused_reply_goes_again_when_due_without_a_job_waiting_for_it(self):
+		"""WAPI refuses the first send: the reply keeps its next attempt's time, the job ends (no
+		worker waits for it), and the next job to run after that time sends it, once."""
+		phone, other = self.new_phone(), self.new_phone()
+		_name, first_reply = self.refused_first_reply(phone, refusals=3)
+		refused = self.wait_until(
+			lambda: first_reply().send_status == "Failed" and first_reply(), what="the reply refused"
+		)
+		self.assertEqual(refused.send_attempts, 1)
+		wait = (refused.next_attempt_at - now_datetime()).total_seconds()
+		self.assertGreater(wait, 0)
+		self.assertLessEqual(wait, resend_delay(1))
+		self.wait_until(lambda: not turn_jobs.conversation_lock(phone, 1).is_held(), what="the job to let go")
+		self.assertIsNotNone(turn_jobs.ready_queue().next_due(), "its conversation is in the due set")
+
+		self.wait_until(lambda: now_datetime() > refused.next_attempt_at, timeout=wait + 5, what="the reply due")
+		self.say(other, "Hi")  # any job that runs now takes the due conversation too
 		self.wait_until(
-			lambda: frappe.get_all(
-				"WA Message",
-				filters={"reply_to": name, "role": "assistant", "send_status": ["!=", "Sent"]},
+			lambda: first_reply().send_status == "Sent", timeout=30, what="the refused reply sent when due"
+		)
+		self.assertEqual(first_reply().send_attempts, 2)
+		self.assertEqual([r.body["phone_number"] for r in self.standin.accepted].count(phone), 1)
+
+	def test_a_reply_refused_again_waits_longer_and_the_sweeper_sends_it_when_due(self):
+		"""Refused on its resend too, WAPI looks down: the next attempt is spaced out (a try every
+		few seconds would use up the reply's attempts within one outage). The sweeper offers
+		each attempt once it is due, and the reply goes once."""
+		phone = self.new_phone()
+		_name, first_reply = self.refused_first_reply(phone, refusals=3)
+		refused = self.wait_until(
+			lambda: first_reply().send_status == "Failed" and first_reply(), what="the reply refused"
+		)
+
+		def make_due(name):
+			frappe.db.sql(
+				"update `tabWA Message` set next_attempt_at = %s where name = %s",
+				(now_datetime() - timedelta(seconds=1), name),
 			)
-			== [],
-			timeout=RESEND_AFTER_SECONDS + 10,
-			what="the refused reply sent again by its own job",
-		)
-		replies_written = frappe.get_all(
-			"WA Message", filters={"reply_to": name, "role": "assistant"}, fields=["send_attempts"]
-		)
-		self.assertEqual(sorted(r.send_attempts for r in replies_written)[-1], 2, replies_written)
-		accepted = [r.body["phone_number"] for r in self.standin.accepted].count(phone)
-		self.assertEqual(accepted, len(replies_written), "each reply sent once")
+			frappe.db.commit()
+			self.assertGreaterEqual(sweep()["resend_conversations"], 1)
+			frappe.db.commit()
 
-	def test_a_reply_refused_again_is_left_to_the_sweeper(self):
-		"""Refused on its resend too, WAPI looks down: the job tries no third time a few seconds
-		later (that would use up the reply's attempts within one outage); the sweeper will."""
-		import time
-
-		from yawlit_bot.services.outbox import RESEND_AFTER_SECONDS
-
-		phone = self.new_phone()
-		self.standin.configure(fail_next=6)  # both attempts, three tries each
-		payload = payloads.text(phone, "Hi, I need a car wash")
-		self.send(payload)
-		name = self.wait_processed(payload["message"]["whatsapp_message_id"])
-
-		def first_reply():
-			return frappe.get_all(
-				"WA Message",
-				filters={"reply_to": name, "role": "assistant"},
-				fields=["send_status", "send_attempts"],
-				order_by="name asc",
-			)[0]
-
-		self.wait_until(
-			lambda: first_reply().send_attempts == 2 and first_reply().send_status == "Failed",
-			timeout=RESEND_AFTER_SECONDS + 10,
+		self.standin.configure(fail_next=3)  # the resend is refused too
+		make_due(refused.name)
+		again = self.wait_until(
+			lambda: first_reply().send_attempts == 2 and first_reply().send_status == "Failed" and first_reply(),
 			what="the resend refused too",
 		)
-		time.sleep(RESEND_AFTER_SECONDS + 2)
-		frappe.db.rollback()
-		self.assertEqual((first_reply().send_status, first_reply().send_attempts), ("Failed", 2))
+		wait = (again.next_attempt_at - now_datetime()).total_seconds()
+		self.assertGreater(wait, resend_delay(1), "spaced out after a second refusal")
+		self.assertLessEqual(wait, resend_delay(2))
 		self.assertEqual([r.body["phone_number"] for r in self.standin.accepted].count(phone), 0)
-		# Not for a later sweeper (a harness run's) to send to whatever WAPI the site points at.
-		frappe.db.sql("delete from `tabWA Message` where conversation = %s", phone)
-		frappe.db.commit()
+
+		make_due(again.name)
+		self.wait_until(lambda: first_reply().send_status == "Sent", what="sent by the sweeper's job")
+		self.assertEqual(first_reply().send_attempts, 3)
+		self.assertEqual([r.body["phone_number"] for r in self.standin.accepted].count(phone), 1)
 
 	def test_deadlocks_and_changed_rows_are_retried_and_counted(self):
 		key = retry.retry_counter_key(1213)
@@ -154,54 +168,61 @@ class TestFloodAndRecovery(PipelineTestCase):
 		self.assertEqual(retry.retry_counts().get("1213"), 1)
 
 
-class TestTurnJobTakeover(PipelineTestCase):
-	"""A finishing turn job runs the turn jobs waiting behind it instead of a fork each."""
+class TestReadyList(PipelineTestCase):
+	"""Turn jobs drain the site's ready list: a busy site runs a few jobs, not one per message."""
 
-	def setUp(self):
-		super().setUp()
-		import uuid
+	def test_a_burst_of_customers_is_served_by_fewer_jobs_than_messages(self):
+		from frappe.utils.background_jobs import get_queue
 
-		from frappe.utils.background_jobs import execute_job, get_redis_conn
-		from rq import Queue
+		phones = [self.new_phone() for _ in range(12)]
+		finished = get_queue(turn_jobs.TURN_QUEUE).finished_job_registry
+		jobs_before = set(finished.get_job_ids())
+		payloads_sent = [payloads.text(phone, "Hi, I need a car wash") for phone in phones]
+		with ThreadPoolExecutor(6) as pool:
+			self.assertEqual(list(pool.map(lambda p: self.post(p).status_code, payloads_sent)), [200] * 12)
+		for payload in payloads_sent:
+			self.wait_processed(payload["message"]["whatsapp_message_id"])
+		self.wait_until(lambda: not turn_jobs.ready_queue().waiting(), what="the ready list drained")
+		jobs = set(finished.get_job_ids()) - jobs_before
+		self.assertLess(len(jobs), len(phones), "drain jobs serve several customers each")
 
-		# A queue of its own: the running workers must not pop what the test puts there.
-		self.queue = Queue(f"yawlit-takeover-test-{uuid.uuid4().hex}", connection=get_redis_conn())
-		self.execute_job = execute_job
+	def test_a_conversation_is_offered_once_until_its_job_lets_it_go(self):
+		queue = turn_jobs.ready_queue()
+		phone = "919800000004"
+		queue.done(phone)
+		self.addCleanup(queue.done, phone)
+		self.assertTrue(queue.offer(phone))
+		self.assertFalse(queue.offer(phone), "ten messages in a burst: one entry")
+		self.assertTrue(queue.offer(phone, force=True), "the sweeper replaces a lost job")
 
-	def tearDown(self):
-		self.queue.delete(delete_jobs=True)
+	def test_a_failing_conversation_does_not_fail_the_job_or_the_others(self):
+		"""The database fails for one customer's turn: the job logs it and serves the next."""
+		broken, fine = self.new_phone(), self.new_phone()
+		calls = []
+		real_work_on = turn_jobs.work_on
 
-	def put(self, method: str, site: str | None = None, **kwargs):
-		return self.queue.enqueue_call(
-			self.execute_job,
-			kwargs={
-				"site": site or frappe.local.site,
-				"user": "Administrator",
-				"method": method,
-				"event": None,
-				"job_name": method,
-				"is_async": True,
-				"kwargs": kwargs,
-			},
-		)
+		def work_on(conversation, ready):
+			calls.append(conversation)
+			if conversation == broken:
+				raise pymysql.err.OperationalError(2013, "Lost connection to MySQL server during query")
+			return real_work_on(conversation, ready)
 
-	def test_takes_the_oldest_turn_job_of_this_site_and_only_once(self):
-		other_site = self.put(turn.TURN_JOB, site="another.site", conversation="919800000001")
-		not_a_turn = self.put("frappe.ping")
-		first = self.put(turn.TURN_JOB, conversation="919800000002")
-		older_name = self.put("yawlit_bot.services.turn.process_conversation", conversation="919800000003")
-
-		self.assertEqual(turn.take_queued_turn(self.queue), "919800000002")
-		self.assertEqual(turn.take_queued_turn(self.queue), "919800000003")  # queued before an upgrade
-		self.assertIsNone(turn.take_queued_turn(self.queue))
-		# the taken jobs are gone (no worker runs them a second time); the others wait as they were
-		self.assertEqual(self.queue.get_job_ids(), [other_site.id, not_a_turn.id])
-		self.assertFalse(self.queue.connection.exists(first.key, older_name.key))
-
-	def test_a_job_popped_by_a_worker_meanwhile_is_not_taken(self):
-		job = self.put(turn.TURN_JOB, conversation="919800000004")
-		self.queue.connection.lrem(self.queue.key, 1, job.id)  # a worker's pop won the race
-		self.assertIsNone(turn.take_queued_turn(self.queue))
+		frappe.db.sql("delete from `tabWA Message` where conversation in %s", ((broken, fine),))
+		# run in this process, on a list of its own: the site's workers must not pop these
+		original_queue = turn_jobs.ready_queue
+		own = turn_jobs.ReadyQueue(original_queue().client, f"{frappe.local.site}-job-test")
+		self.addCleanup(own.client.delete, own.ready_key, own.job_waiting_key, own.flag_key(broken), own.flag_key(fine))
+		self.addCleanup(frappe.db.commit)
+		self.addCleanup(frappe.db.delete, "Error Log", {"method": ["like", f"%turn job failed for {broken}%"]})
+		own.offer(broken)
+		own.offer(fine)
+		turn_jobs.work_on, turn_jobs.ready_queue = work_on, lambda: own
+		try:
+			turn_jobs.drain_ready()
+		finally:
+			turn_jobs.work_on, turn_jobs.ready_queue = real_work_on, original_queue
+		self.assertEqual(calls, [broken, fine])
+		self.assertEqual(own.waiting(), 0)
 
 
 class TestSendRecording(PipelineTestCase):

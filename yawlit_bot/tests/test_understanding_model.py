@@ -49,8 +49,8 @@ class TestUnderstandingWithModel(PipelineTestCase):
 
 	@classmethod
 	def wait_for_idle_workers(cls, timeout: float = 60):
-		"""A turn job still running from an earlier test class (it takes over queued jobs for up
-		to 20 s) keeps the settings it read when it started: let it end first."""
+		"""A turn job still running from an earlier test class (it drains ready conversations for
+		up to 20 s) keeps the settings it read when it started: let it end first."""
 		from frappe.utils.background_jobs import get_workers
 
 		deadline = time.monotonic() + timeout

@@ -211,10 +211,10 @@ class TestWebhook(PipelineTestCase):
 		self.assertIsNone(outbox.send_replies(phone, max_attempts=5))
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value("WA Message", failed.name, "send_attempts"), 1)
-		# once RESEND_AFTER_SECONDS have passed, the sweeper's retry sends it
+		# once its next attempt is due, a retry sends it
 		frappe.db.sql(
-			"update `tabWA Message` set modified = %s where name = %s",
-			(add_to_date(now_datetime(), seconds=-2 * outbox.RESEND_AFTER_SECONDS), failed.name),
+			"update `tabWA Message` set next_attempt_at = %s where name = %s",
+			(add_to_date(now_datetime(), seconds=-1), failed.name),
 		)
 		frappe.db.commit()
 		self.assertEqual(outbox.send_replies(phone, max_attempts=5), 1)

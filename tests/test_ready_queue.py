@@ -1,0 +1,84 @@
+"""The ready list turn jobs drain, against a real Redis (127.0.0.1:6379)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from redis import Redis
+
+from yawlit_bot.services.ready_queue import ReadyQueue
+
+
+@pytest.fixture()
+def queue():
+	client = Redis(host="127.0.0.1", port=6379)
+	ready = ReadyQueue(client, f"engine-test-{uuid.uuid4().hex}.site")
+	yield ready
+	keys = client.keys(ready.prefix + "*")
+	if keys:
+		client.delete(*keys)
+
+
+def test_a_conversation_is_in_the_list_once_until_it_is_let_go(queue):
+	assert queue.offer("919800000001")
+	assert not queue.offer("919800000001"), "a burst of messages: one entry"
+	assert queue.offer("919800000002")
+	assert queue.waiting() == 2
+	assert queue.take() == "919800000001"
+	assert not queue.offer("919800000001"), "being worked on: its job sees the message"
+	queue.done("919800000001")
+	assert queue.offer("919800000001"), "let go: offered again"
+	assert [queue.take(), queue.take(), queue.take()] == ["919800000002", "919800000001", None]
+
+
+def test_force_offers_a_conversation_whose_job_was_lost(queue):
+	assert queue.offer("919800000003")
+	assert queue.take() == "919800000003"  # the job that took it died: its flag stays
+	assert not queue.offer("919800000003")
+	assert queue.offer("919800000003", force=True)
+	assert queue.take() == "919800000003"
+
+
+def test_one_drain_job_waits_at_a_time(queue):
+	assert queue.claim_job_slot()
+	assert not queue.claim_job_slot(), "a job waits already: it will take the new conversation"
+	queue.job_started()
+	assert queue.claim_job_slot(), "the waiting job started: a free worker may start another"
+
+
+def test_concurrent_offers_put_a_conversation_in_the_list_once(queue):
+	results = []
+	barrier = threading.Barrier(8)
+
+	def offer():
+		barrier.wait()
+		results.append(queue.offer("919800000004"))
+
+	threads = [threading.Thread(target=offer) for _ in range(8)]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join()
+	assert results.count(True) == 1
+	assert queue.waiting() == 1
+
+
+def test_due_resends_move_into_the_list_when_due_and_only_then(queue):
+	queue.resend_at("919800000005", 1000.0)
+	queue.resend_at("919800000006", 2000.0)
+	queue.resend_at("919800000006", 3000.0)  # the earliest time is kept
+	assert queue.next_due() == 1000.0
+	assert queue.promote_due(999.0) == 0
+	assert queue.promote_due(2500.0) == 2
+	assert queue.next_due() is None
+	assert {queue.take(), queue.take()} == {"919800000005", "919800000006"}
+
+
+def test_a_due_resend_of_a_conversation_being_worked_on_is_left_to_its_job(queue):
+	assert queue.offer("919800000007")
+	assert queue.take() == "919800000007"
+	queue.resend_at("919800000007", 1000.0)
+	assert queue.promote_due(1000.0) == 0, "its job sends the reply when it is due"
+	assert queue.waiting() == 0

@@ -1,0 +1,124 @@
+"""The conversations ready for a turn: an app-owned Redis list that turn jobs drain.
+
+Plain redis-py, no frappe, so the engine tier tests it against a real Redis. Keys carry the
+site. Four structures:
+- `ready`: a list of conversations with work (a pending message, an unsent reply), oldest
+  first. Jobs pop it; a conversation popped twice is harmless (the second finds its lock
+  taken or nothing to do).
+- a flag per conversation, set while it is in the list or being worked on, so a burst of
+  ten messages puts it in the list once. Whoever works on it clears the flag when done and
+  offers it again if work came meanwhile (`turn_jobs.work_on`).
+- `job-waiting`: set while a drain job is queued in RQ and not yet started. A new offer
+  queues a job only when none waits, so a busy site runs a few long jobs, not a fork per
+  message; an idle worker still picks the waiting job up at once, so turns run in parallel.
+- `due`: a sorted set of conversations whose refused reply may go again, scored by when
+  (`next_attempt_at`). A job or the sweeper moves the due ones into the list: no job sits
+  and waits for a resend.
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+
+FLAG_SECONDS = 900  # long enough for a backlog; the sweeper replaces a lost one
+# A drain job waiting longer than this (a backlog, or a job lost with a purged queue): the next
+# offer queues another. One job too many costs a fork; one missing leaves customers waiting.
+JOB_WAITING_SECONDS = 60
+
+# The flag and the push happen together or not at all; `force` pushes even when flagged (the
+# sweeper, for a conversation whose job was lost).
+_OFFER = """
+if ARGV[2] == '1' then
+	redis.call('set', KEYS[1], 1, 'EX', ARGV[1])
+elseif not redis.call('set', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
+	return 0
+end
+redis.call('rpush', KEYS[2], ARGV[3])
+return 1
+"""
+
+# Due resends move to the list, each once, unless the conversation is flagged already (its
+# job sends the reply anyway).
+_PROMOTE = """
+local due = redis.call('zrangebyscore', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local moved = 0
+for _, conversation in ipairs(due) do
+	redis.call('zrem', KEYS[1], conversation)
+	if redis.call('set', ARGV[4] .. conversation, 1, 'NX', 'EX', ARGV[2]) then
+		redis.call('rpush', KEYS[2], conversation)
+		moved = moved + 1
+	end
+end
+return moved
+"""
+
+
+class ReadyQueue:
+	def __init__(self, client: Redis, site: str):
+		self.client = client
+		self.prefix = f"{site}|yawlit_bot|"
+		self.ready_key = self.prefix + "ready"
+		self.due_key = self.prefix + "resend-due"
+		self.job_waiting_key = self.prefix + "job-waiting"
+		self.flag_prefix = self.prefix + "turn-queued|"
+		self._offer = client.register_script(_OFFER)
+		self._promote = client.register_script(_PROMOTE)
+
+	def flag_key(self, conversation: str) -> str:
+		return self.flag_prefix + conversation
+
+	def offer(self, conversation: str, force: bool = False) -> bool:
+		"""Put the conversation in the list unless it is there or being worked on already.
+		True when it was put there."""
+		return bool(
+			self._offer(
+				keys=[self.flag_key(conversation), self.ready_key],
+				args=[FLAG_SECONDS, "1" if force else "0", conversation],
+			)
+		)
+
+	def take(self) -> str | None:
+		"""The oldest ready conversation, removed from the list (its flag stays until `done`)."""
+		value = self.client.lpop(self.ready_key)
+		return value.decode() if isinstance(value, bytes) else value
+
+	def keep_flag(self, conversation: str) -> None:
+		"""Worked on for a while: the flag must not expire under a long job."""
+		self.client.expire(self.flag_key(conversation), FLAG_SECONDS)
+
+	def done(self, conversation: str) -> None:
+		self.client.delete(self.flag_key(conversation))
+
+	def is_flagged(self, conversation: str) -> bool:
+		return bool(self.client.exists(self.flag_key(conversation)))
+
+	def waiting(self) -> int:
+		return int(self.client.llen(self.ready_key))
+
+	def claim_job_slot(self) -> bool:
+		"""True when no drain job waits in RQ: the caller queues one."""
+		return bool(self.client.set(self.job_waiting_key, 1, nx=True, ex=JOB_WAITING_SECONDS))
+
+	def job_started(self) -> None:
+		"""A drain job started: the next offer may queue another, for a free worker."""
+		self.client.delete(self.job_waiting_key)
+
+	def resend_at(self, conversation: str, epoch_seconds: float) -> None:
+		"""The conversation's refused reply may go again at `epoch_seconds` (the earliest kept)."""
+		self.client.zadd(self.due_key, {conversation: epoch_seconds}, lt=True)
+		# zadd LT does not add a missing member on old Redis versions: make sure it is there
+		self.client.zadd(self.due_key, {conversation: epoch_seconds}, nx=True)
+
+	def promote_due(self, now_epoch: float, limit: int = 100) -> int:
+		"""Move conversations whose resend is due into the list. Returns how many moved."""
+		return int(
+			self._promote(
+				keys=[self.due_key, self.ready_key],
+				args=[now_epoch, FLAG_SECONDS, limit, self.flag_prefix],
+			)
+		)
+
+	def next_due(self) -> float | None:
+		"""When the earliest resend is due (epoch seconds), or None."""
+		first = self.client.zrange(self.due_key, 0, 0, withscores=True)
+		return float(first[0][1]) if first else None
