@@ -118,7 +118,7 @@ class ReadyQueue:
 			)
 		)
 
-	def next_due(self) -> float | None:
-		"""When the earliest resend is due (epoch seconds), or None."""
-		first = self.client.zrange(self.due_key, 0, 0, withscores=True)
-		return float(first[0][1]) if first else None
+	def due_at(self, conversation: str) -> float | None:
+		"""When the conversation's refused reply is due (epoch seconds), or None."""
+		score = self.client.zscore(self.due_key, conversation)
+		return None if score is None else float(score)

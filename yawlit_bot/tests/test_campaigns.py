@@ -6,9 +6,11 @@ import os
 import signal
 import time
 from collections import Counter
+from datetime import timedelta
 
 import frappe
 import psutil
+from frappe.utils import now_datetime
 
 from yawlit_bot.api import campaigns as api
 from yawlit_bot.services import campaigns
@@ -130,7 +132,14 @@ class TestCampaigns(CampaignTestCase):
 		self.assertTrue(killed, "no busy RQ work horse found to kill")
 		# The chain is broken: nothing moves until the lock expires and the sweeper resumes it.
 		self.wait_lock_free(campaign)
-		time.sleep(6)  # older than the sweeper age
+		# as if the sweeper age (5 s) had passed since the job last moved
+		past = now_datetime() - timedelta(seconds=10)
+		frappe.db.sql("update `tabWA Campaign` set modified = %s where name = %s", (past, campaign))
+		frappe.db.sql(
+			"update `tabWA Campaign Recipient` set claimed_at = %s where campaign = %s and status = 'Sending'",
+			(past, campaign),
+		)
+		frappe.db.commit()
 		result = sweep()
 		self.assertEqual(result["campaigns_resumed"], 1)
 		self.wait_status(campaign, ("Completed",), timeout=60)
