@@ -131,6 +131,8 @@ def main():
 
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
+	from frappe.utils.password import get_decrypted_password
+
 	from yawlit_bot.services.webhook_config import ensure_webhook_secret, get_webhook_secret
 
 	from yawlit_bot.testing.wapi_standin import WapiStandin
@@ -138,6 +140,9 @@ def main():
 	standin = WapiStandin(token="fuzz-token").start()  # replies must have somewhere to go
 	settings_doc = frappe.get_single("WA Bot Settings")
 	saved = {k: settings_doc.get(k) for k in ("wapi_base_url", "wapi_vendor_uid")}
+	saved["wapi_token"] = get_decrypted_password(
+		"WA Bot Settings", "WA Bot Settings", "wapi_token", raise_exception=False
+	)
 	settings_doc.update(
 		{"wapi_base_url": standin.base_url, "wapi_vendor_uid": standin.vendor_uid, "wapi_token": "fuzz-token"}
 	)
@@ -194,7 +199,7 @@ def main():
 		site.stop()
 		standin.stop()
 		settings_doc = frappe.get_single("WA Bot Settings")
-		settings_doc.update(saved)
+		settings_doc.update({k: v for k, v in saved.items() if k != "wapi_token" or v})
 		settings_doc.save(ignore_permissions=True)
 		frappe.db.commit()
 

@@ -57,6 +57,7 @@ from loadtest.site import (
 	cpu_snapshot,
 	cpu_used,
 	jobs_run,
+	on_exit,
 	one_run_at_a_time,
 	run_cleanups,
 )
@@ -112,6 +113,8 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
 	from yawlit_bot.services.retry import RETRYABLE_DB_ERRORS, retry_counter_key, retry_counts
+	from frappe.utils.password import get_decrypted_password
+
 	from yawlit_bot.services.webhook_config import ensure_webhook_secret, get_webhook_secret
 
 	standin = WapiStandin(token="harness-token").start()
@@ -122,6 +125,18 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		k: settings.get(k)
 		for k in ("wapi_base_url", "wapi_vendor_uid", "enabled", "sweeper_age", "wapi_timeout")
 	}
+	saved["wapi_token"] = get_decrypted_password(
+		"WA Bot Settings", "WA Bot Settings", "wapi_token", raise_exception=False
+	)
+
+	def restore_settings():
+		frappe.db.rollback()
+		settings = frappe.get_single("WA Bot Settings")
+		settings.update({k: v for k, v in saved.items() if v is not None})
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	on_exit(restore_settings)  # also on Ctrl-C: the site must not keep pointing at the stand-in
 	settings.update(
 		{
 			"wapi_base_url": standin.base_url,
@@ -254,11 +269,6 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		standin.stop()
 		if deadlocks:
 			deadlocks.drop()
-		frappe.db.rollback()
-		settings = frappe.get_single("WA Bot Settings")
-		settings.update({k: v for k, v in saved.items() if v is not None})
-		settings.save(ignore_permissions=True)
-		frappe.db.commit()
 
 	print_report(
 		RunFigures(

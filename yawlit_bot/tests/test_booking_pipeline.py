@@ -187,11 +187,17 @@ class TestBookingPipeline(PipelineTestCase):
 
 		# 2. A turn that outlives its lock: the conversation row is still held, so the next
 		# turn waits for it rather than interleaving.
+		self.wait_until(
+			lambda: not frappe.db.count(
+				"WA Message", {"conversation": phone, "role": "assistant", "send_status": ["!=", "Sent"]}
+			),
+			what="the replies so far sent",
+		)
 		frappe.db.sql("select name from `tabWA Conversation` where name = %s for update", phone)
 		second = payloads.text(phone, "Kia Seltos MH01AB2222")
 		self.assertEqual(self.post(second).status_code, 200)
 		deadline = time.monotonic() + 30
-		while not self.a_turn_waits_for_the_conversation_row():  # no rollback: we hold the row
+		while not self.a_job_waits_for_the_conversation_row(phone):  # no rollback: we hold the row
 			self.assertLess(time.monotonic(), deadline, "the turn never came to wait for the row")
 			time.sleep(0.05)
 		status = frappe.db.sql(
@@ -204,13 +210,15 @@ class TestBookingPipeline(PipelineTestCase):
 		self.assertEqual(self.scratchpad(phone).vehicle_plate, "MH01AB2222")
 
 	@staticmethod
-	def a_turn_waits_for_the_conversation_row() -> bool:
-		"""Another connection (the site's own user: no PROCESS privilege needed) is running the
-		turn's locking read of a `WA Conversation` row, which this connection holds: it waits."""
+	def a_job_waits_for_the_conversation_row(phone: str) -> bool:
+		"""Another connection (the site's own user: no PROCESS privilege needed) is running a
+		statement on this conversation's `WA Conversation` row, which this connection holds
+		FOR UPDATE: it waits for it."""
 		return bool(
 			frappe.db.sql(
 				"""select 1 from information_schema.processlist
-				where id != connection_id() and info like '%%tabWA Conversation%%for update%%'"""
+				where id != connection_id() and info like '%%tabWA Conversation%%' and info like %s""",
+				f"%{phone}%",
 			)
 		)
 
