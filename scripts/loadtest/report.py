@@ -36,7 +36,7 @@ class RunFigures:
 	e2e_settled: list
 	turns: int
 	turn_seconds: float
-	jobs: int
+	jobs: int | None
 	peak: dict
 	cpu: dict
 	run_seconds: float
@@ -101,10 +101,13 @@ def print_report(f: RunFigures) -> None:
 		f"meeting workers just started): p50 {percentile(f.e2e_settled, 50):.0f}  p99 {percentile(f.e2e_settled, 99):.0f}"
 	)
 	print(f"turns: {f.turns} in {f.turn_seconds:.1f} s = {f.turns / f.turn_seconds:.1f} turns/s")
-	print(
-		f"RQ jobs run (a forked work horse and a Frappe start-up each): {f.jobs}, "
-		f"{f.turns / max(f.jobs, 1):.1f} turns per job"
-	)
+	if f.jobs is None:
+		print("RQ jobs run: not counted (the Redis restart wiped the workers' counts)")
+	else:
+		print(
+			f"RQ jobs run (a forked work horse and a Frappe start-up each): {f.jobs}, "
+			f"{f.turns / max(f.jobs, 1):.1f} turns per job"
+		)
 	print(
 		f"peak RSS MB: web process {f.peak['web']:.0f} (all web {f.peak['web_total']:.0f}), "
 		f"worker process {f.peak['workers']:.0f} (all workers {f.peak['workers_total']:.0f})"
