@@ -155,3 +155,23 @@ def test_slot_ids_are_checked():
 	assert c.slot_times("10:00-11:00") == (time(10), time(11))
 	with pytest.raises(c.CatalogError):
 		c.slot_times("10 am")
+
+
+@pytest.mark.parametrize(
+	"pincode,city,served",
+	[
+		("411004", None, True),  # prefix 4110
+		("411 045", "Pune", True),
+		("560001", "Bengaluru", False),
+		(None, "pune", True),
+		(None, "Mumbai", False),
+		("400001", "Pune", True),  # the city is served
+		(None, None, None),
+	],
+)
+def test_area_served_by_pincode_prefix_or_city(pincode, city, served):
+	assert c.area_served(pincode, city, c.split_list("4110, 4120\n"), c.split_list("Pune\nPimpri")) is served
+
+
+def test_no_area_set_means_everywhere():
+	assert c.area_served("560001", "Bengaluru", (), ()) is True

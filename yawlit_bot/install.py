@@ -1,4 +1,4 @@
-"""Install hooks: the bot's role, default settings and the webhook secret."""
+"""Install hooks: the bot's role, default settings, the webhook secret and a sample catalog."""
 
 import frappe
 
@@ -21,8 +21,11 @@ def before_install():
 def after_install():
 	from yawlit_bot.services.webhook_config import ensure_webhook_secret
 
+	from yawlit_bot.services.sample_catalog import create_sample_catalog
+
 	ensure_roles()
 	url = ensure_webhook_secret()
+	create_sample_catalog()
 	frappe.db.commit()
 	# Printed once for the person installing; never logged. Desk shows it once too.
 	print(f"\nyawlit_bot: set this webhook URL in WAPI's panel (keep it secret):\n  {url}\n")

@@ -350,3 +350,28 @@ def choose(text: str, options: Sequence[str], ids: Sequence[str] | None = None) 
 	if len(inside) == 1:
 		return inside[0]
 	return None
+
+
+# ---------------------------------------------------------------- the area served
+
+
+def split_list(text: str | None) -> tuple[str, ...]:
+	"""Entries of a list typed by staff, separated by commas or new lines."""
+	return tuple(part.strip() for part in re.split(r"[,\n;]+", text or "") if part.strip())
+
+
+def area_served(
+	pincode: str | None, city: str | None, pincodes: Sequence[str], cities: Sequence[str]
+) -> bool | None:
+	"""True when the pincode (or its leading digits) or the city is one served; False when what
+	the customer gave is outside; None when there is not enough to tell. No area set: all served."""
+	if not pincodes and not cities:
+		return True
+	pin = re.sub(r"\D", "", pincode or "")
+	if pin and any(pin.startswith(re.sub(r"\D", "", p)) for p in pincodes if re.sub(r"\D", "", p)):
+		return True
+	if city and any(city.strip().casefold() == c.casefold() for c in cities):
+		return True
+	if (pin and pincodes) or (city and cities and not pin):
+		return False
+	return None

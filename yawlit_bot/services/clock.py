@@ -10,3 +10,8 @@ INDIA = ZoneInfo(TIMEZONE)
 
 def today_in_india() -> date:
 	return datetime.now(INDIA).date()
+
+
+def now_in_india() -> datetime:
+	"""India's wall-clock time, naive (slot times are naive India times)."""
+	return datetime.now(INDIA).replace(tzinfo=None)

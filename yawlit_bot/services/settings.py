@@ -1,4 +1,4 @@
-"""`WA Bot Settings` for the pipeline: one typed object, its defaults applied here once.
+"""`WA Bot Settings` and `WA Booking Settings`: typed objects, their defaults applied here once.
 
 A field added after a site was installed has no stored value until someone saves the form (a
 patch stores the defaults on migrate); Frappe reads a missing number as 0. So a number that is
@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import frappe
-from frappe.utils import cint
+from frappe.utils import cint, get_time, getdate
 from frappe.utils.password import get_decrypted_password
 
+from yawlit_bot.engine.catalog import Schedule, split_list
 from yawlit_bot.engine.flood import DEFAULT_REPLY_LIMIT
 from yawlit_bot.engine.understanding import DEFAULT_THRESHOLD, NO_MODEL
 from yawlit_bot.services.wapi_client import WapiConfig, WapiError
@@ -75,3 +76,50 @@ def get_wapi_config() -> WapiConfig:
 	if not (settings.wapi_base_url and settings.wapi_vendor_uid and token):
 		raise WapiError("WAPI is not configured: set base URL, vendor UID and token in WA Bot Settings")
 	return WapiConfig(settings.wapi_base_url, settings.wapi_vendor_uid, token, settings.wapi_timeout)
+
+
+@dataclass(frozen=True)
+class BookingSettings:
+	"""`WA Booking Settings`: the schedule the engine cuts into slots, and the area served."""
+
+	schedule: Schedule
+	hold_minutes: int
+	served_pincodes: tuple[str, ...]
+	served_cities: tuple[str, ...]
+	utility_surcharge: int
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def booking_settings() -> BookingSettings:
+	"""The booking settings as cached for this site (cleared when they are saved); fields with
+	no stored value take the form's defaults."""
+	doc = frappe.get_cached_doc("WA Booking Settings")
+	stored = doc.as_dict()
+
+	def number(field: str, default: int) -> int:
+		value = stored.get(field)
+		return default if value in (None, "") else cint(value)
+
+	# a day with no stored value is open (the form's default)
+	open_days = frozenset(
+		i for i, day in enumerate(WEEKDAYS) if stored.get(f"open_{day}") is None or cint(stored.get(f"open_{day}"))
+	)
+	schedule = Schedule(
+		open_days=open_days,
+		opens=get_time(stored.get("opens_at") or "06:00:00"),
+		closes=get_time(stored.get("closes_at") or "18:00:00"),
+		slot_minutes=number("slot_minutes", 60) or 60,
+		capacity=number("capacity_per_slot", 2),
+		days_ahead=number("days_ahead", 30),
+		closed_dates=frozenset(getdate(row.date) for row in doc.get("closed_dates") or []),
+		capacity_on={getdate(row.date): cint(row.capacity) for row in doc.get("capacity_overrides") or []},
+	)
+	return BookingSettings(
+		schedule=schedule,
+		hold_minutes=number("hold_minutes", 10),
+		served_pincodes=split_list(stored.get("served_pincodes")),
+		served_cities=split_list(stored.get("served_cities")),
+		utility_surcharge=number("utility_surcharge", 150),
+	)

@@ -1,0 +1,72 @@
+"""The built-in backend: the catalog from `WA Service` / `WA Add-on`, seats from this site's
+bookings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import frappe
+from frappe.utils import cint, flt
+
+from yawlit_bot.engine.catalog import Addon, Catalog, Service
+
+
+def load_catalog() -> Catalog:
+	"""Every service and add-on (disabled ones too: the rules say what is offered), in one read
+	per table."""
+	addons = {
+		row.name: Addon(
+			addon=row.name,
+			addon_name=row.addon_name,
+			price=int(flt(row.price)),
+			needs_water=bool(row.needs_water),
+			needs_electricity=bool(row.needs_electricity),
+			enabled=bool(row.enabled),
+		)
+		for row in frappe.get_all(
+			"WA Add-on", fields=["name", "addon_name", "price", "needs_water", "needs_electricity", "enabled"]
+		)
+	}
+	prices: dict[str, dict[str, int]] = {}
+	for row in frappe.get_all(
+		"WA Service Price", filters={"parenttype": "WA Service"}, fields=["parent", "vehicle_type", "price"]
+	):
+		prices.setdefault(row.parent, {})[row.vehicle_type] = int(flt(row.price))
+	optional: dict[str, list[str]] = {}
+	included: dict[str, list[str]] = {}
+	for row in frappe.get_all(
+		"WA Service Add-on",
+		filters={"parenttype": "WA Service"},
+		fields=["parent", "addon", "included"],
+		order_by="idx asc",
+	):
+		(included if row.included else optional).setdefault(row.parent, []).append(row.addon)
+	services = tuple(
+		Service(
+			service=row.name,
+			service_name=row.service_name,
+			prices=prices.get(row.name, {}),
+			duration_minutes=cint(row.duration_minutes) or 60,
+			description=row.description or "",
+			addons=tuple(optional.get(row.name, [])),
+			included_addons=tuple(included.get(row.name, [])),
+			enabled=bool(row.enabled),
+		)
+		for row in frappe.get_all(
+			"WA Service",
+			fields=["name", "service_name", "duration_minutes", "description", "enabled"],
+			order_by="service_name asc",
+		)
+	)
+	return Catalog(services=services, addons=addons)
+
+
+def seats_taken_on(day: date) -> dict[str, int]:
+	"""Seats taken per slot on `day`: its confirmed bookings."""
+	rows = frappe.get_all(
+		"WA Service Booking",
+		filters={"appointment_date": day, "status": "Confirmed"},
+		fields=["time_slot"],
+	)
+	return dict(Counter(row.time_slot for row in rows if row.time_slot))

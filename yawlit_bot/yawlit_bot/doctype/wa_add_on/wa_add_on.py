@@ -1,0 +1,10 @@
+# Copyright (c) 2026, Yawlit and contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class WAAddon(Document):
+	"""An extra that can go with a service (Eco Wash, Exterior Polishing...)."""
+
+	pass
