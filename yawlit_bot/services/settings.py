@@ -18,6 +18,7 @@ from yawlit_bot.engine.catalog import Schedule, split_list
 from yawlit_bot.engine.flood import DEFAULT_REPLY_LIMIT
 from yawlit_bot.engine.understanding import DEFAULT_THRESHOLD, NO_MODEL
 from yawlit_bot.services.wapi_client import WapiConfig, WapiError
+from yawlit_bot.services.yawlit_erp_client import ErpConfig
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ class BookingSettings:
 	served_pincodes: tuple[str, ...]
 	served_cities: tuple[str, ...]
 	utility_surcharge: int
+	backend: str = "Built-in"
+	erp: ErpConfig | None = None  # with the Yawlit ERP backend over HTTP
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -122,4 +125,16 @@ def booking_settings() -> BookingSettings:
 		served_pincodes=split_list(stored.get("served_pincodes")),
 		served_cities=split_list(stored.get("served_cities")),
 		utility_surcharge=number("utility_surcharge", 150),
+		backend=stored.get("catalog_backend") or "Built-in",
+		erp=ErpConfig(
+			base_url=stored.get("erp_url") or "",
+			api_key=stored.get("erp_api_key") or "",
+			api_secret=get_decrypted_password(
+				"WA Booking Settings", "WA Booking Settings", "erp_api_secret", raise_exception=False
+			)
+			or "",
+			timeout=number("erp_timeout", 10) or 10,
+		)
+		if stored.get("catalog_backend") == "Yawlit ERP"
+		else None,
 	)

@@ -205,3 +205,91 @@ class TestCatalog(FrappeTestCase):
 			timeout=30,
 		)
 		self.assertEqual(response.status_code, 403, "never Guest")
+
+
+class TestYawlitErpBackend(FrappeTestCase):
+	"""The same operations answered by Yawlit's ERP, here its local stand-in over HTTP."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from yawlit_bot.testing.yawlit_erp_standin import YawlitErpStandin
+
+		cls.erp = YawlitErpStandin(key="erp-key", secret="erp-secret").start()
+		settings = frappe.get_single("WA Booking Settings")
+		cls.saved = settings.as_dict(no_default_fields=True)
+		settings.update(
+			{
+				"catalog_backend": "Yawlit ERP",
+				"erp_url": cls.erp.base_url,
+				"erp_api_key": "erp-key",
+				"erp_api_secret": "erp-secret",
+				"erp_timeout": 1,
+			}
+		)
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		settings = frappe.get_single("WA Booking Settings")
+		settings.update({k: v for k, v in cls.saved.items() if k not in ("name", "doctype")})
+		settings.update({"catalog_backend": cls.saved.get("catalog_backend") or "Built-in"})
+		settings.save(ignore_permissions=True)
+		frappe.db.commit()
+		cls.erp.stop()
+		super().tearDownClass()
+
+	def setUp(self):
+		self.erp.configure(fail_next=0, hang_next=0)
+
+	def tearDown(self):
+		frappe.db.rollback()
+		# the settings object a failed save changed may be the cached one
+		frappe.clear_document_cache("WA Booking Settings", "WA Booking Settings")
+
+	def test_the_four_operations_answer_from_the_erp(self):
+		services = api.get_services("Sedan")
+		self.assertEqual(
+			services,
+			[
+				{
+					"service": "PROD-SED-PREM",
+					"service_name": "Sedan Premium",
+					"price": 599,
+					"duration_minutes": 60,
+					"included_addons": ["Interior Vacuum"],
+				}
+			],
+		)
+		self.assertEqual([a["addon_name"] for a in api.get_addons("PROD-SED-PREM")], ["Eco Wash", "Exterior Polishing"])
+		day = today_in_india() + timedelta(days=3)
+		self.erp.book(day, "10:00-11:00", seats=2)
+		self.erp.book(day, "11:00-12:00", seats=1)
+		slots = {s["slot_id"]: s["remaining"] for s in api.get_available_slots(str(day), "PROD-SED-PREM", "Sedan")}
+		self.assertNotIn("10:00-11:00", slots, "full on the ERP's side")
+		self.assertEqual((slots["11:00-12:00"], slots["06:00-07:00"]), (1, 2))
+		# add-ons named as customers and staff name them; the ERP gets their ids
+		price = api.calculate_price("PROD-SED-PREM", "Sedan", json.dumps(["Eco Wash"]), water_provided=0)
+		self.assertEqual(price, {"base": 599, "addons_total": 100, "surcharges": 150, "total": 849})
+		self.assertEqual(self.erp.calls[-1].body["addon_ids"], [{"addon": "ADDON-ECO", "quantity": 1}])
+
+	def test_erp_failures_become_clear_errors(self):
+		self.erp.configure(hang_next=3, hang_seconds=1.5)
+		with self.assertRaisesRegex(frappe.ValidationError, "did not answer in time"):
+			api.get_services("Sedan")
+		self.erp.configure(fail_next=3)
+		with self.assertRaisesRegex(frappe.ValidationError, "not answering properly"):
+			api.get_services("Sedan")
+		with self.assertRaisesRegex(frappe.ValidationError, "Cannot book for past dates"):
+			api.get_available_slots(str(today_in_india() - timedelta(days=2)), "PROD-SED-PREM", "Sedan")
+		with self.assertRaisesRegex(frappe.ValidationError, "not found"):
+			api.get_addons("PROD-NOPE")
+
+	def test_the_erp_settings_are_checked_on_save(self):
+		settings = frappe.get_single("WA Booking Settings")
+		settings.erp_url = "erp.yawlit.com"
+		with self.assertRaisesRegex(frappe.ValidationError, "ERP URL"):
+			settings.save(ignore_permissions=True)
+		frappe.db.rollback()

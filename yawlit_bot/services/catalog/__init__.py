@@ -1,7 +1,8 @@
 """The catalog boundary: the operations the turn, Desk and other systems call, whichever
-backend answers. The built-in backend reads the `WA Service` and `WA Add-on` lists and the
-bookings on this site (`builtin.py`); the rules themselves are the engine's
-(`engine/catalog.py`)."""
+backend answers (`WA Booking Settings` > Catalog Backend). The built-in backend reads the
+`WA Service` and `WA Add-on` lists and this site's bookings (`builtin.py`); the Yawlit ERP
+backend asks Yawlit's ERP (`yawlit_erp.py`). The rules themselves are the engine's
+(`engine/catalog.py`). Every failure is a `CatalogError` whose text says what went wrong."""
 
 from __future__ import annotations
 
@@ -9,14 +10,19 @@ from datetime import date
 
 from yawlit_bot.engine import catalog as rules
 from yawlit_bot.engine.catalog import CatalogError
-from yawlit_bot.services.catalog import builtin
+from yawlit_bot.services.catalog import builtin, yawlit_erp
 from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.settings import booking_settings
 
 __all__ = ["CatalogError", "get_services", "get_addons", "get_available_slots", "calculate_price"]
+YAWLIT_ERP = "Yawlit ERP"
 
 
 def get_services(vehicle_type: str) -> list[dict]:
+	"""Services offered for `vehicle_type`, each with its price for it."""
+	settings = booking_settings()
+	if settings.backend == YAWLIT_ERP:
+		return yawlit_erp.get_services(settings, vehicle_type)
 	catalog = builtin.load_catalog()
 	return [
 		{
@@ -31,21 +37,25 @@ def get_services(vehicle_type: str) -> list[dict]:
 
 
 def get_addons(service: str) -> list[dict]:
-	catalog = builtin.load_catalog()
+	"""The optional add-ons of `service` (not those it includes)."""
+	settings = booking_settings()
+	if settings.backend == YAWLIT_ERP:
+		return yawlit_erp.get_addons(settings, service)
 	return [
 		{"addon": addon.addon, "addon_name": addon.addon_name, "price": addon.price}
-		for addon in catalog.optional_addons(service)
+		for addon in builtin.load_catalog().optional_addons(service)
 	]
 
 
 def get_available_slots(day: date, service: str, vehicle_type: str) -> list[dict]:
 	"""Slots of `day` with room for this service and vehicle, none started (India time), none
 	on a closed day or outside the booking window."""
-	catalog = builtin.load_catalog()
-	chosen = catalog.service(service)
+	settings = booking_settings()
+	if settings.backend == YAWLIT_ERP:
+		return yawlit_erp.get_available_slots(settings, day, service, vehicle_type)
+	chosen = builtin.load_catalog().service(service)
 	if not chosen.enabled or chosen.price_for(vehicle_type) is None:
 		raise CatalogError(f"{chosen.service_name} is not offered for a {vehicle_type or 'vehicle of unknown type'}.")
-	settings = booking_settings()
 	now = now_in_india()
 	taken = builtin.seats_taken_on(day)
 	return [
@@ -61,6 +71,12 @@ def calculate_price(
 	water_provided: bool = True,
 	electricity_provided: bool = True,
 ) -> dict:
+	"""`{base, addons_total, surcharges, total}` in INR."""
+	settings = booking_settings()
+	if settings.backend == YAWLIT_ERP:
+		return yawlit_erp.calculate_price(
+			settings, service, vehicle_type, list(addons), water_provided, electricity_provided
+		)
 	price = rules.price(
 		builtin.load_catalog(),
 		service,
@@ -68,6 +84,6 @@ def calculate_price(
 		addons,
 		water_provided=water_provided,
 		electricity_provided=electricity_provided,
-		utility_surcharge=booking_settings().utility_surcharge,
+		utility_surcharge=settings.utility_surcharge,
 	)
 	return price.as_dict()

@@ -20,6 +20,11 @@ class WABookingSettings(Document):
 		open_minutes = (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
 		if self.slot_minutes > open_minutes:
 			frappe.throw(_("A slot of {0} minutes does not fit in the opening hours.").format(self.slot_minutes))
+		if self.catalog_backend == "Yawlit ERP" and not self.erp_in_process():
+			if not (self.erp_url or "").startswith(("http://", "https://")):
+				frappe.throw(_("Set the ERP URL (starting with https://) to use Yawlit's ERP."))
+			if not self.erp_api_key:
+				frappe.throw(_("Set the ERP API Key and Secret to use Yawlit's ERP."))
 		for table in ("closed_dates", "capacity_overrides"):
 			seen = set()
 			for row in self.get(table) or []:
@@ -30,3 +35,7 @@ class WABookingSettings(Document):
 						)
 					)
 				seen.add(row.date)
+
+	@staticmethod
+	def erp_in_process() -> bool:
+		return "yawlit_automotive_services" in frappe.get_installed_apps()

@@ -1,0 +1,111 @@
+"""Yawlit's ERP booking API over HTTP (`requests` + `tenacity`). No frappe import.
+
+Every call is a POST to `/api/method/yawlit_automotive_services.api.<method>` with a JSON body
+and `Authorization: token <key>:<secret>`; the answer is inside `message`. Reads are retried
+(three attempts, backoff) when the ERP is unreachable, answers 5xx or does not answer in time;
+a refusal (4xx, `success: false`) is final. Every failure is an `ErpError` whose text can be
+shown to staff as it is; the secret never appears in one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from yawlit_bot.engine.catalog import CatalogError
+
+CONNECT_TIMEOUT = 5
+ATTEMPTS = 3
+METHOD_PREFIX = "yawlit_automotive_services.api."
+
+
+@dataclass(frozen=True)
+class ErpConfig:
+	base_url: str
+	api_key: str
+	api_secret: str = field(repr=False)  # never in a repr, so never in a logged traceback
+	timeout: float = 10
+
+	def url(self, method: str) -> str:
+		return f"{self.base_url.rstrip('/')}/api/method/{METHOD_PREFIX}{method}"
+
+
+class ErpError(CatalogError):
+	"""The ERP could not answer, or refused. The text says which, for staff and logs."""
+
+
+class ErpUnavailable(ErpError):
+	"""Unreachable, a 5xx or no answer in time: another attempt may work."""
+
+
+class ErpAuthError(ErpError):
+	"""The ERP refused our API key and secret."""
+
+
+_session = requests.Session()
+
+
+def _server_message(data: Any) -> str:
+	"""Frappe's error text: the first of `_server_messages`, else `exc_type`, HTML removed."""
+	if not isinstance(data, dict):
+		return ""
+	text = ""
+	try:
+		messages = json.loads(data.get("_server_messages") or "[]")
+		if messages:
+			first = json.loads(messages[0]) if isinstance(messages[0], str) else messages[0]
+			text = first.get("message", "") if isinstance(first, dict) else str(first)
+	except (ValueError, TypeError, AttributeError):
+		text = ""
+	text = text or str(data.get("exception") or data.get("exc_type") or "")
+	return re.sub(r"<[^>]+>", "", text).strip()[:300]
+
+
+def read_answer(status: int, data: Any) -> dict:
+	"""The `message` of a good answer; raises ErpError for everything else."""
+	if status in (401, 403):
+		raise ErpAuthError("Yawlit's ERP refused the API key: check the ERP settings in WA Booking Settings.")
+	if status >= 500:
+		raise ErpUnavailable(f"Yawlit's ERP is not answering properly (HTTP {status}).")
+	if status >= 400:
+		reason = _server_message(data) or f"HTTP {status}"
+		raise ErpError(f"Yawlit's ERP refused the request: {reason}")
+	message = data.get("message") if isinstance(data, dict) else None
+	if not isinstance(message, dict):
+		raise ErpError("Yawlit's ERP answered something unreadable.")
+	if message.get("success") is False:
+		raise ErpError(f"Yawlit's ERP refused the request: {str(message.get('message') or 'no reason given')[:300]}")
+	return message
+
+
+@retry(
+	retry=retry_if_exception_type(ErpUnavailable),
+	stop=stop_after_attempt(ATTEMPTS),
+	wait=wait_exponential(multiplier=0.5, max=4),
+	reraise=True,
+)
+def call(config: ErpConfig, method: str, **params) -> dict:
+	"""One read of the ERP (`method` like "booking.get_optional_addons"); its `message`."""
+	try:
+		response = _session.post(
+			config.url(method),
+			json=params,
+			headers={"Authorization": f"token {config.api_key}:{config.api_secret}"},
+			timeout=(CONNECT_TIMEOUT, config.timeout),
+		)
+	except requests.Timeout:
+		raise ErpUnavailable("Yawlit's ERP did not answer in time.") from None
+	except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL):
+		raise ErpError("The ERP URL in WA Booking Settings is not a web address (https://...).") from None
+	except requests.RequestException:
+		raise ErpUnavailable("Yawlit's ERP cannot be reached.") from None
+	try:
+		data = response.json()
+	except ValueError:
+		data = None
+	return read_answer(response.status_code, data)
