@@ -14,7 +14,8 @@ in one transaction and sends the replies after commit.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 
@@ -89,6 +90,7 @@ class Decision:
 	# field -> {"source": rule / model / location pin / customer edit, "confidence": 0..1}
 	sources: dict[str, dict] = field(default_factory=dict)
 	unconfirmed: dict[str, str] = field(default_factory=dict)
+	summary_preface: str | None = None  # set when the last reply is the summary
 
 	def replies_after(self, booking_id: str | None = None) -> list[Reply]:
 		"""The turn's replies, once its booking (if it made one) has its id: a booking made is
@@ -204,9 +206,8 @@ def _collect(
 	if not missing:
 		decision.state = State.CONFIRMING
 		notes = "\n".join(rejected.values())
-		decision.replies.append(
-			replies.summary(merged.values, preface="\n".join(filter(None, (preface, notes))))
-		)
+		decision.summary_preface = "\n".join(filter(None, (preface, notes)))
+		decision.replies.append(replies.summary(merged.values, preface=decision.summary_preface))
 		return decision
 	reply, asked = replies.ask_missing(missing, rejected, preface)
 	decision.replies.append(reply)
@@ -336,4 +337,65 @@ def _confirming(
 
 	if extraction.fields or message.location or unsure:
 		return _collect(Snapshot(State.COLLECTING, values, True), values, message, extraction, today, unsure=unsure)
-	return Decision(State.CONFIRMING, values, replies=[replies.summary(values)])
+	return Decision(State.CONFIRMING, values, replies=[replies.summary(values)], summary_preface="")
+
+
+@dataclass(frozen=True)
+class SlotCheck:
+	"""Whether the decision's date and slot can be had, as the catalog found it under the slot's
+	lock: if not, why, and what has room instead (slots that day, or other dates)."""
+
+	available: bool
+	reason: str = ""
+	free_slots: tuple[str, ...] = ()
+	other_dates: tuple[str, ...] = ()  # ISO dates
+
+
+def needs_slot_check(decision: Decision) -> bool:
+	"""The summary is shown (the slot is held for the customer) or the booking is made: the
+	slot must have room."""
+	return decision.create_booking or (decision.state is State.CONFIRMING and decision.summary_preface is not None)
+
+
+def settle(decision: Decision, slot: SlotCheck | None, price: Mapping[str, int] | None = None) -> Decision:
+	"""The decision once the catalog has answered. A slot without room is caught here, at the
+	summary or at Confirm: back to collecting the time (the date too when that day is full),
+	every other value kept, the reply saying why and offering what has room. Otherwise the
+	summary shows the price."""
+	if slot is not None and not slot.available:
+		values = {**decision.values, "time_slot": None}
+		asked: tuple[str, ...] = ("time_slot",)
+		if not slot.free_slots:
+			values["appointment_date"] = None
+			asked = ("appointment_date", "time_slot")
+		return replace(
+			decision,
+			state=State.COLLECTING,
+			values=values,
+			changed={k: v for k, v in decision.changed.items() if k not in asked},
+			sources={k: v for k, v in decision.sources.items() if k not in asked},
+			create_booking=False,
+			scratchpad_status=ACTIVE,
+			replies=[
+				*[r for r in decision.replies if r.buttons != replies.SUMMARY_BUTTONS],
+				replies.slot_unavailable(
+					decision.values.get("appointment_date"),
+					decision.values.get("time_slot"),
+					slot.reason,
+					slot.free_slots,
+					slot.other_dates,
+				),
+			],
+			expecting=asked,
+			editing_field=None,
+			summary_preface=None,
+		)
+	if price and decision.state is State.CONFIRMING and decision.summary_preface is not None:
+		return replace(
+			decision,
+			replies=[
+				*[r for r in decision.replies if r.buttons != replies.SUMMARY_BUTTONS],
+				replies.summary(decision.values, decision.summary_preface, price),
+			],
+		)
+	return decision

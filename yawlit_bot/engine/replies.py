@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from yawlit_bot.engine.catalog import format_inr, group_by_day_part
 from yawlit_bot.engine.fields import LABELS, PART_QUESTIONS, QUESTION_GROUPS, QUESTIONS
 
 CONFIRM, EDIT, CANCEL = "Confirm", "Edit", "Cancel"
@@ -100,8 +101,11 @@ def format_day(iso_day: str | None) -> str:
 		return iso_day
 
 
-def summary(values: Mapping[str, str | None], preface: str = "") -> Reply:
-	"""The booking as the customer will get it, with Confirm / Edit / Cancel buttons."""
+def summary(
+	values: Mapping[str, str | None], preface: str = "", price: Mapping[str, int] | None = None
+) -> Reply:
+	"""The booking as the customer will get it, with Confirm / Edit / Cancel buttons; with the
+	price breakdown when the catalog could price it."""
 	v = {name: (values.get(name) or "") for name in LABELS}
 	car = " ".join(filter(None, (v["vehicle_brand"], v["vehicle_model"])))
 	lines = [preface] if preface else []
@@ -115,8 +119,38 @@ def summary(values: Mapping[str, str | None], preface: str = "") -> Reply:
 		f"Address: {v['address']}, {v['pincode']}",
 	]
 	lines += [f"{LABELS[name]}: {v[name]}" for name in ("city", "email", "addons", "notes") if v[name]]
+	if price:
+		lines += price_lines(price)
 	lines.append("Tap Confirm to book, Edit to change something, or Cancel.")
 	return Reply("\n".join(lines), SUMMARY_BUTTONS)
+
+
+def price_lines(price: Mapping[str, int]) -> list[str]:
+	lines = [f"Price: {format_inr(price['base'])}"]
+	if price.get("addons_total"):
+		lines.append(f"Add-ons: {format_inr(price['addons_total'])}")
+	if price.get("surcharges"):
+		lines.append(f"Water/electricity surcharge: {format_inr(price['surcharges'])}")
+	lines.append(f"Total: {format_inr(price['total'])}")
+	return lines
+
+
+def slot_unavailable(
+	day: str | None, slot: str | None, reason: str, free_slots: Sequence[str], other_dates: Sequence[str]
+) -> Reply:
+	"""The chosen slot cannot be had: say why and offer what has room (slots of that day by
+	part of day, or the nearest dates with room)."""
+	lines = [reason]
+	if free_slots:
+		lines.append(f"Free on {format_day(day)}:")
+		lines += [f"{part}: {', '.join(slots)}" for part, slots in group_by_day_part(free_slots).items()]
+		lines.append("Which time suits you?")
+	elif other_dates:
+		lines.append("Dates with free slots: " + ", ".join(format_day(d) for d in other_dates) + ".")
+		lines.append("Which date and time suit you?")
+	else:
+		lines.append("Please tell me another date and time.")
+	return Reply("\n".join(lines))
 
 
 def booking_confirmed(booking_id: str, values: Mapping[str, str | None]) -> Reply:

@@ -1,16 +1,62 @@
-"""The booking a confirmed scratchpad becomes. Later issues put the catalog, slots, pricing
-and Yawlit's ERP behind this same function."""
+"""The booking a confirmed scratchpad becomes, and what the catalog says about it first: the
+slot must have room (`services/slots.py`, under the slot's lock) and the price is taken from
+the catalog when it can price it."""
+
+from __future__ import annotations
 
 import frappe
 
+from yawlit_bot.engine.catalog import CatalogError, split_list
+from yawlit_bot.engine.conversation import Decision, State, needs_slot_check, settle
 from yawlit_bot.engine.fields import ALL_FIELDS
+from yawlit_bot.services import catalog, slots
+from yawlit_bot.services.settings import booking_settings
 
 
-def create_booking(scratchpad) -> str:
-	"""Create the booking for `scratchpad` once; a second call returns the first booking."""
+def price_of(values: dict) -> dict | None:
+	"""The catalog's price for the scratchpad's service, vehicle and add-ons; None when the
+	catalog cannot price it (a service it does not know)."""
+	service, vehicle_type = values.get("service_type"), values.get("vehicle_type")
+	if not (service and vehicle_type):
+		return None
+	try:
+		return catalog.calculate_price(service, vehicle_type, split_list(values.get("addons")))
+	except CatalogError:
+		return None
+
+
+def settle_with_catalog(decision: Decision, conversation: str) -> tuple[Decision, dict | None, slots.Slot | None]:
+	"""The engine's decision once the catalog has answered: when the summary is shown or the
+	booking made, the slot checked under its lock (a full one caught here, with alternatives)
+	and the price added. Returns the decision, the price and the locked slot (when it has room)."""
+	if not needs_slot_check(decision):
+		return decision, None, None
+	settings = booking_settings()
+	check, row = None, None
+	if settings.backend == catalog.BUILT_IN:
+		values = decision.values
+		check, row = slots.check_slot(
+			values.get("appointment_date"), values.get("time_slot"), conversation, settings=settings
+		)
+	price = price_of(decision.values)
+	settled = settle(decision, check, price)
+	return settled, price, row if check and check.available else None
+
+
+def keep_seat(decision: Decision, row: slots.Slot | None, conversation: str) -> None:
+	"""The summary was shown: its slot is kept for this customer a few minutes (others see it as
+	taken; an expired hold simply stops counting)."""
+	if row is not None and decision.state is State.CONFIRMING:
+		slots.hold(row, conversation, booking_settings().hold_minutes)
+
+
+def create_booking(scratchpad, price: dict | None = None, row: slots.Slot | None = None) -> str:
+	"""Create the booking for `scratchpad` once; a second call returns the first booking. `row`:
+	the slot, checked and locked by `settle_with_catalog` in this transaction."""
 	existing = frappe.db.get_value("WA Service Booking", {"scratchpad": scratchpad.name})
 	if existing:
 		return existing
+	service = scratchpad.get("service_type")
 	booking = frappe.get_doc(
 		{
 			"doctype": "WA Service Booking",
@@ -18,7 +64,21 @@ def create_booking(scratchpad) -> str:
 			"conversation": scratchpad.conversation,
 			"status": "Confirmed",
 			**{name: scratchpad.get(name) for name in ALL_FIELDS},
+			"service": service if service and frappe.db.exists("WA Service", service) else None,
+			**(
+				{
+					"base_price": price["base"],
+					"addons_total": price["addons_total"],
+					"surcharges": price["surcharges"],
+					"total_amount": price["total"],
+				}
+				if price
+				else {}
+			),
 		}
 	)
+	booking.flags.seat_taken = row is not None  # taken below, under the lock the turn holds
 	booking.insert(ignore_permissions=True)
+	if row is not None:
+		slots.take_seat(row, scratchpad.conversation)
 	return booking.name

@@ -20,7 +20,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
-from yawlit_bot.services.booking import create_booking
+from yawlit_bot.services.booking import create_booking, keep_seat, settle_with_catalog
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
@@ -333,6 +333,9 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 		confidence_threshold=understood.threshold if understood else DEFAULT_THRESHOLD,
 	)
 
+	# The slot checked under its lock (a full one caught here), the price from the catalog.
+	decision, price, slot = settle_with_catalog(decision, conversation)
+
 	if decision.start_new_scratchpad:
 		scratchpad = frappe.get_doc(
 			{"doctype": "WA Booking Scratchpad", "conversation": conversation, "status": "Active"}
@@ -344,8 +347,9 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 		scratchpad.flags.from_bot = True  # the customer's values, not a staff member's edit
 		if scratchpad.is_new():
 			scratchpad.insert(ignore_permissions=True)
+		keep_seat(decision, slot, conversation)
 		if decision.create_booking:
-			booking = create_booking(scratchpad)
+			booking = create_booking(scratchpad, price, slot)
 			scratchpad.service_request_id = booking
 			conv.last_booking = booking
 		scratchpad.status = decision.scratchpad_status

@@ -14,7 +14,7 @@ from frappe.tests.utils import FrappeTestCase
 from yawlit_bot.api import catalog as api
 from yawlit_bot.services.clock import now_in_india, today_in_india
 from yawlit_bot.services.sample_catalog import SERVICES
-from yawlit_bot.tests.utils import WEB_URL
+from yawlit_bot.tests.utils import WEB_URL, release_test_holds
 
 STAFF = "catalog-staff@example.com"
 OUTSIDER = "catalog-outsider@example.com"
@@ -37,6 +37,7 @@ class TestCatalog(FrappeTestCase):
 				).insert(ignore_permissions=True)
 		settings = frappe.get_single("WA Booking Settings")
 		cls.saved_settings = settings.as_dict(no_default_fields=True)
+		release_test_holds()  # seats held by test customers whose cleanup did not run
 		frappe.db.commit()
 
 	@classmethod

@@ -15,7 +15,7 @@ from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.settings import booking_settings
 
 __all__ = ["CatalogError", "get_services", "get_addons", "get_available_slots", "calculate_price"]
-YAWLIT_ERP = "Yawlit ERP"
+YAWLIT_ERP, BUILT_IN = "Yawlit ERP", "Built-in"
 
 
 def get_services(vehicle_type: str) -> list[dict]:

@@ -3,7 +3,6 @@ bookings."""
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 
 import frappe
@@ -63,10 +62,8 @@ def load_catalog() -> Catalog:
 
 
 def seats_taken_on(day: date) -> dict[str, int]:
-	"""Seats taken per slot on `day`: its confirmed bookings."""
-	rows = frappe.get_all(
-		"WA Service Booking",
-		filters={"appointment_date": day, "status": "Confirmed"},
-		fields=["time_slot"],
-	)
-	return dict(Counter(row.time_slot for row in rows if row.time_slot))
+	"""Seats taken per slot on `day`: bookings and live holds (`services/slots.py`)."""
+	from yawlit_bot.services.clock import now_in_india
+	from yawlit_bot.services.slots import taken_on
+
+	return taken_on(day, None, now_in_india())

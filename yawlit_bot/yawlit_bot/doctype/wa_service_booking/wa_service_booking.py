@@ -1,12 +1,68 @@
 # Copyright (c) 2026, Yawlit and contributors
 # For license information, please see license.txt
 
+from datetime import datetime
+
+import frappe
+from frappe import _
 from frappe.model.document import Document
+from frappe.utils import getdate
 
 
 class WAServiceBooking(Document):
 	"""A booking made from a confirmed scratchpad. The unique scratchpad link means one booking
-	per scratchpad, whatever races above it."""
+	per scratchpad, whatever races above it. Staff may cancel it or move it to another date or
+	slot: its seat is taken and given back through the slot's row, the way the bot does
+	(`services/slots.py`)."""
 
 	def validate(self):
 		self.customer_name = " ".join(filter(None, (self.first_name, self.last_name)))
+		self.set_calendar_times()
+		if not self.flags.seat_taken:
+			self.move_seat()
+
+	def set_calendar_times(self):
+		from yawlit_bot.engine.catalog import CatalogError, slot_times
+
+		self.starts_at = self.ends_at = None
+		if self.appointment_date and self.time_slot:
+			try:
+				start, end = slot_times(self.time_slot)
+			except CatalogError:
+				return
+			day = getdate(self.appointment_date)
+			self.starts_at, self.ends_at = datetime.combine(day, start), datetime.combine(day, end)
+
+	def seat(self, doc) -> tuple | None:
+		"""The seat `doc` (this booking now, or before the change) holds: confirmed bookings hold one."""
+		if doc is None or doc.status != "Confirmed" or not (doc.appointment_date and doc.time_slot):
+			return None
+		return (str(getdate(doc.appointment_date)), doc.time_slot)
+
+	def move_seat(self):
+		"""Give back the seat it held, take the one it holds now (in the slot rows' name order, so
+		two opposite moves cannot deadlock); a full slot refuses the change."""
+		from yawlit_bot.services import slots
+
+		old, new = self.seat(self.get_doc_before_save()), self.seat(self)
+		if old == new:
+			return
+		for seat in sorted(filter(None, (old, new))):
+			if seat == old:
+				slots.free_seat(*seat)
+				continue
+			check, row = slots.check_slot(*seat, self.conversation)
+			if not check.available:
+				free = ", ".join(check.free_slots) or ", ".join(check.other_dates)
+				frappe.throw(
+					_("{0} Free instead: {1}").format(check.reason, free or _("nothing in the booking window")),
+					title=_("No seat"),
+				)
+			slots.take_seat(row, self.conversation)
+
+	def on_trash(self):
+		from yawlit_bot.services import slots
+
+		seat = self.seat(self)
+		if seat:
+			slots.free_seat(*seat)
