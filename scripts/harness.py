@@ -48,7 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from loadtest import BENCH
 from loadtest.faults import FAULTS, DeadlockInjector, snapshot_isolation_on
-from loadtest.invariants import check_flood, check_invariants, reply_latencies, wait_for_quiescence
+from loadtest.invariants import CAPACITY, check_flood, check_invariants, reply_latencies, wait_for_quiescence
 from loadtest.report import OPENING_SECONDS, RunFigures, print_report
 from loadtest.site import (
 	RunRedis,
@@ -159,6 +159,24 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 	for table in ("WA Service Booking", "WA Booking Scratchpad", "WA Message", "WA Conversation"):
 		key = "name" if table == "WA Conversation" else "conversation"
 		frappe.db.delete(table, {key: ["in", phones]})
+	frappe.db.commit()
+	from yawlit_bot.services.slots import recount_all
+
+	recount_all()  # the seats of the bookings just deleted (a direct delete runs no hooks)
+	# Every conversation books the same slot: room for all of them, put back afterwards.
+	booking_settings = frappe.get_single("WA Booking Settings")
+	saved_booking = {"capacity_per_slot": booking_settings.capacity_per_slot}
+
+	def restore_booking_settings():
+		frappe.db.rollback()
+		doc = frappe.get_single("WA Booking Settings")
+		doc.update(saved_booking)
+		doc.save(ignore_permissions=True)
+		frappe.db.commit()
+
+	on_exit(restore_booking_settings)
+	booking_settings.capacity_per_slot = CAPACITY
+	booking_settings.save(ignore_permissions=True)
 	frappe.db.commit()
 
 	deadlocks = None

@@ -6,6 +6,8 @@ import time
 from collections import Counter, defaultdict
 
 from loadtest.traffic import Conversation
+
+CAPACITY = 100_000  # bookings per slot during a run: every conversation books the same slot
 from yawlit_bot.testing.wapi_standin import WapiStandin
 
 def wait_for_quiescence(frappe, phones: list[str], timeout: float) -> float:
@@ -131,7 +133,7 @@ def check_invariants(
 			"replies": f"{len(replies)} ({unknown} with an unknown outcome, never resent)",
 			"bookings": sum(bookings.values()),
 			"booking fields checked": fields_checked,
-			"slot capacity": "n/a: slots and capacity arrive with the catalog issue",
+			"slot capacity": check_slots(frappe, phones, violations),
 		},
 	}
 
@@ -180,3 +182,21 @@ def reply_latencies(frappe, phones, after_seconds: float = 0) -> list[float]:
 		{"phones": phones},
 	)
 	return [float(r[0]) for r in rows if r[0] is not None and float(r[1]) >= after_seconds]
+
+
+def check_slots(frappe, phones: list[str], violations: list[str]) -> str:
+	"""Every slot the run booked: its row counts exactly the confirmed bookings in it, and no
+	more than its capacity."""
+	slots = frappe.db.sql(
+		"""select appointment_date, time_slot, count(*) from `tabWA Service Booking`
+		where conversation in %(phones)s and status = 'Confirmed' group by appointment_date, time_slot""",
+		{"phones": phones},
+	)
+	for day, slot, _ours in slots:
+		confirmed = frappe.db.count("WA Service Booking", {"appointment_date": day, "time_slot": slot, "status": "Confirmed"})
+		booked = frappe.db.get_value("WA Booking Slot", f"{day} {slot}", "booked")
+		if booked != confirmed:
+			violations.append(f"slot {day} {slot}: its row counts {booked} bookings, {confirmed} confirmed")
+		if confirmed > CAPACITY:
+			violations.append(f"slot {day} {slot}: {confirmed} bookings, capacity {CAPACITY}")
+	return f"{len(slots)} slot(s) booked, each row's count equal to its bookings and within capacity"
