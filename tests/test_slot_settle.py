@@ -68,3 +68,13 @@ def test_a_full_day_asks_for_another_date_with_the_nearest_that_have_room():
 def test_a_slot_with_room_leaves_the_decision_as_it_was():
 	confirmed = turn(Snapshot(State.CONFIRMING, dict(FULL), True), "confirm")
 	assert settle(confirmed, SlotCheck(True)) == confirmed
+
+
+def test_an_address_outside_the_area_served_books_nothing_and_keeps_every_value():
+	confirmed = turn(Snapshot(State.CONFIRMING, dict(FULL), True), "confirm")
+	decision = settle(confirmed, None, served=False)
+	assert not decision.create_booking and decision.state is State.COLLECTING
+	assert decision.values == confirmed.values
+	assert decision.expecting == ("address", "pincode")
+	assert "don't come to 411045" in decision.replies[-1].body
+	assert not any(r.buttons for r in decision.replies)

@@ -357,11 +357,31 @@ def needs_slot_check(decision: Decision) -> bool:
 	return decision.create_booking or (decision.state is State.CONFIRMING and decision.summary_preface is not None)
 
 
-def settle(decision: Decision, slot: SlotCheck | None, price: Mapping[str, int] | None = None) -> Decision:
-	"""The decision once the catalog has answered. A slot without room is caught here, at the
-	summary or at Confirm: back to collecting the time (the date too when that day is full),
-	every other value kept, the reply saying why and offering what has room. Otherwise the
-	summary shows the price."""
+def settle(
+	decision: Decision,
+	slot: SlotCheck | None,
+	price: Mapping[str, int] | None = None,
+	served: bool | None = None,
+) -> Decision:
+	"""The decision once the catalog has answered. An address outside the area served is caught
+	here, at the summary or at Confirm: nothing is booked, every value kept, the customer told
+	so politely (another address may do). A slot without room likewise: back to collecting the
+	time (the date too when that day is full), the reply saying why and offering what has
+	room. Otherwise the summary shows the price."""
+	if served is False:
+		return replace(
+			decision,
+			state=State.COLLECTING,
+			create_booking=False,
+			scratchpad_status=ACTIVE,
+			replies=[
+				*[r for r in decision.replies if r.buttons != replies.SUMMARY_BUTTONS],
+				replies.outside_area(decision.values.get("pincode"), decision.values.get("city")),
+			],
+			expecting=("address", "pincode"),
+			editing_field=None,
+			summary_preface=None,
+		)
 	if slot is not None and not slot.available:
 		values = {**decision.values, "time_slot": None}
 		asked: tuple[str, ...] = ("time_slot",)

@@ -153,6 +153,14 @@ def slot_unavailable(
 	return Reply("\n".join(lines))
 
 
+def outside_area(pincode: str | None, city: str | None) -> Reply:
+	place = " ".join(filter(None, (city, pincode))) or "your area"
+	return Reply(
+		f"Sorry, we don't come to {place} yet, so I can't book this wash. "
+		"I've kept your details: if the car can be washed at another address we serve, send that address and pincode."
+	)
+
+
 def booking_confirmed(booking_id: str, values: Mapping[str, str | None]) -> Reply:
 	return Reply(
 		f"Booked! Your booking id is {booking_id}: {values.get('service_type')} on "

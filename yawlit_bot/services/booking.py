@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import frappe
 
-from yawlit_bot.engine.catalog import CatalogError, split_list
+from yawlit_bot.engine.catalog import CatalogError, area_served, split_list
 from yawlit_bot.engine.conversation import Decision, State, needs_slot_check, settle
 from yawlit_bot.engine.fields import ALL_FIELDS
 from yawlit_bot.services import catalog, slots
@@ -32,6 +32,10 @@ def settle_with_catalog(decision: Decision, conversation: str) -> tuple[Decision
 	if not needs_slot_check(decision):
 		return decision, None, None
 	settings = booking_settings()
+	values = decision.values
+	served = area_served(values.get("pincode"), values.get("city"), settings.served_pincodes, settings.served_cities)
+	if served is False:  # nothing held or booked for an address we do not go to
+		return settle(decision, None, served=False), None, None
 	check, row = None, None
 	if settings.backend == catalog.BUILT_IN:
 		values = decision.values

@@ -125,3 +125,24 @@ class TestCapacity(PipelineTestCase):
 		booking.save(ignore_permissions=True)  # the cancelled seat is free
 		frappe.db.commit()
 		self.assertEqual(str(booking.starts_at), f"{self.day} 10:00:00")
+
+	def test_a_customer_outside_the_area_is_told_before_anything_is_booked(self):
+		saved = set_booking_settings({"served_pincodes": "560, 5620", "served_cities": "Bengaluru"})
+		self.addCleanup(set_booking_settings, saved)
+		phone = self.new_phone()
+		self.say(phone, "Hi, I need a car wash")
+		self.say(phone, "I am Ravi Kumar")
+		self.say(phone, "Maruti Swift, number MH12AB1234")
+		self.say(phone, "premium wash")
+		self.say(phone, "kal subah 10 baje")
+		reply = "\n".join(self.say(phone, "address: Flat 12, Green Park Society, Baner Road, Pune 411045"))
+		self.assertIn("we don't come to", reply)
+		self.assertEqual(self.conversation(phone).state, "COLLECTING")
+		holds = frappe.db.get_value("WA Booking Slot", f"{self.day} {SLOT}", "holds") or "{}"
+		self.assertNotIn(phone, json.loads(holds), "no seat held for an address we do not go to")
+		self.assertFalse(frappe.db.exists("WA Service Booking", {"phone": phone}))
+		pad = self.scratchpad(phone)
+		self.assertEqual((pad.first_name, pad.pincode, pad.time_slot), ("Ravi", "411045", SLOT), "details kept")
+		# an address that is served: the summary follows
+		self.say(phone, "address: 4 MG Road, Indiranagar, Bengaluru 560038")
+		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
