@@ -29,14 +29,6 @@ from yawlit_bot.services.settings import bot_settings, stored_bot_enabled
 DONE, EMPTY, FAILED = "done", "empty", "failed"
 
 
-def run_turn_job(conversation: str) -> None:
-	"""A job queued by a version before the ready list (still in RQ's queue after an upgrade):
-	the conversation is offered the current way."""
-	from yawlit_bot.services.turn_jobs import enqueue_turn
-
-	enqueue_turn(conversation, force=True)
-
-
 def bot_enabled() -> bool:
 	"""The switch as stored now (not the cached settings): it may be flipped while a job runs."""
 	frappe.db.rollback()  # a fresh snapshot, not the one the last turn read
