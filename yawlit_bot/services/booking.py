@@ -49,9 +49,13 @@ def settle_with_catalog(decision: Decision, conversation: str) -> tuple[Decision
 
 def keep_seat(decision: Decision, row: slots.Slot | None, conversation: str) -> None:
 	"""The summary was shown: its slot is kept for this customer a few minutes (others see it as
-	taken; an expired hold simply stops counting)."""
+	taken; an expired hold simply stops counting), and a seat they held in another slot is let
+	go. A customer who cancels lets their seat go at once."""
 	if row is not None and decision.state is State.CONFIRMING:
 		slots.hold(row, conversation, booking_settings().hold_minutes)
+		slots.release_holds([conversation], keep=row.name)
+	elif decision.state is State.CANCELLED:
+		slots.release_holds([conversation])
 
 
 def create_booking(scratchpad, price: dict | None = None, row: slots.Slot | None = None) -> str:

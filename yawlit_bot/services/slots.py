@@ -177,11 +177,18 @@ def recount_all(since: str | None = None) -> int:
 	return changed
 
 
-def release_holds(holders: list[str]) -> int:
-	"""Drop the holds of these customers (their conversations are gone). Returns how many."""
+def release_holds(holders: list[str], keep: str | None = None) -> int:
+	"""Drop the holds of these customers (they cancelled, moved to another slot, or their
+	conversation is gone), except in the slot row `keep`. Returns how many."""
 	released = 0
 	for holder in holders:
-		for name in frappe.get_all("WA Booking Slot", filters={"holds": ["like", f'%"{holder}"%']}, pluck="name"):
+		for name in frappe.get_all(
+			"WA Booking Slot",
+			filters={"holds": ["like", f'%"{holder}"%'], "slot_date": [">=", now_in_india().date()]},
+			pluck="name",
+		):
+			if name == keep:
+				continue
 			day, slot = name.split(" ", 1)
 			row = Slot(getdate(day), slot)
 			if row.holds.pop(holder, None):

@@ -146,3 +146,20 @@ class TestCapacity(PipelineTestCase):
 		# an address that is served: the summary follows
 		self.say(phone, "address: 4 MG Road, Indiranagar, Bengaluru 560038")
 		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
+
+	def test_a_customer_who_cancels_or_picks_another_time_lets_the_seat_go(self):
+		saved = set_booking_settings({"hold_minutes": 10})
+		self.addCleanup(set_booking_settings, saved)
+		phone = self.new_phone()
+		self.fill_booking(phone)  # holds 10:00
+
+		def holders(slot):
+			return json.loads(frappe.db.get_value("WA Booking Slot", f"{self.day} {slot}", "holds") or "{}")
+
+		self.assertIn(phone, holders(SLOT))
+		self.say(phone, "make it 11 baje")  # a new summary at 11:00
+		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
+		self.assertIn(phone, holders("11:00-12:00"))
+		self.assertNotIn(phone, holders(SLOT), "the 10:00 seat is free for others again")
+		self.tap(phone, "Cancel", "3")
+		self.assertNotIn(phone, holders("11:00-12:00"), "cancelled: nothing held")

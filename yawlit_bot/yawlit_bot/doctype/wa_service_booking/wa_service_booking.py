@@ -43,10 +43,12 @@ class WAServiceBooking(Document):
 		"""Give back the seat it held, take the one it holds now (in the slot rows' name order, so
 		two opposite moves cannot deadlock); a full slot refuses the change."""
 		from yawlit_bot.services import slots
+		from yawlit_bot.services.catalog import BUILT_IN
+		from yawlit_bot.services.settings import booking_settings
 
 		old, new = self.seat(self.get_doc_before_save()), self.seat(self)
-		if old == new:
-			return
+		if old == new or booking_settings().backend != BUILT_IN:
+			return  # with Yawlit's ERP as the backend, its seats are the ERP's
 		for seat in sorted(filter(None, (old, new))):
 			if seat == old:
 				slots.free_seat(*seat)
@@ -62,7 +64,9 @@ class WAServiceBooking(Document):
 
 	def on_trash(self):
 		from yawlit_bot.services import slots
+		from yawlit_bot.services.catalog import BUILT_IN
+		from yawlit_bot.services.settings import booking_settings
 
 		seat = self.seat(self)
-		if seat:
+		if seat and booking_settings().backend == BUILT_IN:
 			slots.free_seat(*seat)
