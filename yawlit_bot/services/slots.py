@@ -22,6 +22,7 @@ from frappe.utils import get_datetime, getdate, now_datetime
 from yawlit_bot.engine import catalog as rules
 from yawlit_bot.engine.conversation import SlotCheck
 from yawlit_bot.services.clock import now_in_india
+from yawlit_bot.services.db import json_dict
 from yawlit_bot.services.settings import BookingSettings, booking_settings
 
 
@@ -42,12 +43,10 @@ class Slot:
 			"select booked, holds from `tabWA Booking Slot` where name = %s for update", self.name
 		)[0]
 		self.booked = int(booked or 0)
-		self.holds: dict[str, str] = _json(holds)
+		self.holds: dict[str, str] = json_dict(holds)
 
 	def taken(self, holder: str | None, now: datetime) -> int:
-		return rules.seats_taken(
-			self.booked, [(who, get_datetime(until)) for who, until in self.holds.items()], now, holder
-		)
+		return _seats(self.booked, self.holds, now, holder)
 
 	def save(self, now: datetime) -> None:
 		# expired holds are dropped as the row is written anyway
@@ -58,12 +57,11 @@ class Slot:
 		)
 
 
-def _json(raw) -> dict:
-	try:
-		value = json.loads(raw) if raw else {}
-	except ValueError:
-		return {}
-	return value if isinstance(value, dict) else {}
+def _seats(booked, holds: dict, now: datetime, holder: str | None) -> int:
+	"""Seats taken: bookings, and the holds of others that have not expired (engine rule)."""
+	return rules.seats_taken(
+		int(booked or 0), [(who, get_datetime(until)) for who, until in holds.items()], now, holder
+	)
 
 
 def check_slot(
@@ -117,16 +115,23 @@ def free_seat(day_value, slot: str | None) -> None:
 	row.save(now_in_india())
 
 
-def taken_on(day: date, holder: str | None, now: datetime) -> dict[str, int]:
-	"""Seats taken per slot on `day` as last read (for offering slots; a booking re-checks
-	under the lock)."""
-	rows = frappe.get_all("WA Booking Slot", filters={"slot_date": day}, fields=["time_slot", "booked", "holds"])
-	return {
-		row.time_slot: rules.seats_taken(
-			int(row.booked or 0), [(who, get_datetime(until)) for who, until in _json(row.holds).items()], now, holder
+def taken_by_day(first: date, last: date, holder: str | None, now: datetime) -> dict[date, dict[str, int]]:
+	"""Seats taken per slot, per day from `first` to `last`, as last read (for offering slots;
+	a booking re-checks under the lock)."""
+	taken: dict[date, dict[str, int]] = {}
+	for row in frappe.get_all(
+		"WA Booking Slot",
+		filters={"slot_date": ["between", [first, last]]},
+		fields=["slot_date", "time_slot", "booked", "holds"],
+	):
+		taken.setdefault(getdate(row.slot_date), {})[row.time_slot] = _seats(
+			row.booked, json_dict(row.holds), now, holder
 		)
-		for row in rows
-	}
+	return taken
+
+
+def taken_on(day: date, holder: str | None, now: datetime) -> dict[str, int]:
+	return taken_by_day(day, day, holder, now).get(day, {})
 
 
 def alternatives(settings: BookingSettings, day: date, holder: str | None, now: datetime, reason: str) -> SlotCheck:
@@ -135,17 +140,8 @@ def alternatives(settings: BookingSettings, day: date, holder: str | None, now: 
 	free = [slot for slot, _left in rules.available_slots(schedule, day, now, taken_on(day, holder, now))]
 	if free:
 		return SlotCheck(False, reason, tuple(free))
-	window_end = now.date() + timedelta(days=schedule.days_ahead)
-	taken_by_day: dict[date, dict[str, int]] = {}
-	for row in frappe.get_all(
-		"WA Booking Slot",
-		filters={"slot_date": ["between", [now.date(), window_end]]},
-		fields=["slot_date", "time_slot", "booked", "holds"],
-	):
-		taken_by_day.setdefault(getdate(row.slot_date), {})[row.time_slot] = rules.seats_taken(
-			int(row.booked or 0), [(w, get_datetime(u)) for w, u in _json(row.holds).items()], now, holder
-		)
-	dates = rules.nearest_dates_with_room(schedule, day, now, taken_by_day)
+	window = taken_by_day(now.date(), now.date() + timedelta(days=schedule.days_ahead), holder, now)
+	dates = rules.nearest_dates_with_room(schedule, day, now, window)
 	return SlotCheck(False, reason, (), tuple(d.isoformat() for d in dates))
 
 

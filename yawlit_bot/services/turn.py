@@ -22,6 +22,7 @@ from yawlit_bot.engine import replies
 from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
 from yawlit_bot.services.booking import create_booking, keep_seat, settle_with_catalog
 from yawlit_bot.services.clock import today_in_india
+from yawlit_bot.services.db import json_dict
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
 from yawlit_bot.services.settings import bot_settings, stored_bot_enabled
@@ -147,16 +148,8 @@ def load_snapshot(conv, scratchpad):
 		expecting=tuple(filter(None, (conv.expecting or "").split(","))),
 		editing_field=conv.editing_field or None,
 		last_booking_id=conv.last_booking or None,
-		unconfirmed=_json_dict(conv.unconfirmed_values),
+		unconfirmed=json_dict(conv.unconfirmed_values),
 	)
-
-
-def _json_dict(raw) -> dict:
-	try:
-		value = json.loads(raw) if raw else {}
-	except ValueError:
-		return {}
-	return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)

@@ -113,8 +113,8 @@ def work_on(conversation: str, queue: ReadyQueue) -> int:
 	turns = 0
 	ran = stuck = False
 	failed_send_passes = 0
-	settings = bot_settings()
 	try:
+		settings = bot_settings()
 		while True:
 			turns_before = turns
 			# Read afresh each pass, and the same value has_pending uses: with the switch

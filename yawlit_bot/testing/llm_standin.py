@@ -27,10 +27,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from typing import Any
 
-from yawlit_bot.testing.standin_http import JsonHandler, serve_until_interrupted
+from yawlit_bot.testing.standin_http import JsonHandler, StandinServer, serve_until_interrupted
 
 COMPLETIONS_PATHS = ("/v1/chat/completions", "/chat/completions")
 MODELS_PATHS = ("/v1/models", "/models")
@@ -278,41 +277,15 @@ class _Handler(JsonHandler):
 		return render(switches.answer or {})
 
 
-class LlmStandin:
+class LlmStandin(StandinServer):
+	path, name = "/v1", "llm-standin"
+
 	def __init__(self, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None):
-		self.state = StandinState(api_key=api_key)
-		handler = type("Handler", (_Handler,), {"state": self.state})
-		self.server = ThreadingHTTPServer((host, port), handler)
-		self.server.daemon_threads = True
-		self.server.block_on_close = False  # stop() does not wait for hung handlers
-		self._thread: threading.Thread | None = None
-
-	@property
-	def base_url(self) -> str:
-		host, port = self.server.server_address[:2]
-		return f"http://{host}:{port}/v1"
-
-	def start(self) -> LlmStandin:
-		self._thread = threading.Thread(
-			target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="llm-standin", daemon=True
-		)
-		self._thread.start()
-		return self
+		super().__init__(_Handler, StandinState(api_key=api_key), host, port)
 
 	def stop(self) -> None:
 		self.state.stopping.set()  # hung handlers wake and answer (their clients are likely gone)
-		self.server.shutdown()
-		self.server.server_close()
-
-	def configure(self, **switches) -> None:
-		with self.state.lock:
-			for key in switches:
-				if not hasattr(self.state.switches, key):
-					raise AttributeError(f"unknown switch {key}")
-			for key, value in switches.items():
-				setattr(self.state.switches, key, value)
-			if "seed" in switches and self.state.switches.seed is not None:
-				self.state.rng.seed(self.state.switches.seed)
+		super().stop()
 
 	def reset(self) -> None:
 		with self.state.lock:

@@ -4,7 +4,8 @@ handler and the command line that serves one until Ctrl-C."""
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
@@ -41,3 +42,44 @@ def serve_until_interrupted(standin, name: str) -> None:
 		standin.server.serve_forever()
 	except KeyboardInterrupt:
 		pass
+
+
+class StandinServer:
+	"""A stand-in served from a daemon thread: `handler` bound to `state` (with `lock`,
+	`switches` and, for seeded randomness, `rng`). Subclasses set `path` (the API's root under
+	the host) and `name`."""
+
+	path = ""
+	name = "standin"
+
+	def __init__(self, handler: type, state: Any, host: str = "127.0.0.1", port: int = 0):
+		self.state = state
+		self.server = ThreadingHTTPServer((host, port), type("Handler", (handler,), {"state": state}))
+		self.server.daemon_threads = True
+		self.server.block_on_close = False  # stop() does not wait for hung handlers
+
+	@property
+	def base_url(self) -> str:
+		host, port = self.server.server_address[:2]
+		return f"http://{host}:{port}{self.path}"
+
+	def start(self):
+		threading.Thread(
+			target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.name, daemon=True
+		).start()
+		return self
+
+	def stop(self) -> None:
+		self.server.shutdown()
+		self.server.server_close()
+
+	def configure(self, **switches) -> None:
+		"""Set switches (all known, or none is set); `seed` reseeds the randomness."""
+		with self.state.lock:
+			for key in switches:
+				if not hasattr(self.state.switches, key):
+					raise AttributeError(f"unknown switch {key}")
+			for key, value in switches.items():
+				setattr(self.state.switches, key, value)
+			if switches.get("seed") is not None:
+				self.state.rng.seed(switches["seed"])

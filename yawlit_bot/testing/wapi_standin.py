@@ -23,10 +23,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from typing import Any
 
-from yawlit_bot.testing.standin_http import JsonHandler, serve_until_interrupted
+from yawlit_bot.testing.standin_http import JsonHandler, StandinServer, serve_until_interrupted
 
 SEND_ENDPOINTS = {
 	"contact/send-message": ("phone_number", "message_body"),
@@ -195,7 +194,9 @@ class _Handler(JsonHandler):
 		return 200, {"result": "success", "data": data}, wamid
 
 
-class WapiStandin:
+class WapiStandin(StandinServer):
+	path, name = "/api", "wapi-standin"
+
 	def __init__(
 		self,
 		host: str = "127.0.0.1",
@@ -203,35 +204,8 @@ class WapiStandin:
 		token: str | None = None,
 		vendor_uid: str = "vendor-test",
 	):
-		self.state = StandinState(token=token)
+		super().__init__(_Handler, StandinState(token=token), host, port)
 		self.vendor_uid = vendor_uid
-		handler = type("Handler", (_Handler,), {"state": self.state})
-		self.server = ThreadingHTTPServer((host, port), handler)
-		self.server.daemon_threads = True
-		self._thread: threading.Thread | None = None
-
-	@property
-	def base_url(self) -> str:
-		host, port = self.server.server_address[:2]
-		return f"http://{host}:{port}/api"
-
-	def start(self) -> WapiStandin:
-		self._thread = threading.Thread(target=self.server.serve_forever, name="wapi-standin", daemon=True)
-		self._thread.start()
-		return self
-
-	def stop(self) -> None:
-		self.server.shutdown()
-		self.server.server_close()
-
-	def configure(self, **switches) -> None:
-		with self.state.lock:
-			for key, value in switches.items():
-				if not hasattr(self.state.switches, key):
-					raise AttributeError(f"unknown switch {key}")
-				setattr(self.state.switches, key, value)
-			if self.state.switches.seed is not None:
-				self.state.rng.seed(self.state.switches.seed)
 
 	def reset(self) -> None:
 		with self.state.lock:

@@ -17,10 +17,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from http.server import ThreadingHTTPServer
 from typing import Any
 
-from yawlit_bot.testing.standin_http import JsonHandler, serve_until_interrupted
+from yawlit_bot.testing.standin_http import JsonHandler, StandinServer, serve_until_interrupted
 
 PREFIX = "/api/method/yawlit_automotive_services.api."
 
@@ -199,32 +198,11 @@ class _Handler(JsonHandler):
 		}
 
 
-class YawlitErpStandin:
+class YawlitErpStandin(StandinServer):
+	name = "erp-standin"
+
 	def __init__(self, host: str = "127.0.0.1", port: int = 0, key: str = "erp-key", secret: str = "erp-secret"):
-		self.state = ErpState(key=key, secret=secret)
-		handler = type("Handler", (_Handler,), {"state": self.state})
-		self.server = ThreadingHTTPServer((host, port), handler)
-		self.server.daemon_threads = True
-
-	@property
-	def base_url(self) -> str:
-		host, port = self.server.server_address[:2]
-		return f"http://{host}:{port}"
-
-	def start(self) -> YawlitErpStandin:
-		threading.Thread(target=self.server.serve_forever, name="erp-standin", daemon=True).start()
-		return self
-
-	def stop(self) -> None:
-		self.server.shutdown()
-		self.server.server_close()
-
-	def configure(self, **switches) -> None:
-		with self.state.lock:
-			for key, value in switches.items():
-				if not hasattr(self.state.switches, key):
-					raise AttributeError(f"unknown switch {key}")
-				setattr(self.state.switches, key, value)
+		super().__init__(_Handler, ErpState(key=key, secret=secret), host, port)
 
 	def book(self, day: date, slot_id: str, seats: int = 1) -> None:
 		"""Seats taken on the ERP's side (by its own customers)."""

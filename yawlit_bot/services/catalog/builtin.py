@@ -9,6 +9,8 @@ import frappe
 from frappe.utils import cint, flt
 
 from yawlit_bot.engine.catalog import Addon, Catalog, Service
+from yawlit_bot.services.clock import now_in_india
+from yawlit_bot.services.slots import taken_on
 
 
 def load_catalog() -> Catalog:
@@ -63,7 +65,4 @@ def load_catalog() -> Catalog:
 
 def seats_taken_on(day: date) -> dict[str, int]:
 	"""Seats taken per slot on `day`: bookings and live holds (`services/slots.py`)."""
-	from yawlit_bot.services.clock import now_in_india
-	from yawlit_bot.services.slots import taken_on
-
 	return taken_on(day, None, now_in_india())
