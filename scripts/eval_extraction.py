@@ -44,6 +44,9 @@ def main() -> int:
 	parser.add_argument("--threshold", type=float, default=0.6)
 	parser.add_argument("--limit", type=int, help="only the first N messages and dialogues")
 	parser.add_argument("--heldout", action="store_true", help="the held-out set instead of the first")
+	parser.add_argument(
+		"--catalog", action="store_true", help="run the dialogues against the sample catalog (as a fresh site)"
+	)
 	args = parser.parse_args()
 
 	prefix = "heldout_" if args.heldout else ""
@@ -80,7 +83,13 @@ def main() -> int:
 		for name in args.errors:
 			print(f"-- misses for {name}:")
 			print("\n".join(scores[name].errors) or "(none)")
-		results = [run_dialogue(d, step, args.threshold) for d in dialogues]
+		offer = None
+		if args.catalog:
+			from yawlit_bot.engine.offer import Offer
+			from yawlit_bot.services.sample_catalog import as_catalog
+
+			offer = Offer(as_catalog(), utility_surcharge=150)
+		results = [run_dialogue(d, step, args.threshold, offer) for d in dialogues]
 		wrong = [(r.id, w) for r in results for w in r.wrong]
 		missing = sum(len(r.missing) for r in results)
 		print(f"dialogues: {len(results)}, values in a wrong field: {len(wrong)}, values never collected: {missing}")

@@ -2,12 +2,13 @@ from datetime import date
 
 from booking_data import FULL, TODAY
 
-from yawlit_bot.engine.fields import ALL_FIELDS, REQUIRED_FIELDS
+from yawlit_bot.engine.fields import ALL_FIELDS, DETAIL_FIELDS, REQUIRED_FIELDS, UTILITY_FIELDS
 from yawlit_bot.engine.merge import completeness, is_complete, merge_fields, missing_required
 
 
 def test_sixteen_fields_twelve_required():
-	assert len(ALL_FIELDS) == 16
+	assert len(DETAIL_FIELDS) == 16
+	assert ALL_FIELDS == DETAIL_FIELDS + UTILITY_FIELDS  # water / electricity, asked only when needed
 	assert len(REQUIRED_FIELDS) == 12
 
 

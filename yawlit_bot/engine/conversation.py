@@ -19,10 +19,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 
+from yawlit_bot.engine import offer as catalog_offer
 from yawlit_bot.engine import replies
-from yawlit_bot.engine.extraction import VEHICLE_FIELDS, Extraction, extract
+from yawlit_bot.engine.extraction import ANSWER, MENTION, VEHICLE_FIELDS, Extraction, extract
 from yawlit_bot.engine.intents import Intent, edit_target
-from yawlit_bot.engine.merge import is_filled, merge_fields, missing_required
+from yawlit_bot.engine.merge import is_filled, merge_fields
+from yawlit_bot.engine.offer import Offer
 from yawlit_bot.engine.replies import Reply
 from yawlit_bot.engine.understanding import (
 	DEFAULT_THRESHOLD,
@@ -91,6 +93,8 @@ class Decision:
 	sources: dict[str, dict] = field(default_factory=dict)
 	unconfirmed: dict[str, str] = field(default_factory=dict)
 	summary_preface: str | None = None  # set when the last reply is the summary
+	addons_offered: tuple[tuple[str, int], ...] = ()  # on the summary: (add-on, price)
+	question_lead: str = ""  # what the last question said before asking (notes, problems)
 
 	def replies_after(self, booking_id: str | None = None) -> list[Reply]:
 		"""The turn's replies, once its booking (if it made one) has its id: a booking made is
@@ -132,6 +136,7 @@ def _collect(
 	today: date,
 	preface: str = "",
 	unsure: dict[str, str] | None = None,
+	offer: Offer | None = None,
 ) -> Decision:
 	"""COLLECTING: merge what the message gave, then confirm or ask for what is missing.
 
@@ -163,8 +168,12 @@ def _collect(
 				updates[name] = value
 				sources[name] = (SOURCE_MODEL, 1.0)
 				may_replace.add(name)
-	merged = merge_fields(values, updates, today, may_replace)
+	choices = catalog_offer.field_choices(offer) if offer else None
+	merged = merge_fields(values, updates, today, may_replace, choices)
 	rejected = {**extraction.invalid, **merged.rejected}
+	problem = catalog_offer.service_problem(offer, merged.values) if offer else None
+	if problem:
+		rejected["service_type"] = problem
 	decision = Decision(State.COLLECTING, merged.values, merged.changed, rejected)
 	decision.sources = {
 		name: {"source": sources[name][0], "confidence": round(sources[name][1], 2)} for name in merged.changed
@@ -178,7 +187,7 @@ def _collect(
 		for name, value in (unsure or {}).items()
 		if name not in merged.changed
 		and merged.values.get(name) != value
-		and (name in may_replace or not is_filled(merged.values, name, today))
+		and (name in may_replace or not is_filled(merged.values, name, today, choices))
 	}
 	if unsure:
 		decision.unconfirmed = unsure
@@ -202,17 +211,45 @@ def _collect(
 		decision.replies.append(Reply(problem) if problem else replies.ask_edit_field(editing))
 		return decision
 
-	missing = missing_required(merged.values, today)
+	missing = catalog_offer.missing(offer, merged.values, today)
 	if not missing:
 		decision.state = State.CONFIRMING
 		notes = "\n".join(rejected.values())
 		decision.summary_preface = "\n".join(filter(None, (preface, notes)))
-		decision.replies.append(replies.summary(merged.values, preface=decision.summary_preface))
+		decision.addons_offered = catalog_offer.addons_on_offer(offer, merged.values)
+		decision.replies.append(
+			replies.summary(merged.values, decision.summary_preface, addons_offered=decision.addons_offered)
+		)
 		return decision
-	reply, asked = replies.ask_missing(missing, rejected, preface)
+	reply, asked = ask(offer, merged.values, missing, rejected, preface)
 	decision.replies.append(reply)
 	decision.expecting = asked
+	decision.question_lead = "\n".join(filter(None, (preface, *rejected.values())))
 	return decision
+
+
+def ask(
+	offer: Offer | None,
+	values: Mapping[str, str | None],
+	missing: list[str],
+	problems: Mapping[str, str],
+	preface: str = "",
+) -> tuple[Reply, tuple[str, ...]]:
+	"""The next question. With a catalog, the service is asked as a list with prices, and the
+	time alone (the turn's caller offers that day's free slots as a list, `offer_times`)."""
+	if offer is None:
+		return replies.ask_missing(missing, problems, preface)
+	alone = (("service_type",), ("time_slot",))
+	asked, _groups = replies.next_questions(missing, alone=alone)
+	if asked == ("service_type",):
+		vehicle_type = values.get("vehicle_type")
+		services = [
+			(s.service, s.service_name, s.price_for(vehicle_type) if vehicle_type else min(s.prices.values()), "")
+			for s in catalog_offer.offered_services(offer, vehicle_type)
+		]
+		lead = "\n".join(filter(None, (preface, *dict(problems).values())))
+		return replies.ask_service(services, vehicle_type, lead), asked
+	return replies.ask_missing(missing, problems, preface, alone=alone)
 
 
 def _start_fresh(
@@ -222,6 +259,7 @@ def _start_fresh(
 	today: date,
 	sender_phone: str,
 	unsure: dict[str, str],
+	offer: Offer | None = None,
 ) -> Decision:
 	# A sender id that is no valid number (never from WhatsApp itself) leaves the phone to ask for.
 	phone = sender_phone_number(sender_phone)
@@ -235,6 +273,7 @@ def _start_fresh(
 		today,
 		preface=replies.welcome() if greeting_only or not extraction.fields else "",
 		unsure=unsure,
+		offer=offer,
 	)
 	if phone:
 		decision.sources.setdefault("phone", {"source": SOURCE_RULE, "confidence": 1.0})
@@ -248,9 +287,12 @@ def decide_turn(
 	today: date,
 	sender_phone: str,
 	confidence_threshold: float = DEFAULT_THRESHOLD,
+	offer: Offer | None = None,
 ) -> Decision:
 	"""What this message does to the conversation, and what to answer. `message.model`, when
-	a language model read the message, joins the rules' reading (see `understanding.combine`)."""
+	a language model read the message, joins the rules' reading (see `understanding.combine`).
+	`offer`: the business's catalog; services, add-ons and utilities are then taken from it
+	(`engine/offer.py`)."""
 	values = dict(snapshot.values)
 	unchanged = Decision(
 		snapshot.state,
@@ -268,6 +310,8 @@ def decide_turn(
 	known = values if snapshot.has_scratchpad else {}
 	extraction = extract(message.text or "", today, expecting, sender_phone, known)
 	extraction, unsure = combine(extraction, message.model, today, expecting, confidence_threshold)
+	if offer is not None:
+		extraction = _with_choices(extraction, offer, message, known, expecting)
 	intent = _intent_of(message, extraction)
 	active = snapshot.has_scratchpad and snapshot.state in (State.COLLECTING, State.CONFIRMING)
 
@@ -291,11 +335,32 @@ def decide_turn(
 			)
 			unchanged.replies.append(reply)
 			return unchanged
-		return _start_fresh(snapshot, message, extraction, today, sender_phone, unsure)
+		return _start_fresh(snapshot, message, extraction, today, sender_phone, unsure, offer)
 
 	if snapshot.state is State.CONFIRMING:
-		return _confirming(snapshot, values, message, extraction, intent, today, unsure)
-	return _collect(snapshot, values, message, extraction, today, unsure=unsure)
+		return _confirming(snapshot, values, message, extraction, intent, today, unsure, offer)
+	if intent is Intent.EDIT and not extraction.fields and not snapshot.unconfirmed:
+		return _edit(values, message, extraction, today, unsure, offer)  # "edit" before the summary
+	return _collect(snapshot, values, message, extraction, today, unsure=unsure, offer=offer)
+
+
+def _with_choices(
+	extraction: Extraction, offer: Offer, message: Message, known: Mapping[str, str | None], expecting
+) -> Extraction:
+	"""The rules' reading with what the message chose from the catalog: a catalog choice
+	replaces the rules' kind of service; one the catalog does not have is dropped, with why."""
+	chosen = catalog_offer.read_choices(offer, message.text, message.button_id, known, extraction.fields, expecting)
+	if not (chosen.fields or chosen.invalid or chosen.dropped):
+		return extraction
+	fields = {k: v for k, v in extraction.fields.items() if k not in chosen.dropped}
+	fields.update(chosen.fields)
+	basis = {k: v for k, v in extraction.basis.items() if k not in chosen.dropped}
+	for name in chosen.fields:  # a list answer is about its field; a passing mention is not
+		basis[name] = ANSWER if name in chosen.about else extraction.basis.get(name, MENTION)
+	invalid = {**extraction.invalid, **chosen.invalid}
+	for name in chosen.fields:
+		invalid.pop(name, None)
+	return replace(extraction, fields=fields, basis=basis, invalid=invalid)
 
 
 def _confirming(
@@ -306,38 +371,70 @@ def _confirming(
 	intent: Intent | None,
 	today: date,
 	unsure: dict[str, str],
+	offer: Offer | None = None,
 ) -> Decision:
 	if intent is Intent.CONFIRM and not extraction.fields:
-		missing = missing_required(values, today)
-		if missing:  # e.g. the date went stale while the summary waited
-			reply, asked = replies.ask_missing(missing, {}, "Before I book, a detail needs updating.")
+		missing = catalog_offer.missing(offer, values, today)
+		if missing:  # the date went stale while the summary waited, the service was withdrawn
+			problems = {}
+			if offer is not None and "service_type" in missing and values.get("service_type"):
+				problems["service_type"] = catalog_offer.service_problem(offer, values) or (
+					f"Sorry, {values['service_type']} is no longer offered."
+				)
+			reply, asked = ask(offer, values, missing, problems, "Before I book, a detail needs updating.")
 			return Decision(State.COLLECTING, values, replies=[reply], expecting=asked)
 		return Decision(State.COMPLETED, values, scratchpad_status=COMPLETED, create_booking=True)
 
 	if intent in (Intent.EDIT, Intent.DENY):
-		target = extraction.edit_field or edit_target(message.text or "")
-		if target and target in extraction.fields:  # "change date to parso": edit in one go
-			return _collect(
-				Snapshot(State.COLLECTING, values, True, editing_field=target),
-				values,
-				message,
-				extraction,
-				today,
-				unsure=unsure,
-			)
-		if target:
-			return Decision(
-				State.COLLECTING,
-				values,
-				replies=[replies.ask_edit_field(target)],
-				expecting=(target,),
-				editing_field=target,
-			)
-		return Decision(State.COLLECTING, values, replies=[replies.ask_edit_which()], editing_field=EDIT_ANY)
+		return _edit(values, message, extraction, today, unsure, offer)
 
-	if extraction.fields or message.location or unsure:
-		return _collect(Snapshot(State.COLLECTING, values, True), values, message, extraction, today, unsure=unsure)
-	return Decision(State.CONFIRMING, values, replies=[replies.summary(values)], summary_preface="")
+	if extraction.fields or message.location or unsure or (offer is not None and extraction.invalid):
+		return _collect(
+			Snapshot(State.COLLECTING, values, True), values, message, extraction, today, unsure=unsure, offer=offer
+		)
+	offered = catalog_offer.addons_on_offer(offer, values)
+	return Decision(
+		State.CONFIRMING,
+		values,
+		replies=[replies.summary(values, addons_offered=offered)],
+		summary_preface="",
+		addons_offered=offered,
+	)
+
+
+def _edit(
+	values: dict,
+	message: Message,
+	extraction: Extraction,
+	today: date,
+	unsure: dict[str, str],
+	offer: Offer | None,
+) -> Decision:
+	"""An "edit" (at the summary, or while details are still being collected): the field named
+	is asked again, or changed in one go; with none named, which one."""
+	target = extraction.edit_field or edit_target(message.text or "")
+	if target and target in extraction.fields:  # "change date to parso": edit in one go
+		return _collect(
+			Snapshot(State.COLLECTING, values, True, editing_field=target),
+			values,
+			message,
+			extraction,
+			today,
+			unsure=unsure,
+			offer=offer,
+		)
+	if target == "service_type" and offer is not None:  # the list again, with prices
+		reply, _asked = ask(offer, values, ["service_type"], {})
+		return Decision(State.COLLECTING, values, replies=[reply], expecting=(target,), editing_field=target)
+	if target:
+		return Decision(
+			State.COLLECTING,
+			values,
+			replies=[replies.ask_edit_field(target)],
+			expecting=(target,),
+			editing_field=target,
+		)
+	return Decision(State.COLLECTING, values, replies=[replies.ask_edit_which()], editing_field=EDIT_ANY)
 
 
 @dataclass(frozen=True)
@@ -415,7 +512,39 @@ def settle(
 			decision,
 			replies=[
 				*[r for r in decision.replies if r.buttons != replies.SUMMARY_BUTTONS],
-				replies.summary(decision.values, decision.summary_preface, price),
+				replies.summary(decision.values, decision.summary_preface, price, decision.addons_offered),
 			],
 		)
 	return decision
+
+
+def asks_time(decision: Decision) -> str | None:
+	"""The date whose free slots should be offered: the decision asks only for the time of a
+	date the customer gave (the caller reads that day's slots and calls `offer_times`)."""
+	if decision.state is State.COLLECTING and decision.expecting == ("time_slot",) and not decision.unconfirmed:
+		return decision.values.get("appointment_date")
+	return None
+
+
+def offer_times(decision: Decision, slot: SlotCheck) -> Decision:
+	"""The time question as a list of the day's free slots, by part of day. A day with none
+	left: why, and the nearest dates with room (the date is asked again)."""
+	day = decision.values.get("appointment_date")
+	if slot.free_slots:
+		reply = replies.slot_unavailable(day, None, decision.question_lead, slot.free_slots, ())
+		return replace(decision, replies=[*decision.replies[:-1], reply])
+	reason = slot.reason or f"Sorry, {replies.format_day(day)} is fully booked."
+	asked = ("appointment_date", "time_slot")
+	return replace(
+		decision,
+		values={**decision.values, "appointment_date": None},
+		changed={k: v for k, v in decision.changed.items() if k not in asked},
+		sources={k: v for k, v in decision.sources.items() if k not in asked},
+		replies=[
+			*decision.replies[:-1],
+			replies.slot_unavailable(
+				day, None, "\n".join(filter(None, (decision.question_lead, reason))), (), slot.other_dates
+			),
+		],
+		expecting=asked,
+	)

@@ -982,6 +982,17 @@ def _unknown_model_after_brand(tokens: list[str]) -> str | None:
 	return None
 
 
+def service_mention_blocked(text: str, start: int, end: int) -> bool:
+	"""A service named in a price question or said no to ("premium ka rate kya hai?", "foam
+	wash nahi") is not chosen: the same guard for the kinds the rules know and for a catalog's
+	own names (`engine/offer.py`)."""
+	return bool(
+		_PRICE_QUESTION_RE.search(text)
+		or _SERVICE_NEGATION_RE.match(text[end : end + 20])
+		or _SERVICE_NEGATION_BEFORE_RE.search(text[max(0, start - 20) : start])
+	)
+
+
 def _read_service(
 	text: _Text, result: Extraction, today: date, expecting: Sequence[str], basis: str = MENTION
 ) -> None:

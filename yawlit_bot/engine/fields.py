@@ -1,4 +1,8 @@
-"""The booking's sixteen fields: which are required, how they are labelled, how they are asked.
+"""The booking's fields: which are required, how they are labelled, how they are asked.
+
+Sixteen details the customer gives (`DETAIL_FIELDS`, what completeness counts), and two
+answers the catalog may need: whether water and electricity are at the address, asked only
+when the chosen service or add-ons need them (`engine/offer.py`).
 
 This is the one home of the field list; DocTypes, validation, completeness and replies all
 read it from here.
@@ -21,7 +25,10 @@ REQUIRED_FIELDS: tuple[str, ...] = (
 	"time_slot",
 )
 OPTIONAL_FIELDS: tuple[str, ...] = ("email", "city", "addons", "notes")
-ALL_FIELDS: tuple[str, ...] = REQUIRED_FIELDS + OPTIONAL_FIELDS
+DETAIL_FIELDS: tuple[str, ...] = REQUIRED_FIELDS + OPTIONAL_FIELDS
+UTILITY_FIELDS: tuple[str, ...] = ("water_provided", "electricity_provided")  # "Yes" / "No"
+ALL_FIELDS: tuple[str, ...] = DETAIL_FIELDS + UTILITY_FIELDS
+NO_ADDONS = "None"  # the customer said no to add-ons: asked once, not again
 
 LABELS: dict[str, str] = {
 	"first_name": "First name",
@@ -40,6 +47,8 @@ LABELS: dict[str, str] = {
 	"city": "City",
 	"addons": "Add-ons",
 	"notes": "Notes",
+	"water_provided": "Water at the address",
+	"electricity_provided": "Electricity at the address",
 }
 
 VEHICLE_TYPES: tuple[str, ...] = ("Hatchback", "Sedan", "SUV", "MUV", "Bike")
@@ -72,6 +81,7 @@ QUESTION_GROUPS: tuple[tuple[str, ...], ...] = (
 	("service_type",),
 	("appointment_date", "time_slot"),
 	("address", "pincode"),
+	("water_provided", "electricity_provided"),
 	("phone",),
 )
 
@@ -82,6 +92,9 @@ QUESTIONS: dict[tuple[str, ...], str] = {
 	("service_type",): "the service you want (" + ", ".join(SERVICE_TYPES) + ")",
 	("appointment_date", "time_slot"): "the date and time (e.g. tomorrow 10 am; we work 6 am to 6 pm)",
 	("address", "pincode"): "the address for the wash, with its 6-digit pincode",
+	("water_provided", "electricity_provided"): (
+		"whether we can use water and electricity at the address (e.g. \"both yes\", \"only water\")"
+	),
 	("phone",): "a 10-digit mobile number to reach you",
 }
 
@@ -93,6 +106,8 @@ PART_QUESTIONS: dict[tuple[str, ...], str] = {
 	("address",): "the address for the wash: flat or house number, building and street",
 	("last_name",): "your last name",
 	("first_name",): "your first name",
+	("water_provided",): "whether we can use water at the address (yes or no)",
+	("electricity_provided",): "whether we can use an electricity socket at the address (yes or no)",
 }
 
 # Words customers use for a field when they say "edit X" / "change X".
@@ -125,4 +140,6 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 	"city": ("city", "shehar"),
 	"addons": ("addons", "add-ons", "add ons", "extras"),
 	"notes": ("notes", "note", "instructions"),
+	"water_provided": ("water", "paani", "pani"),
+	"electricity_provided": ("electricity", "bijli", "power", "socket"),
 }

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from yawlit_bot.engine.fields import ALL_FIELDS, REQUIRED_FIELDS
+from yawlit_bot.engine.fields import ALL_FIELDS, DETAIL_FIELDS, REQUIRED_FIELDS
 from yawlit_bot.engine.validation import check_field
 
 
@@ -29,19 +29,21 @@ def merge_fields(
 	updates: Mapping[str, object],
 	today: date,
 	may_replace: Collection[str] | None = None,
+	choices: Mapping[str, Sequence[str]] | None = None,
 ) -> MergeResult:
 	"""Apply `updates` onto `current`, keeping every stored value unless a valid new one comes.
 
 	With `may_replace`, a field that already holds a valid value changes only if it is named
 	there: the message was about that field (labelled, a correction, the answer to the bot's
 	question, an edit). A value found in passing fills a gap but never replaces what the
-	customer gave ("address - B-204, Rohan Leher" keeps the name Rahul)."""
+	customer gave ("address - B-204, Rohan Leher" keeps the name Rahul). `choices`: what the
+	business offers (see `check_field`)."""
 	values = {name: current.get(name) or None for name in ALL_FIELDS}
 	result = MergeResult(values=values)
 	for name, raw in updates.items():
 		if name not in values or raw is None or (isinstance(raw, str) and not raw.strip()):
 			continue
-		check = check_field(name, raw, today)
+		check = check_field(name, raw, today, choices)
 		if not check.ok:
 			result.rejected[name] = check.error or "invalid"
 			continue
@@ -50,7 +52,7 @@ def merge_fields(
 		if (
 			may_replace is not None
 			and name not in may_replace
-			and is_filled(values, name, today)
+			and is_filled(values, name, today, choices)
 			and not completes(name, values[name], check.value)
 		):
 			result.kept[name] = check.value
@@ -68,20 +70,27 @@ def completes(name: str, old: str | None, new: str) -> bool:
 	return words(old) < words(new)
 
 
-def is_filled(values: Mapping[str, str | None], name: str, today: date) -> bool:
+def is_filled(
+	values: Mapping[str, str | None], name: str, today: date, choices: Mapping[str, Sequence[str]] | None = None
+) -> bool:
 	value = values.get(name)
-	return bool(value) and check_field(name, value, today).ok
+	return bool(value) and check_field(name, value, today, choices).ok
 
 
-def missing_required(values: Mapping[str, str | None], today: date) -> list[str]:
-	"""Required fields without a currently valid value (a stored date can go stale)."""
-	return [name for name in REQUIRED_FIELDS if not is_filled(values, name, today)]
+def missing_required(
+	values: Mapping[str, str | None], today: date, choices: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+	"""Required fields without a currently valid value (a stored date can go stale, a service
+	the business no longer offers is chosen again)."""
+	return [name for name in REQUIRED_FIELDS if not is_filled(values, name, today, choices)]
 
 
-def completeness(values: Mapping[str, str | None], today: date) -> float:
-	"""Filled-and-valid fields out of sixteen, as a percent with one decimal."""
-	filled = sum(1 for name in ALL_FIELDS if is_filled(values, name, today))
-	return round(100.0 * filled / len(ALL_FIELDS), 1)
+def completeness(
+	values: Mapping[str, str | None], today: date, choices: Mapping[str, Sequence[str]] | None = None
+) -> float:
+	"""Filled-and-valid details out of sixteen, as a percent with one decimal."""
+	filled = sum(1 for name in DETAIL_FIELDS if is_filled(values, name, today, choices))
+	return round(100.0 * filled / len(DETAIL_FIELDS), 1)
 
 
 def is_complete(values: Mapping[str, str | None], today: date) -> bool:

@@ -22,7 +22,7 @@ import litellm  # noqa: E402
 
 litellm.suppress_debug_info = True  # its banners on every failed call say nothing we log
 
-from yawlit_bot.engine.fields import ALL_FIELDS, LABELS, SERVICE_TYPES, VEHICLE_TYPES  # noqa: E402
+from yawlit_bot.engine.fields import DETAIL_FIELDS, LABELS, SERVICE_TYPES, VEHICLE_TYPES  # noqa: E402
 from yawlit_bot.engine.understanding import INTENTS, ModelReading, read_model_output  # noqa: E402
 
 RECENT_MESSAGES = 3
@@ -61,7 +61,7 @@ class ReadBookingMessage(dspy.Signature):
 	choices: dict[str, list[str]] = dspy.InputField(desc="the allowed values of choice fields")
 
 	values: dict[str, str] = dspy.OutputField(
-		desc="booking field -> value, for every field this message gives; field names: " + ", ".join(ALL_FIELDS)
+		desc="booking field -> value, for every field this message gives; field names: " + ", ".join(DETAIL_FIELDS)
 	)
 	confidence: dict[str, Literal["high", "medium", "low"]] = dspy.OutputField(
 		desc="for each field in `values`: high, medium or low"

@@ -13,6 +13,24 @@ CONFIRM, EDIT, CANCEL = "Confirm", "Edit", "Cancel"
 SUMMARY_BUTTONS: tuple[str, ...] = (CONFIRM, EDIT, CANCEL)
 # WAPI numbers interactive buttons from 1; a reply carries either that id or the title.
 BUTTON_IDS: dict[str, str] = {"1": CONFIRM, "2": EDIT, "3": CANCEL}
+# List-reply row ids carry what was chosen; never "1"/"2"/"3", the summary's buttons.
+SERVICE_ROW, ADDON_ROW, SLOT_ROW, DATE_ROW = "svc:", "addon:", "slot:", "date:"
+
+
+@dataclass(frozen=True)
+class ListRow:
+	id: str
+	title: str  # WhatsApp shows 24 characters
+	description: str = ""  # and 72 here
+
+
+@dataclass(frozen=True)
+class ListSection:
+	title: str
+	rows: tuple[ListRow, ...]
+
+
+LIST_ROWS_MAX = 10  # WhatsApp's cap on the rows of one list
 
 
 @dataclass(frozen=True)
@@ -22,28 +40,68 @@ class Reply:
 	# Goes even to a customer writing faster than the flood limit (see flood.throttle_replies):
 	# a booking confirmation, the answer to STOP / START.
 	essential: bool = False
+	# A WhatsApp list (the body says the same in text, for a typed answer or an old phone).
+	sections: tuple[ListSection, ...] = field(default_factory=tuple)
+	list_button: str = ""
+
+	def list_payload(self) -> dict | None:
+		"""The list as stored with the outgoing message and sent by the outbox."""
+		if not self.sections:
+			return None
+		return {
+			"button": self.list_button[:20] or "Choose",
+			"sections": [
+				{
+					"title": section.title[:24],
+					"rows": [
+						{"id": row.id, "title": row.title[:24], "description": row.description[:72]}
+						for row in section.rows
+					],
+				}
+				for section in self.sections
+			],
+		}
 
 
-def next_questions(missing: Sequence[str], limit: int = 3) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
-	"""The next groups of missing fields to ask, at most `limit` fields but always one group."""
+def capped(sections: Sequence[ListSection], limit: int = LIST_ROWS_MAX) -> tuple[ListSection, ...]:
+	"""The first `limit` rows, in their sections (WhatsApp refuses a longer list)."""
+	result, left = [], limit
+	for section in sections:
+		rows = section.rows[:left]
+		if rows:
+			result.append(ListSection(section.title, rows))
+			left -= len(rows)
+	return tuple(result)
+
+
+def next_questions(
+	missing: Sequence[str], limit: int = 3, alone: Sequence[tuple[str, ...]] = ()
+) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+	"""The next groups of missing fields to ask, at most `limit` fields but always one group.
+	A question in `alone` (answered from a list) is asked by itself."""
 	asked: list[str] = []
 	groups: list[tuple[str, ...]] = []
 	for group in QUESTION_GROUPS:
 		wanted = tuple(name for name in group if name in missing)
 		if not wanted:
 			continue
-		if groups and len(asked) + len(wanted) > limit:
+		if groups and (len(asked) + len(wanted) > limit or wanted in alone):
 			break
 		groups.append(group)
 		asked.extend(wanted)
+		if wanted in alone:
+			break
 	return tuple(asked), groups
 
 
 def ask_missing(
-	missing: Sequence[str], problems: Mapping[str, str] = (), preface: str = ""
+	missing: Sequence[str],
+	problems: Mapping[str, str] = (),
+	preface: str = "",
+	alone: Sequence[tuple[str, ...]] = (),
 ) -> tuple[Reply, tuple[str, ...]]:
 	"""Ask for the next two or three missing details; returns the reply and the fields asked."""
-	asked, groups = next_questions(missing)
+	asked, groups = next_questions(missing, alone=alone)
 	lines = [preface] if preface else []
 	lines += [problem for problem in dict(problems).values()]
 	questions = [
@@ -102,10 +160,13 @@ def format_day(iso_day: str | None) -> str:
 
 
 def summary(
-	values: Mapping[str, str | None], preface: str = "", price: Mapping[str, int] | None = None
+	values: Mapping[str, str | None],
+	preface: str = "",
+	price: Mapping[str, int] | None = None,
+	addons_offered: Sequence[tuple[str, int]] = (),
 ) -> Reply:
 	"""The booking as the customer will get it, with Confirm / Edit / Cancel buttons; with the
-	price breakdown when the catalog could price it."""
+	price breakdown when the catalog could price it, and the add-ons still on offer."""
 	v = {name: (values.get(name) or "") for name in LABELS}
 	car = " ".join(filter(None, (v["vehicle_brand"], v["vehicle_model"])))
 	lines = [preface] if preface else []
@@ -118,9 +179,19 @@ def summary(
 		f"When: {format_day(v['appointment_date'])}, {v['time_slot']}",
 		f"Address: {v['address']}, {v['pincode']}",
 	]
-	lines += [f"{LABELS[name]}: {v[name]}" for name in ("city", "email", "addons", "notes") if v[name]]
+	lines += [
+		f"{LABELS[name]}: {v[name]}"
+		for name in ("city", "email", "addons", "water_provided", "electricity_provided", "notes")
+		if v[name]
+	]
 	if price:
 		lines += price_lines(price)
+	if addons_offered:
+		lines.append(
+			"Add-ons you can add: "
+			+ ", ".join(f"{name} +{format_inr(amount)}" for name, amount in addons_offered)
+			+ ". Send a name to add it."
+		)
 	lines.append("Tap Confirm to book, Edit to change something, or Cancel.")
 	return Reply("\n".join(lines), SUMMARY_BUTTONS)
 
@@ -140,17 +211,50 @@ def slot_unavailable(
 ) -> Reply:
 	"""The chosen slot cannot be had: say why and offer what has room (slots of that day by
 	part of day, or the nearest dates with room)."""
-	lines = [reason]
+	lines = [reason] if reason else []
 	if free_slots:
 		lines.append(f"Free on {format_day(day)}:")
 		lines += [f"{part}: {', '.join(slots)}" for part, slots in group_by_day_part(free_slots).items()]
 		lines.append("Which time suits you?")
-	elif other_dates:
+		sections = [
+			ListSection(part, tuple(ListRow(SLOT_ROW + slot, slot) for slot in slots))
+			for part, slots in group_by_day_part(free_slots).items()
+		]
+		return Reply("\n".join(lines), sections=capped(sections), list_button="Choose a time")
+	if other_dates:
 		lines.append("Dates with free slots: " + ", ".join(format_day(d) for d in other_dates) + ".")
 		lines.append("Which date and time suit you?")
-	else:
-		lines.append("Please tell me another date and time.")
+		rows = tuple(ListRow(DATE_ROW + d, format_day(d)) for d in other_dates)
+		return Reply("\n".join(lines), sections=capped([ListSection("Dates with room", rows)]), list_button="Choose a date")
+	lines.append("Please tell me another date and time.")
 	return Reply("\n".join(lines))
+
+
+def ask_service(
+	services: Sequence[tuple[str, str, int | None, str]], vehicle_type: str | None, preface: str = ""
+) -> Reply:
+	"""The services as a WhatsApp list, each with its price for the vehicle type; `services`:
+	(id, name, price, note) in the order offered (a typed number counts in that order)."""
+	lines = [preface] if preface else []
+	if not services:
+		lines.append("Sorry, we have no service to offer for this vehicle at the moment.")
+		return Reply("\n".join(lines))
+	what = f"for your {vehicle_type}" if vehicle_type else "(prices from)"
+	lines.append(f"Which service would you like? Prices {what}:")
+	lines += [
+		f"{n}. {name}" + (f" - {format_inr(price)}" if price is not None else "")
+		for n, (_id, name, price, _note) in enumerate(services, start=1)
+	]
+	lines.append("Reply with the number or the name.")
+	rows = tuple(
+		ListRow(
+			SERVICE_ROW + service_id,
+			name,
+			" · ".join(filter(None, (format_inr(price) if price is not None else "", note))),
+		)
+		for service_id, name, price, note in services
+	)
+	return Reply("\n".join(lines), sections=capped([ListSection("Services", rows)]), list_button="Choose a service")
 
 
 def outside_area(pincode: str | None, city: str | None) -> Reply:

@@ -30,7 +30,7 @@ from yawlit_bot.engine.extraction import (
 	Extraction,
 	is_person_name,
 )
-from yawlit_bot.engine.fields import ALL_FIELDS
+from yawlit_bot.engine.fields import DETAIL_FIELDS
 from yawlit_bot.engine.intents import Intent
 from yawlit_bot.engine.validation import check_field
 
@@ -88,7 +88,7 @@ def _as_mapping(raw: object) -> dict:
 
 
 def read_model_output(
-	fields: object, confidence: object, intent: object, edit_target: object, allowed: Sequence[str] = ALL_FIELDS
+	fields: object, confidence: object, intent: object, edit_target: object, allowed: Sequence[str] = DETAIL_FIELDS
 ) -> ModelReading:
 	"""The model's raw outputs as a `ModelReading`: unknown fields, empty values ("", "null",
 	"unknown") and unknown intents dropped; a field without a confidence counts as low."""

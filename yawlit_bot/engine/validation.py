@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,8 +20,10 @@ from yawlit_bot.engine.places import is_deliverable_address
 from yawlit_bot.engine.fields import (
 	ALL_FIELDS,
 	BOOKING_HORIZON_DAYS,
+	NO_ADDONS,
 	SERVICE_TYPES,
 	TIME_SLOTS,
+	UTILITY_FIELDS,
 	VEHICLE_TYPES,
 )
 
@@ -203,11 +206,48 @@ _ERRORS = {
 	"vehicle_type": "Vehicle type should be one of: " + ", ".join(VEHICLE_TYPES) + ".",
 	"service_type": "Please choose a service: " + ", ".join(SERVICE_TYPES) + ".",
 	"address": "Please send the full address: flat or house number, building and street.",
+	"addons": "Please choose add-ons from the list, or say no add-ons.",
+	"water_provided": "Please answer yes or no: can we use water at the address?",
+	"electricity_provided": "Please answer yes or no: can we use electricity at the address?",
 }
 
 
-def check_field(field: str, value: object, today: date) -> FieldCheck:
-	"""Is `value` a valid value for `field`? Returns its normalised form or a reason."""
+_YES = frozenset("yes y yeah yep haan han haa ha ji hai true 1 available".split())
+_NO = frozenset("no n nope nahi nahin nhi na false 0 unavailable".split())
+
+
+def normalize_yes_no(raw: str) -> str | None:
+	word = clean_text(raw, 20).lower().strip(" .!")
+	if word in _YES:
+		return "Yes"
+	if word in _NO:
+		return "No"
+	return None
+
+
+def normalize_addons(raw: str, choices: Sequence[str]) -> str | None:
+	"""Add-on names from `choices`, comma-separated, each once; or "None" (no add-ons)."""
+	parts = [part.strip() for part in re.split(r"\s*(?:,|\+|&|\band\b|\baur\b)\s*", raw) if part.strip()]
+	if len(parts) == 1 and parts[0].lower() in ("none", "no", "no add-ons", "no addons", "nothing"):
+		return NO_ADDONS
+	chosen: list[str] = []
+	for part in parts:
+		match = match_choice(part, tuple(choices))
+		if match is None:
+			return None
+		if match not in chosen:
+			chosen.append(match)
+	return ", ".join(chosen) or None
+
+
+def check_field(
+	field: str, value: object, today: date, choices: Mapping[str, Sequence[str]] | None = None
+) -> FieldCheck:
+	"""Is `value` a valid value for `field`? Returns its normalised form or a reason.
+
+	`choices`: what the business offers now (`offer.field_choices`): the services a value of
+	`service_type` must be one of, the add-ons of `addons`. Without it a service is one of the
+	kinds the rules know (`SERVICE_TYPES`) and add-ons are free text."""
 	if field not in ALL_FIELDS:
 		return FieldCheck(False, error=f"Unknown field {field!r}")
 	if value is None or (isinstance(value, str) and not value.strip()):
@@ -225,9 +265,12 @@ def check_field(field: str, value: object, today: date) -> FieldCheck:
 		"last_name": normalize_name,
 		"time_slot": normalize_time_slot,
 		"vehicle_type": lambda v: match_choice(v, VEHICLE_TYPES),
-		"service_type": lambda v: match_choice(v, SERVICE_TYPES),
+		"service_type": lambda v: match_choice(v, tuple((choices or {}).get("service_type") or SERVICE_TYPES)),
+		**dict.fromkeys(UTILITY_FIELDS, normalize_yes_no),
 		"address": lambda v: v if 8 <= len(v) <= MAX_TEXT and is_deliverable_address(v) else None,
 	}
+	if field == "addons" and choices and choices.get("addons") is not None:
+		normalizers["addons"] = lambda v: normalize_addons(v, choices["addons"])
 	normalizer = normalizers.get(field)
 	if normalizer is None:  # brand, model, city, addons, notes: free text, kept clean
 		limit = 60 if field in ("vehicle_brand", "vehicle_model", "city") else MAX_TEXT
@@ -235,5 +278,8 @@ def check_field(field: str, value: object, today: date) -> FieldCheck:
 		return FieldCheck(True, text) if text else FieldCheck(False, error="empty")
 	normalized = normalizer(text)
 	if normalized is None:
+		offered = (choices or {}).get(field) if field in ("service_type", "addons") else None
+		if offered:
+			return FieldCheck(False, error=f"We don't have {text!s}. Please choose from: {', '.join(offered)}.")
 		return FieldCheck(False, error=_ERRORS.get(field, "That value doesn't look right."))
 	return FieldCheck(True, normalized)

@@ -1,8 +1,9 @@
-"""A small catalog for a fresh site, so it books at once; staff edit or delete it."""
+"""A small catalog for a fresh site, so it books at once; staff edit or delete it. The data
+imports without Frappe: the extraction eval runs its dialogues against it (`as_catalog`)."""
 
 from __future__ import annotations
 
-import frappe
+from yawlit_bot.engine.catalog import Addon, Catalog, Service
 
 ADDONS = (
 	# name, price (INR), needs water, needs electricity
@@ -28,6 +29,8 @@ def create_sample_catalog() -> bool:
 	"""On a site with no services yet: the sample add-ons and services, and the booking
 	settings stored with their defaults (06:00-18:00, one-hour slots, 2 bays). Returns whether
 	it created anything."""
+	import frappe
+
 	if not frappe.db.get_singles_dict("WA Booking Settings"):
 		settings = frappe.get_single("WA Booking Settings")
 		# Frappe fills a Time field that has a default with the current time: set them here.
@@ -58,3 +61,24 @@ def create_sample_catalog() -> bool:
 			}
 		).insert(ignore_permissions=True)
 	return True
+
+
+def as_catalog() -> Catalog:
+	"""The sample as the engine's catalog, keyed by name (as the built-in backend keys them)."""
+	addons = {
+		name: Addon(name, name, price, needs_water=bool(water), needs_electricity=bool(electricity))
+		for name, price, water, electricity in ADDONS
+	}
+	services = tuple(
+		Service(
+			name,
+			name,
+			prices,
+			minutes,
+			description,
+			addons=tuple(addon for addon, included in chosen if not included),
+			included_addons=tuple(addon for addon, included in chosen if included),
+		)
+		for name, minutes, prices, chosen, description in SERVICES
+	)
+	return Catalog(services, addons)

@@ -20,8 +20,10 @@ from pathlib import Path
 
 from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
 from yawlit_bot.engine.extraction import extract
-from yawlit_bot.engine.fields import ALL_FIELDS
+from yawlit_bot.engine.fields import DETAIL_FIELDS
 from yawlit_bot.engine.indic import ascii_digits
+from yawlit_bot.engine.catalog import CatalogError
+from yawlit_bot.engine.offer import Offer
 from yawlit_bot.engine.understanding import ModelReading, combine
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "tests" / "eval"
@@ -79,11 +81,11 @@ class FieldScore:
 
 
 def score_messages(items: Iterable[dict], read: Reader) -> dict[str, FieldScore]:
-	scores = {name: FieldScore() for name in ALL_FIELDS}
+	scores = {name: FieldScore() for name in DETAIL_FIELDS}
 	for item in items:
 		got = dict(read(item["text"], tuple(item.get("expecting") or ()), item.get("sender", "919800000000")))
 		want = item.get("fields") or {}
-		for name in ALL_FIELDS:
+		for name in DETAIL_FIELDS:
 			g, w = got.get(name), want.get(name)
 			if g is None and w is None:
 				continue
@@ -124,12 +126,16 @@ class DialogueResult:
 	missing: list[str]
 
 
-def run_dialogue(item: dict, model_step: ModelStep | None = None, threshold: float = 0.6) -> DialogueResult:
+def run_dialogue(
+	item: dict, model_step: ModelStep | None = None, threshold: float = 0.6, offer: Offer | None = None
+) -> DialogueResult:
+	"""The dialogue's turns through `decide_turn`; with `offer`, against that catalog (a service
+	it lacks is then never collected, not misfiled; the utilities answers are not scored)."""
 	snapshot = Snapshot()
 	sender = item["sender"]
 	for text in item["turns"]:
 		reading = model_step(text, snapshot) if model_step else None
-		decision = decide_turn(snapshot, Message(text=text, model=reading), TODAY, sender, threshold)
+		decision = decide_turn(snapshot, Message(text=text, model=reading), TODAY, sender, threshold, offer)
 		active = decision.state in (State.COLLECTING, State.CONFIRMING)
 		snapshot = Snapshot(
 			state=decision.state,
@@ -140,8 +146,14 @@ def run_dialogue(item: dict, model_step: ModelStep | None = None, threshold: flo
 			unconfirmed=decision.unconfirmed,
 		)
 	want = item["expected"]
+	scored = DETAIL_FIELDS
+	if offer is not None and want.get("service_type"):
+		try:
+			offer.catalog.service(want["service_type"])
+		except CatalogError:  # not sold here: the customer is told so, and may keep an earlier one
+			scored = tuple(name for name in DETAIL_FIELDS if name != "service_type")
 	wrong, missing = [], []
-	for name in ALL_FIELDS:
+	for name in scored:
 		got = snapshot.values.get(name)
 		if got and (name not in _UNLABELLED_DERIVED or name in want) and misfiled(name, got, want.get(name)):
 			wrong.append(f"{name}: got {got!r}, want {want.get(name)!r}")
