@@ -23,6 +23,7 @@ FLOW = [
 	("text", "premium wash"),
 	("text", "parso shaam 4 baje"),
 	("text", "address: {house} Law College Road, Erandwane, Pune 411004"),
+	("text", "haan bijli hai"),  # the sample Premium Wash includes a vacuum: electricity is asked
 	("text", "email {first_lower}@example.com"),
 	("button", "Confirm"),
 	("text", "thanks"),

@@ -25,6 +25,9 @@ from yawlit_bot.engine.extraction import ANSWER, MENTION, VEHICLE_FIELDS, Extrac
 from yawlit_bot.engine.intents import Intent, edit_target
 from yawlit_bot.engine.merge import is_filled, merge_fields
 from yawlit_bot.engine.offer import Offer
+from yawlit_bot.engine.profile import ADDRESS_CHOICE, VEHICLE_CHOICE, Profile, choice_question, open_choice
+from yawlit_bot.engine.profile import proposals as profile_proposals
+from yawlit_bot.engine.profile import read_choice as read_profile_choice
 from yawlit_bot.engine.replies import Reply
 from yawlit_bot.engine.understanding import (
 	DEFAULT_THRESHOLD,
@@ -63,7 +66,8 @@ class Snapshot:
 	expecting: tuple[str, ...] = ()
 	editing_field: str | None = None
 	last_booking_id: str | None = None
-	unconfirmed: dict[str, str] = field(default_factory=dict)  # model values the bot asked about
+	unconfirmed: dict[str, str] = field(default_factory=dict)  # values the bot asked to confirm
+	profile: Profile | None = None  # a returning customer's details (read at a fresh start)
 
 
 @dataclass
@@ -310,6 +314,15 @@ def decide_turn(
 	known = values if snapshot.has_scratchpad else {}
 	extraction = extract(message.text or "", today, expecting, sender_phone, known)
 	extraction, unsure = combine(extraction, message.model, today, expecting, confidence_threshold)
+	profile_question = next((q for q in (VEHICLE_CHOICE, ADDRESS_CHOICE) if q in expecting), None)
+	if profile_question and snapshot.profile is not None:
+		picked = read_profile_choice(snapshot.profile, profile_question, message.text, message.button_id, today)
+		if picked:  # "2" / the list row: that car (or address) on record
+			extraction = replace(
+				extraction,
+				fields={**extraction.fields, **picked},
+				basis={**extraction.basis, **dict.fromkeys(picked, ANSWER)},
+			)
 	if offer is not None:
 		extraction = _with_choices(extraction, offer, message, known, expecting)
 	intent = _intent_of(message, extraction)
@@ -335,13 +348,40 @@ def decide_turn(
 			)
 			unchanged.replies.append(reply)
 			return unchanged
-		return _start_fresh(snapshot, message, extraction, today, sender_phone, unsure, offer)
+		fresh = _start_fresh(snapshot, message, extraction, today, sender_phone, unsure, offer)
+		return _welcome_back(fresh, snapshot.profile, today, first_time=True)
 
 	if snapshot.state is State.CONFIRMING:
 		return _confirming(snapshot, values, message, extraction, intent, today, unsure, offer)
 	if intent is Intent.EDIT and not extraction.fields and not snapshot.unconfirmed:
 		return _edit(values, message, extraction, today, unsure, offer)  # "edit" before the summary
-	return _collect(snapshot, values, message, extraction, today, unsure=unsure, offer=offer)
+	decision = _collect(snapshot, values, message, extraction, today, unsure=unsure, offer=offer)
+	if profile_question:  # the car on record was picked (or another given): the address next
+		return _welcome_back(decision, snapshot.profile, today, first_time=False)
+	return decision
+
+
+def _welcome_back(decision: Decision, profile: Profile | None, today: date, first_time: bool) -> Decision:
+	"""A returning customer is shown what we know of them, to confirm or change: a list when
+	they have several cars or addresses on record, else one "use these again?" question. Only
+	for what this booking has not been given; nothing is filled until they say so."""
+	if profile is None or decision.state is not State.COLLECTING or decision.unconfirmed:
+		return decision
+	greeting = f"Welcome back, {profile.first_name}!" if first_time and profile.first_name else ""
+	lead = "\n".join(filter(None, (greeting, *decision.rejected.values())))
+	question = open_choice(profile, decision.values)
+	if question:
+		body, rows = choice_question(profile, question, lead)
+		return replace(decision, replies=[replies.pick_from_profile(body, rows)], expecting=(question,))
+	proposed = profile_proposals(profile, decision.values, today)
+	if not proposed:
+		return decision
+	return replace(
+		decision,
+		replies=[replies.returning_customer(proposed, lead)],
+		expecting=tuple(proposed),
+		unconfirmed=proposed,
+	)
 
 
 def _with_choices(

@@ -119,6 +119,33 @@ def _shown(name: str, value: str) -> str:
 	return format_day(value) if name == "appointment_date" else value
 
 
+def returning_customer(values: Mapping[str, str], preface: str = "") -> Reply:
+	"""A returning customer's details from before, offered back: yes takes them, anything
+	sent instead wins."""
+	v = {name: values.get(name) or "" for name in LABELS}
+	lines = [preface] if preface else []
+	lines.append("Shall I use your details from last time?")
+	name = " ".join(filter(None, (v["first_name"], v["last_name"])))
+	if name:
+		lines.append(f"• Name: {name}")
+	car = " ".join(filter(None, (v["vehicle_brand"], v["vehicle_model"])))
+	if car or v["vehicle_plate"]:
+		kind = f" ({v['vehicle_type']})" if v["vehicle_type"] else ""
+		lines.append(f"• Car: {car}{kind}" + (f", {v['vehicle_plate']}" if v["vehicle_plate"] else ""))
+	if v["address"]:
+		lines.append(f"• Address: {v['address']}" + (f", {v['pincode']}" if v["pincode"] else ""))
+	if v["email"]:
+		lines.append(f"• Email: {v['email']}")
+	lines.append("Reply yes, or send what has changed.")
+	return Reply("\n".join(lines))
+
+
+def pick_from_profile(body: str, rows: Sequence[tuple[str, str]]) -> Reply:
+	"""Several cars or addresses on record: a list to pick one (or type another)."""
+	section = ListSection("On record", tuple(ListRow(row_id, label[:24], label[:72]) for row_id, label in rows))
+	return Reply(body, sections=capped([section]), list_button="Choose")
+
+
 def check_unsure(values: Mapping[str, str], preface: str = "") -> Reply:
 	"""A value the model read without enough confidence: the customer confirms it or corrects it."""
 	lines = [preface] if preface else []

@@ -61,9 +61,16 @@ def queue_reply(conversation: str, reply: Reply, reply_to=None) -> None:
 		{
 			"conversation": conversation,
 			"role": "assistant",
-			"message_type": "interactive" if reply.buttons else "text",
+			"message_type": "interactive" if reply.buttons or reply.sections else "text",
 			"content": reply.body,
-			"buttons": json.dumps(list(reply.buttons)) if reply.buttons else None,
+			# buttons: a list of titles; a WhatsApp list: {"button", "sections"} (Reply.list_payload)
+			"buttons": (
+				json.dumps(list(reply.buttons))
+				if reply.buttons
+				else json.dumps(reply.list_payload(), ensure_ascii=False)
+				if reply.sections
+				else None
+			),
 			"reply_to": reply_to,
 			"send_status": "Queued",
 		}

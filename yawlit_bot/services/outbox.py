@@ -24,7 +24,7 @@ from yawlit_bot.services.messages import update_message
 from yawlit_bot.services.retry import run_with_db_retries
 from yawlit_bot.services.settings import get_wapi_config
 from yawlit_bot.engine import send_outcome as outcome
-from yawlit_bot.services.wapi_client import WapiError, send_buttons, send_text, sent_wamid
+from yawlit_bot.services.wapi_client import WapiError, send_buttons, send_list, send_text, sent_wamid
 
 
 def unsent_replies(conversation: str, max_attempts: int = 5) -> list:
@@ -108,7 +108,9 @@ def send_reply(name) -> bool:
 	try:
 		config = get_wapi_config()
 		buttons = json.loads(row.buttons) if row.buttons else []
-		if buttons:
+		if isinstance(buttons, dict):  # a WhatsApp list
+			response = send_list(config, row.conversation, row.content or "", buttons)
+		elif buttons:
 			response = send_buttons(config, row.conversation, row.content or "", buttons)
 		else:
 			response = send_text(config, row.conversation, row.content or "")

@@ -21,6 +21,7 @@ from frappe.utils import get_datetime, now_datetime
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
 from yawlit_bot.services.booking import create_booking, keep_seat, settle_with_catalog
+from yawlit_bot.services.catalog import load_offer
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.db import json_dict
 from yawlit_bot.services.messages import queue_reply, update_message
@@ -140,15 +141,24 @@ def lock_next_pending(conversation: str, opt_commands_only: bool = False) -> str
 
 def load_snapshot(conv, scratchpad):
 	from yawlit_bot.engine.conversation import Snapshot, State
+	from yawlit_bot.engine.profile import ADDRESS_CHOICE, VEHICLE_CHOICE
+	from yawlit_bot.services.catalog import get_profile
 
+	active = bool(scratchpad and scratchpad.status == "Active")
+	expecting = tuple(filter(None, (conv.expecting or "").split(",")))
+	# A returning customer's details: read when a booking starts, and while the bot waits for
+	# them to pick a car or address on record.
+	choosing = bool({VEHICLE_CHOICE, ADDRESS_CHOICE} & set(expecting))
+	wants_profile = not active or conv.state not in ("COLLECTING", "CONFIRMING") or choosing
 	return Snapshot(
 		state=State(conv.state or State.IDLE.value),
 		values=scratchpad.booking_values() if scratchpad else {},
-		has_scratchpad=bool(scratchpad and scratchpad.status == "Active"),
-		expecting=tuple(filter(None, (conv.expecting or "").split(","))),
+		has_scratchpad=active,
+		expecting=expecting,
 		editing_field=conv.editing_field or None,
 		last_booking_id=conv.last_booking or None,
 		unconfirmed=json_dict(conv.unconfirmed_values),
+		profile=get_profile(conv.name) if wants_profile else None,
 	)
 
 
@@ -297,6 +307,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 	"""The booking conversation's turn: scratchpad, booking and state on `conv` (saved by the
 	caller). Returns the replies."""
 	from yawlit_bot.engine.conversation import Message, decide_turn
+	from yawlit_bot.engine.offer import field_choices
 	from yawlit_bot.engine.understanding import DEFAULT_THRESHOLD
 
 	conversation = conv.name
@@ -304,6 +315,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 		frappe.get_doc("WA Booking Scratchpad", conv.active_scratchpad) if conv.active_scratchpad else None
 	)
 
+	offer = load_offer()
 	decision = decide_turn(
 		load_snapshot(conv, scratchpad),
 		Message(
@@ -316,10 +328,12 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 		today_in_india(),
 		sender_phone=conversation,
 		confidence_threshold=understood.threshold if understood else DEFAULT_THRESHOLD,
+		offer=offer,
 	)
 
-	# The slot checked under its lock (a full one caught here), the price from the catalog.
-	decision, price, slot = settle_with_catalog(decision, conversation)
+	# The day's free slots offered; the slot checked under its lock (a full one caught here),
+	# the price from the catalog.
+	decision, price, slot = settle_with_catalog(decision, conversation, offer)
 
 	if decision.start_new_scratchpad:
 		scratchpad = frappe.get_doc(
@@ -330,6 +344,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 		scratchpad.update(decision.values)
 		scratchpad.record_sources(decision.sources)
 		scratchpad.flags.from_bot = True  # the customer's values, not a staff member's edit
+		scratchpad.flags.choices = field_choices(offer) if offer else None  # as the engine checked them
 		if scratchpad.is_new():
 			scratchpad.insert(ignore_permissions=True)
 		keep_seat(decision, slot, conversation)

@@ -158,6 +158,37 @@ def send_buttons(config: WapiConfig, phone: str, text: str, buttons: list[str]) 
 	return post(config, "contact/send-interactive-message", body)
 
 
+def send_list(config: WapiConfig, phone: str, text: str, chosen: dict[str, Any]) -> dict[str, Any]:
+	"""A WhatsApp list (`Reply.list_payload`: a button text and sections of rows) in WAPI's
+	shape: sections and rows keyed objects, each row with `id` and `row_id`; at most 10 rows,
+	titles of 24 characters, descriptions of 72."""
+	sections: dict[str, Any] = {}
+	left = 10
+	for s_index, section in enumerate(chosen.get("sections") or [], start=1):
+		rows = {}
+		for r_index, row in enumerate((section.get("rows") or [])[:left], start=1):
+			rows[f"row_{r_index}"] = {
+				"id": row["id"],
+				"row_id": row["id"],
+				"title": str(row.get("title") or row["id"])[:24],
+				"description": str(row.get("description") or "")[:72],
+			}
+		left -= len(rows)
+		if rows:
+			sections[f"section_{s_index}"] = {
+				"title": str(section.get("title") or "")[:24],
+				"id": f"section_{s_index}",
+				"rows": rows,
+			}
+	body = {
+		"phone_number": phone,
+		"interactive_type": "list",
+		"body_text": text[:1024],
+		"list_data": {"button_text": str(chosen.get("button") or "Choose")[:20], "sections": sections},
+	}
+	return post(config, "contact/send-interactive-message", body)
+
+
 def send_template(
 	config: WapiConfig,
 	phone: str,

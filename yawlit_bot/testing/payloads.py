@@ -86,6 +86,16 @@ def button(phone: str, title: str, button_id: str, wamid: str | None = None) -> 
 	return _envelope(phone, wamid or new_wamid(), title, raw)
 
 
+def list_choice(phone: str, title: str, row_id: str, wamid: str | None = None) -> dict:
+	"""A row chosen from a WhatsApp list: WAPI copies its title into the body, the id is in the
+	raw payload's `list_reply`."""
+	raw = {
+		"type": "interactive",
+		"interactive": {"type": "list_reply", "list_reply": {"id": row_id, "title": title, "description": ""}},
+	}
+	return _envelope(phone, wamid or new_wamid(), title, raw)
+
+
 def template_button(phone: str, title: str, payload: str, wamid: str | None = None) -> dict:
 	"""A tap on a marketing template's quick-reply button (e.g. its opt-out button)."""
 	raw = {"type": "button", "button": {"payload": payload, "text": title}}

@@ -180,6 +180,10 @@ class _Handler(JsonHandler):
 					{"result": "failed", "message": "buttons must be 1-3 unique titles of 1-20 characters"},
 					None,
 				)
+		if endpoint == "contact/send-interactive-message" and body.get("interactive_type") == "list":
+			problem = list_problem(body.get("list_data"))
+			if problem:
+				return 422, {"result": "failed", "message": problem}, None
 		if fail:
 			return switches.fail_status, {"result": "failed", "message": "stand-in failure"}, None
 		number = next(self.state.counter)
@@ -192,6 +196,30 @@ class _Handler(JsonHandler):
 			"status": "accepted",
 		}
 		return 200, {"result": "success", "data": data}, wamid
+
+
+def list_problem(list_data: Any) -> str | None:
+	"""What WhatsApp would refuse in a list: no button text, no rows, more than 10 rows, a row
+	without an id or a title over 24 characters, a description over 72."""
+	if not isinstance(list_data, dict) or not list_data.get("button_text"):
+		return "list_data needs button_text and sections"
+	sections = list_data.get("sections")
+	if not isinstance(sections, dict) or not sections:
+		return "list_data needs sections"
+	rows = [
+		row
+		for section in sections.values()
+		if isinstance(section, dict) and isinstance(section.get("rows"), dict)
+		for row in section["rows"].values()
+	]
+	if not 1 <= len(rows) <= 10:
+		return "a list has 1 to 10 rows"
+	for row in rows:
+		if not isinstance(row, dict) or not row.get("id") or not 1 <= len(str(row.get("title") or "")) <= 24:
+			return "each row needs an id and a title of 1-24 characters"
+		if len(str(row.get("description") or "")) > 72:
+			return "a row's description has at most 72 characters"
+	return None
 
 
 class WapiStandin(StandinServer):

@@ -189,6 +189,12 @@ class PipelineTestCase(FrappeTestCase):
 		self.send(payload)
 		return self.replies_to(self.wait_processed(payload["message"]["whatsapp_message_id"]))
 
+	def choose(self, phone: str, title: str, row_id: str) -> list[str]:
+		"""Pick a row of a WhatsApp list the bot sent."""
+		payload = payloads.list_choice(phone, title, row_id)
+		self.send(payload)
+		return self.replies_to(self.wait_processed(payload["message"]["whatsapp_message_id"]))
+
 	def wait_processed(self, wamid: str, timeout: float = 30) -> str:
 		deadline = time.monotonic() + timeout
 		while time.monotonic() < deadline:
@@ -234,4 +240,5 @@ class PipelineTestCase(FrappeTestCase):
 		self.say(phone, "premium wash")
 		self.say(phone, "kal subah 10 baje")
 		self.say(phone, "address: Flat 12, Green Park Society, Baner Road, Pune 411045")
+		self.say(phone, "haan bijli hai")  # the sample Premium Wash includes a vacuum: electricity is asked
 		self.assertEqual(self.conversation(phone).state, "CONFIRMING")

@@ -8,14 +8,46 @@ from __future__ import annotations
 
 from datetime import date
 
+import frappe
+
 from yawlit_bot.engine import catalog as rules
 from yawlit_bot.engine.catalog import CatalogError
+from yawlit_bot.engine.offer import Offer
+from yawlit_bot.engine.profile import Profile
 from yawlit_bot.services.catalog import builtin, yawlit_erp
 from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.settings import booking_settings
 
-__all__ = ["CatalogError", "get_services", "get_addons", "get_available_slots", "calculate_price"]
+__all__ = [
+	"CatalogError", "get_services", "get_addons", "get_available_slots", "calculate_price", "load_offer", "get_profile",
+]
 YAWLIT_ERP, BUILT_IN = "Yawlit ERP", "Built-in"
+
+
+def load_offer() -> Offer | None:
+	"""The catalog the conversation offers from, as the engine reads it. None when the ERP
+	cannot be reached: the turn then goes on with the kinds of service the rules know, and
+	the price and slot steps say what failed."""
+	settings = booking_settings()
+	try:
+		catalog = yawlit_erp.load_catalog(settings) if settings.backend == YAWLIT_ERP else builtin.load_catalog()
+	except CatalogError:
+		frappe.log_error(title="yawlit_bot: the catalog could not be read", defer_insert=True)
+		return None
+	return Offer(catalog, settings.utility_surcharge)
+
+
+def get_profile(phone: str) -> Profile | None:
+	"""A returning customer's details (Yawlit's ERP: its profile; built-in: their last booking
+	here). None when unknown, or when the ERP cannot be reached (the customer is simply asked)."""
+	settings = booking_settings()
+	try:
+		if settings.backend == YAWLIT_ERP:
+			return yawlit_erp.get_profile(settings, phone)
+		return builtin.profile_from_last_booking(phone)
+	except CatalogError:
+		frappe.log_error(title="yawlit_bot: the customer's profile could not be read", defer_insert=True)
+		return None
 
 
 def get_services(vehicle_type: str) -> list[dict]:

@@ -9,6 +9,7 @@ import frappe
 from frappe.utils import cint, flt
 
 from yawlit_bot.engine.catalog import Addon, Catalog, Service
+from yawlit_bot.engine.profile import Place, Profile, Vehicle
 from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.slots import taken_on
 
@@ -61,6 +62,31 @@ def load_catalog() -> Catalog:
 		)
 	)
 	return Catalog(services=services, addons=addons)
+
+
+def profile_from_last_booking(phone: str) -> Profile | None:
+	"""What this customer gave for their last booking here (completed or still confirmed: a
+	booking not yet marked done holds the same car and address)."""
+	rows = frappe.get_all(
+		"WA Service Booking",
+		filters={"conversation": phone, "status": ("in", ("Completed", "Confirmed"))},
+		fields=[
+			"first_name", "last_name", "email", "vehicle_brand", "vehicle_model", "vehicle_type",
+			"vehicle_plate", "address", "pincode", "city",
+		],
+		order_by="appointment_date desc, creation desc",
+		limit=1,
+	)
+	if not rows:
+		return None
+	row = rows[0]
+	return Profile(
+		first_name=row.first_name or "",
+		last_name=row.last_name or "",
+		email=row.email or "",
+		vehicles=(Vehicle(row.vehicle_brand or "", row.vehicle_model or "", row.vehicle_type or "", row.vehicle_plate or ""),),
+		places=(Place(row.address or "", row.pincode or "", row.city or ""),) if row.address else (),
+	)
 
 
 def seats_taken_on(day: date) -> dict[str, int]:

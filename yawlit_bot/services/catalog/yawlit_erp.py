@@ -8,7 +8,9 @@ from datetime import date
 
 import frappe
 
-from yawlit_bot.engine.catalog import slot_times
+from yawlit_bot.engine.catalog import Addon, Catalog, Service, slot_times
+from yawlit_bot.engine.fields import VEHICLE_TYPES
+from yawlit_bot.engine.profile import Place, Profile, Vehicle
 from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.settings import BookingSettings
 from yawlit_bot.services.yawlit_erp_client import METHOD_PREFIX, ErpError, call
@@ -47,6 +49,102 @@ def get_services(settings: BookingSettings, vehicle_type: str) -> list[dict]:
 		}
 		for row in answer.get("services") or []
 	]
+
+
+def get_profile(settings: BookingSettings, phone: str) -> Profile | None:
+	"""The customer's profile in the ERP by their 10-digit number; None when it has none."""
+	try:
+		answer = _call(settings, "customer_portal.get_profile_by_phone", phone_number=phone[-10:])
+	except ErpError as exc:
+		if "not found" in str(exc).lower():
+			return None
+		raise
+	profile = answer.get("profile") or {}
+	if not profile:
+		return None
+	first, _, last = (profile.get("full_name") or "").strip().partition(" ")
+	vehicles = sorted(profile.get("vehicles") or [], key=lambda v: not v.get("is_primary"))
+	return Profile(
+		first_name=first,
+		last_name=last.strip(),
+		email=profile.get("email") or "",
+		vehicles=tuple(
+			Vehicle(v.get("vehicle_make") or "", v.get("vehicle_model") or "", v.get("vehicle_type") or "", v.get("vehicle_number") or "")
+			for v in vehicles
+		),
+		places=tuple(
+			Place(
+				", ".join(filter(None, (a.get("address_line1"), a.get("address_line2")))),
+				str(a.get("pincode") or ""),
+				a.get("city") or "",
+			)
+			for a in profile.get("addresses") or []
+		),
+	)
+
+
+CATALOG_SECONDS = 300  # how long the conversation uses the ERP's catalog before asking again
+
+
+def load_catalog(settings: BookingSettings) -> Catalog:
+	"""The ERP's services (one product per vehicle type, each with its price) and add-ons as the
+	engine's catalog, for the conversation; kept a few minutes in the site's cache, so a turn
+	does not make a dozen calls."""
+	key = f"yawlit_bot|erp-catalog|{settings.erp.base_url if settings.erp else 'in-process'}"
+	cached = frappe.cache.get_value(key)
+	if cached is not None:
+		return cached
+	services: dict[str, Service] = {}
+	addons: dict[str, Addon] = {}
+	for vehicle_type in VEHICLE_TYPES:
+		answer = _call(
+			settings, "customer_portal.get_filtered_services", category="", frequency_type="One-Time", vehicle_type=vehicle_type
+		)
+		for row in answer.get("services") or []:
+			service_id = row.get("name")
+			if not service_id:
+				continue
+			included = []
+			for addon in row.get("included_addons") or []:
+				addons.setdefault(
+					addon.get("addon"),
+					Addon(addon.get("addon"), addon.get("addon_name") or addon.get("addon"), int(addon.get("unit_price") or 0)),
+				)
+				included.append(addon.get("addon"))
+			earlier = services.get(service_id)
+			prices = {**(earlier.prices if earlier else {}), vehicle_type: int(row.get("base_price") or 0)}
+			services[service_id] = Service(
+				service_id,
+				row.get("product_name") or service_id,
+				prices,
+				DEFAULT_MINUTES,
+				row.get("description") or "",
+				included_addons=tuple(included),
+			)
+	for service_id, service in list(services.items()):
+		optional = []
+		for row in _optional_addons(settings, service_id):
+			addon = Addon(
+				row.get("name"),
+				row.get("addon_name") or row.get("name"),
+				int(row.get("unit_price") or 0),
+				needs_water=bool(row.get("requires_water")),
+				needs_electricity=bool(row.get("requires_electricity")),
+			)
+			addons[addon.addon] = addon
+			optional.append(addon.addon)
+		services[service_id] = Service(
+			service.service,
+			service.service_name,
+			service.prices,
+			service.duration_minutes,
+			service.description,
+			addons=tuple(optional),
+			included_addons=service.included_addons,
+		)
+	catalog = Catalog(tuple(services.values()), addons)
+	frappe.cache.set_value(key, catalog, expires_in_sec=CATALOG_SECONDS)
+	return catalog
 
 
 def _optional_addons(settings: BookingSettings, service: str) -> list[dict]:

@@ -27,8 +27,20 @@ class WABookingScratchpad(Document):
 		self.normalise_changed_fields(before)
 		values = self.booking_values()
 		today = today_in_india()
-		self.completeness = completeness(values, today)
-		self.missing_fields = ", ".join(LABELS[name] for name in missing_required(values, today))
+		choices = self.catalog_choices()
+		self.completeness = completeness(values, today, choices)
+		self.missing_fields = ", ".join(LABELS[name] for name in missing_required(values, today, choices))
+
+	def catalog_choices(self) -> dict | None:
+		"""The services and add-ons a value must be one of: as the bot's turn checked them, or
+		the catalog as it is now (a staff member's edit)."""
+		if "choices" not in self.flags:
+			from yawlit_bot.engine.offer import field_choices
+			from yawlit_bot.services.catalog import load_offer
+
+			offer = load_offer()
+			self.flags.choices = field_choices(offer) if offer else None
+		return self.flags.choices
 
 	def normalise_changed_fields(self, before):
 		"""Whoever edits (the bot or staff in Desk), a stored value is a valid, normalised one."""
@@ -38,7 +50,7 @@ class WABookingScratchpad(Document):
 			# compare as text: a reloaded date is a `date`, the engine hands back "YYYY-MM-DD"
 			if not value or (before and cstr(before.get(name)) == cstr(value)):
 				continue
-			check = check_field(name, value, today)
+			check = check_field(name, value, today, self.catalog_choices())
 			if not check.ok:
 				frappe.throw(_("{0}: {1}").format(_(LABELS[name]), check.error), title=_("Invalid value"))
 			self.set(name, check.value)

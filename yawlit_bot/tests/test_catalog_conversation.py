@@ -1,0 +1,142 @@
+"""The priced conversation through the real webhook, worker and WAPI stand-in, against the
+sample catalog: services and times offered as WhatsApp lists and chosen from them, an add-on
+added at the summary, electricity asked only when needed (and its surcharge), a returning
+customer's details offered back, a service withdrawn while the customer was confirming."""
+
+import json
+from datetime import timedelta
+
+import frappe
+
+from yawlit_bot.services.clock import today_in_india
+from yawlit_bot.tests.utils import PipelineTestCase, set_booking_settings
+
+ADDRESS = "address: Flat 4, Sunshine Apartments, Baner Road, Pune 411045"
+
+
+class TestCatalogConversation(PipelineTestCase):
+	def last_list(self, phone: str) -> dict:
+		"""The list the bot last sent this customer, as stored and as WAPI received it."""
+		frappe.db.rollback()
+		stored = frappe.get_all(
+			"WA Message",
+			filters={"conversation": phone, "role": "assistant", "buttons": ("like", "{%")},
+			fields=["buttons"],
+			order_by="name desc",
+			limit=1,
+		)
+		self.assertTrue(stored, "no list was sent")
+		return json.loads(stored[0].buttons)
+
+	def sent_lists(self, phone: str) -> list[dict]:
+		return [
+			r.body
+			for r in self.standin.accepted
+			if isinstance(r.body, dict)
+			and r.body.get("phone_number") == phone
+			and r.body.get("interactive_type") == "list"
+		]
+
+	def booking_of(self, phone: str):
+		frappe.db.rollback()
+		name = frappe.db.get_value("WA Service Booking", {"conversation": phone})
+		return frappe.get_doc("WA Service Booking", name) if name else None
+
+	def test_services_and_times_chosen_from_lists_with_an_addon_priced_to_the_rupee(self):
+		phone = self.new_phone()
+		self.say(phone, "Hi, I am Asha Rao")
+		replies = self.say(phone, "Hyundai Creta MH12AB1234")
+		self.assertIn("Which service would you like? Prices for your SUV:", replies[-1])
+		self.assertIn("2. Foam Wash - ₹499", replies[-1])
+		rows = [row for section in self.last_list(phone)["sections"] for row in section["rows"]]
+		self.assertEqual(rows[1]["id"], "svc:Foam Wash")
+		self.wait_until(lambda: self.sent_lists(phone), what="the service list to reach WAPI")
+		sent = self.sent_lists(phone)[0]["list_data"]
+		self.assertEqual(sent["sections"]["section_1"]["rows"]["row_2"]["row_id"], "svc:Foam Wash")
+
+		self.choose(phone, "Foam Wash", "svc:Foam Wash")
+		replies = self.say(phone, "kal")
+		self.assertIn("Morning:", replies[-1])
+		times = self.last_list(phone)
+		self.assertEqual([s["title"] for s in times["sections"]][:1], ["Morning"])
+		self.assertLessEqual(sum(len(s["rows"]) for s in times["sections"]), 10)
+
+		self.choose(phone, "10:00-11:00", "slot:10:00-11:00")
+		replies = self.say(phone, ADDRESS)
+		summary = replies[-1]
+		self.assertIn("Service: Foam Wash", summary)
+		self.assertIn("Total: ₹499", summary)
+		self.assertIn("Add-ons you can add:", summary)
+		self.assertIn("Tyre Shine +₹150", summary)
+
+		summary = self.say(phone, "tyre shine bhi add kar do")[-1]
+		self.assertIn("Add-ons: Tyre Shine", summary)
+		self.assertIn("Total: ₹649", summary)
+
+		self.tap(phone, "Confirm", "1")
+		booking = self.booking_of(phone)
+		self.assertIsNotNone(booking)
+		self.assertEqual(
+			(booking.service, booking.addons, booking.base_price, booking.addons_total, booking.total_amount),
+			("Foam Wash", "Tyre Shine", 499, 150, 649),
+		)
+		self.assertEqual(str(booking.appointment_date), str(today_in_india() + timedelta(days=1)))
+		self.assertEqual(booking.time_slot, "10:00-11:00")
+
+	def test_electricity_asked_once_when_needed_and_its_surcharge_then_the_customer_returns(self):
+		phone = self.new_phone()
+		self.say(phone, "I am Ravi Kumar")
+		self.say(phone, "Maruti Swift MH12AB1234")
+		self.say(phone, "premium wash")
+		replies = self.say(phone, "kal subah 10 baje")
+		self.assertIn("electricity", replies[-1])
+		replies = self.say(phone, ADDRESS)
+		self.assertIn("electricity", replies[-1])
+		summary = self.say(phone, "bijli nahi hai")[-1]
+		self.assertIn("Electricity at the address: No", summary)
+		self.assertIn("Water/electricity surcharge: ₹150", summary)
+		self.assertIn("Total: ₹649", summary)
+		self.tap(phone, "Confirm", "1")
+		booking = self.booking_of(phone)
+		self.assertEqual((booking.surcharges, booking.total_amount, booking.electricity_provided), (150, 649, "No"))
+
+		# The same customer again: their details offered back, nothing filled until they agree.
+		welcome = self.say(phone, "hi")[-1]
+		self.assertIn("Welcome back, Ravi!", welcome)
+		self.assertIn("MH12AB1234", welcome)
+		self.assertFalse(self.scratchpad(phone).vehicle_plate)
+		self.say(phone, "haan")
+		pad = self.scratchpad(phone)
+		self.assertEqual((pad.first_name, pad.vehicle_plate, pad.pincode), ("Ravi", "MH12AB1234", "411045"))
+
+	def test_a_service_withdrawn_while_confirming_is_caught_with_the_list_and_nothing_else_lost(self):
+		phone = self.new_phone()
+		self.say(phone, "I am Meera Iyer")
+		self.say(phone, "Honda City MH02CD4321")
+		self.say(phone, "basic wash")
+		self.say(phone, "parso 11 baje")
+		self.say(phone, ADDRESS)
+		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
+		frappe.db.set_value("WA Service", "Basic Wash", "enabled", 0)
+		frappe.db.commit()
+		self.addCleanup(lambda: (frappe.db.set_value("WA Service", "Basic Wash", "enabled", 1), frappe.db.commit()))
+		replies = self.tap(phone, "Confirm", "1")
+		self.assertIn("no longer offered", replies[-1])
+		self.assertNotIn("Basic Wash", [s["rows"][0]["title"] for s in self.last_list(phone)["sections"]])
+		self.assertIsNone(self.booking_of(phone))
+		pad = self.scratchpad(phone)
+		self.assertEqual((pad.first_name, pad.vehicle_plate, pad.time_slot), ("Meera", "MH02CD4321", "11:00-12:00"))
+
+	def test_a_closed_day_offers_the_nearest_dates_with_room(self):
+		tomorrow = today_in_india() + timedelta(days=1)
+		saved = set_booking_settings({"closed_dates": [{"date": tomorrow}]})
+		self.addCleanup(set_booking_settings, saved)
+		phone = self.new_phone()
+		self.say(phone, "I am Kabir Shah")
+		self.say(phone, "Tata Nexon MH12XY3456")
+		self.say(phone, "basic wash")
+		replies = self.say(phone, "kal")
+		self.assertIn("We are closed on", replies[-1])
+		self.assertIn("Dates with free slots", replies[-1])
+		rows = [row["id"] for section in self.last_list(phone)["sections"] for row in section["rows"]]
+		self.assertIn(f"date:{tomorrow + timedelta(days=1)}", rows)
