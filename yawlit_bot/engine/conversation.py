@@ -100,11 +100,13 @@ class Decision:
 	addons_offered: tuple[tuple[str, int], ...] = ()  # on the summary: (add-on, price)
 	question_lead: str = ""  # what the last question said before asking (notes, problems)
 
-	def replies_after(self, booking_id: str | None = None) -> list[Reply]:
+	def replies_after(self, booking_id: str | None = None, unconfirmed: bool = False) -> list[Reply]:
 		"""The turn's replies, once its booking (if it made one) has its id: a booking made is
-		confirmed with its id and details, last."""
+		confirmed with its id and details, last; one whose booking system did not answer in
+		time is acknowledged, to be confirmed by a person."""
 		if self.create_booking and booking_id:
-			return [*self.replies, replies.booking_confirmed(booking_id, self.values)]
+			made = replies.booking_pending if unconfirmed else replies.booking_confirmed
+			return [*self.replies, made(booking_id, self.values)]
 		return list(self.replies)
 
 
@@ -587,4 +589,26 @@ def offer_times(decision: Decision, slot: SlotCheck) -> Decision:
 			),
 		],
 		expecting=asked,
+	)
+
+
+# What the remote booking system's failure to book means for the customer.
+REFUSED, UNAVAILABLE = "refused", "unavailable"
+
+
+def booking_not_made(decision: Decision, kind: str, reason: str, slot: SlotCheck | None = None) -> Decision:
+	"""The booking system did not book: a slot taken meanwhile asks the time again with what
+	has room (`settle`); a refusal or no answer keeps the summary, says why, and Confirm may be
+	tapped again (nothing was booked). Every detail the customer gave stays."""
+	if slot is not None and not slot.available:
+		return settle(decision, slot)
+	later = "Please tap Confirm again in a few minutes." if kind == UNAVAILABLE else "Tap Edit to change something."
+	return replace(
+		decision,
+		state=State.CONFIRMING,
+		create_booking=False,
+		scratchpad_status=ACTIVE,
+		replies=[Reply(f"{reason}\nNothing was booked yet. {later}", replies.SUMMARY_BUTTONS)],
+		expecting=(),
+		summary_preface=None,
 	)

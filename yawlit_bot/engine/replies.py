@@ -301,6 +301,15 @@ def booking_confirmed(booking_id: str, values: Mapping[str, str | None]) -> Repl
 	)
 
 
+def booking_pending(booking_id: str, values: Mapping[str, str | None]) -> Reply:
+	return Reply(
+		f"Thanks! Your booking request {booking_id} for {values.get('service_type')} on "
+		f"{format_day(values.get('appointment_date'))}, {values.get('time_slot')} is with our team: our booking "
+		"system was slow to answer, so a person is confirming it and will message you shortly.",
+		essential=True,
+	)
+
+
 def already_booked(booking_id: str | None) -> Reply:
 	if booking_id:
 		return Reply(f"Your booking {booking_id} is already confirmed. Say hi to make a new booking.")

@@ -4,16 +4,21 @@ the catalog when it can price it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import frappe
 from frappe.utils import getdate
 
 from yawlit_bot.engine import catalog as rules
 from yawlit_bot.engine.catalog import CatalogError, area_served
 from yawlit_bot.engine.conversation import (
+	REFUSED,
+	UNAVAILABLE,
 	Decision,
 	SlotCheck,
 	State,
 	asks_time,
+	booking_not_made,
 	needs_slot_check,
 	offer_times,
 	settle,
@@ -99,6 +104,65 @@ def settle_with_catalog(
 	return settled, price, row if check and check.available else None
 
 
+ERP_BOOKED, ERP_TO_CHECK = "Booked", "To check (no answer in time)"
+
+
+@dataclass(frozen=True)
+class ErpBooking:
+	"""What Yawlit's ERP answered to the booking: its id, or None when no answer came in time
+	(it may have booked: a person checks; it is never sent again)."""
+
+	booking_id: str | None
+
+
+ERP_MEMORY_SECONDS = 7 * 86400
+
+
+def book_in_erp(decision: Decision, scratchpad: str, offer: Offer | None) -> tuple[Decision, ErpBooking | None]:
+	"""With Yawlit's ERP as the backend, the booking is made there first, once per scratchpad:
+	what the ERP answered is remembered (site cache) before this turn commits, so a retried turn
+	uses that answer instead of booking again, and a call that got no answer is never repeated.
+	A slot taken meanwhile, a refusal or an ERP that cannot be reached: nothing booked, the
+	customer told (`booking_not_made`)."""
+	from yawlit_bot.services.catalog.yawlit_erp import SlotTaken, create_booking as erp_create
+	from yawlit_bot.services.yawlit_erp_client import ErpOutcomeUnknown, ErpUnavailable
+
+	settings = booking_settings()
+	if not decision.create_booking or settings.backend != catalog.YAWLIT_ERP:
+		return decision, None
+	if frappe.db.exists("WA Service Booking", {"scratchpad": scratchpad}):
+		return decision, None  # made already (Confirm twice): `create_booking` returns it
+	key = f"yawlit_bot|erp-booking|{scratchpad}"
+	remembered = frappe.cache.get_value(key)
+	if remembered is not None:
+		return decision, ErpBooking(remembered.get("booking_id"))
+	values = decision.values
+	try:
+		chosen = offer.catalog.service(values.get("service_type")) if offer else None
+		service_id = chosen.service if chosen else values.get("service_type")
+		addon_ids = [offer.catalog.addon(name).addon for name in chosen_addons(values)] if offer else []
+	except CatalogError as exc:
+		return booking_not_made(decision, REFUSED, str(exc)), None
+	frappe.cache.set_value(key, {"booking_id": None}, expires_in_sec=ERP_MEMORY_SECONDS)  # sent
+	try:
+		answer = erp_create(settings, values, service_id, addon_ids)
+	except ErpOutcomeUnknown:
+		frappe.log_error(title="yawlit_bot: a booking to check in Yawlit's ERP (no answer in time)", defer_insert=True)
+		return decision, ErpBooking(None)
+	except SlotTaken as exc:
+		frappe.cache.delete_value(key)
+		free = free_times(values.get("appointment_date"), values, scratchpad, settings, offer)
+		return booking_not_made(decision, REFUSED, str(exc), SlotCheck(False, str(exc), free.free_slots)), None
+	except ErpUnavailable as exc:
+		frappe.cache.delete_value(key)
+		return booking_not_made(decision, UNAVAILABLE, str(exc)), None
+	except CatalogError as exc:
+		frappe.cache.delete_value(key)
+		return booking_not_made(decision, REFUSED, str(exc)), None
+	frappe.cache.set_value(key, {"booking_id": answer["booking_id"]}, expires_in_sec=ERP_MEMORY_SECONDS)
+	return decision, ErpBooking(answer["booking_id"])
+
+
 def keep_seat(decision: Decision, row: slots.Slot | None, conversation: str) -> None:
 	"""The summary was shown: its slot is kept for this customer a few minutes (others see it as
 	taken; an expired hold simply stops counting), and a seat they held in another slot is let
@@ -110,9 +174,12 @@ def keep_seat(decision: Decision, row: slots.Slot | None, conversation: str) -> 
 		slots.release_holds([conversation])
 
 
-def create_booking(scratchpad, price: dict | None = None, row: slots.Slot | None = None) -> str:
+def create_booking(
+	scratchpad, price: dict | None = None, row: slots.Slot | None = None, erp: ErpBooking | None = None
+) -> str:
 	"""Create the booking for `scratchpad` once; a second call returns the first booking. `row`:
-	the slot, checked and locked by `settle_with_catalog` in this transaction."""
+	the slot, checked and locked by `settle_with_catalog` in this transaction; `erp`: what
+	Yawlit's ERP answered (`book_in_erp`)."""
 	existing = frappe.db.get_value("WA Service Booking", {"scratchpad": scratchpad.name})
 	if existing:
 		return existing
@@ -137,6 +204,9 @@ def create_booking(scratchpad, price: dict | None = None, row: slots.Slot | None
 			),
 		}
 	)
+	if erp is not None:
+		booking.erp_booking_id = erp.booking_id
+		booking.erp_status = ERP_BOOKED if erp.booking_id else ERP_TO_CHECK
 	booking.flags.seat_taken = row is not None  # taken below, under the lock the turn holds
 	booking.insert(ignore_permissions=True)
 	if row is not None:

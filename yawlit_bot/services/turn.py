@@ -20,7 +20,7 @@ from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
-from yawlit_bot.services.booking import create_booking, keep_seat, settle_with_catalog
+from yawlit_bot.services.booking import book_in_erp, create_booking, keep_seat, settle_with_catalog
 from yawlit_bot.services.catalog import load_offer
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.db import json_dict
@@ -334,6 +334,9 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 	# The day's free slots offered; the slot checked under its lock (a full one caught here),
 	# the price from the catalog.
 	decision, price, slot = settle_with_catalog(decision, conversation, offer)
+	erp = None
+	if scratchpad is not None and decision.create_booking:  # with Yawlit's ERP: booked there first
+		decision, erp = book_in_erp(decision, scratchpad.name, offer)
 
 	if decision.start_new_scratchpad:
 		scratchpad = frappe.get_doc(
@@ -349,7 +352,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 			scratchpad.insert(ignore_permissions=True)
 		keep_seat(decision, slot, conversation)
 		if decision.create_booking:
-			booking = create_booking(scratchpad, price, slot)
+			booking = create_booking(scratchpad, price, slot, erp)
 			scratchpad.service_request_id = booking
 			conv.last_booking = booking
 		scratchpad.status = decision.scratchpad_status
@@ -360,7 +363,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 	conv.expecting = ",".join(decision.expecting)
 	conv.editing_field = decision.editing_field
 	conv.unconfirmed_values = json.dumps(decision.unconfirmed, ensure_ascii=False) if decision.unconfirmed else None
-	return decision.replies_after(booking)
+	return decision.replies_after(booking, unconfirmed=bool(erp and not erp.booking_id))
 
 
 def record_turn_failure(message_name, settings) -> None:

@@ -43,6 +43,11 @@ class ErpUnavailable(ErpError):
 	"""Unreachable, a 5xx or no answer in time: another attempt may work."""
 
 
+class ErpOutcomeUnknown(ErpError):
+	"""A write the ERP received but did not answer in time: it may have been done. Never sent
+	again blindly (a second booking); the caller records it for a person to check."""
+
+
 class ErpAuthError(ErpError):
 	"""The ERP refused our API key and secret."""
 
@@ -100,6 +105,43 @@ def call(config: ErpConfig, method: str, **params) -> dict:
 		)
 	except requests.Timeout:
 		raise ErpUnavailable("Yawlit's ERP did not answer in time.") from None
+	except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL):
+		raise ErpError("The ERP URL in WA Booking Settings is not a web address (https://...).") from None
+	except requests.RequestException:
+		raise ErpUnavailable("Yawlit's ERP cannot be reached.") from None
+	try:
+		data = response.json()
+	except ValueError:
+		data = None
+	return read_answer(response.status_code, data)
+
+
+@retry(
+	retry=retry_if_exception_type(requests.ConnectionError),
+	stop=stop_after_attempt(ATTEMPTS),
+	wait=wait_exponential(multiplier=0.5, max=4),
+	reraise=True,
+)
+def _post_once(config: ErpConfig, method: str, params: dict) -> requests.Response:
+	# Retried only when the request never reached the ERP (connection refused or reset before
+	# sending); a read timeout is not a ConnectionError here and is never retried.
+	return _session.post(
+		config.url(method),
+		json=params,
+		headers={"Authorization": f"token {config.api_key}:{config.api_secret}"},
+		timeout=(CONNECT_TIMEOUT, config.timeout),
+	)
+
+
+def write(config: ErpConfig, method: str, **params) -> dict:
+	"""One write (a booking): sent again only if it never reached the ERP. No answer in time
+	raises ErpOutcomeUnknown; a 5xx, ErpUnavailable (Frappe rolled its transaction back)."""
+	try:
+		response = _post_once(config, method, params)
+	except requests.ConnectTimeout:
+		raise ErpUnavailable("Yawlit's ERP cannot be reached.") from None
+	except requests.Timeout:
+		raise ErpOutcomeUnknown("Yawlit's ERP did not answer in time; the booking may have been made.") from None
 	except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL):
 		raise ErpError("The ERP URL in WA Booking Settings is not a web address (https://...).") from None
 	except requests.RequestException:

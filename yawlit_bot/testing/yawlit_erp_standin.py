@@ -50,6 +50,9 @@ class Switches:
 	hang_next: int = 0  # hold the next N calls for `hang_seconds` (past a client's timeout)
 	hang_seconds: float = 12.0
 	delay: float = 0.0
+	# book, then hold the answer of the next N create_booking_by_phone calls for `hang_seconds`:
+	# the ERP booked while the caller's read timed out
+	hang_after_booking_next: int = 0
 
 
 @dataclass
@@ -66,6 +69,8 @@ class ErpState:
 	switches: Switches = field(default_factory=Switches)
 	calls: list[Call] = field(default_factory=list)
 	taken: dict = field(default_factory=dict)  # (date, slot_id) -> seats booked
+	profiles: dict = field(default_factory=dict)  # 10-digit phone -> profile
+	bookings: list = field(default_factory=list)  # what create_booking_by_phone made
 	lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -116,6 +121,10 @@ class _Handler(JsonHandler):
 			"booking.get_optional_addons": self._addons,
 			"booking.get_available_slots_enhanced": self._slots,
 			"booking.calculate_booking_price": self._price,
+			"customer_portal.get_profile_by_phone": self._profile,
+			"customer_portal.add_vehicle": self._add_vehicle,
+			"customer_portal.add_address": self._add_address,
+			"booking.create_booking_by_phone": self._create_booking,
 		}.get(method)
 		if not handler:
 			return frappe_error(404, "DoesNotExistError", f"Method {method} not found")
@@ -170,6 +179,73 @@ class _Handler(JsonHandler):
 			)
 		return {"success": True, "slots": slots}
 
+	def _profile(self, body: dict) -> dict:
+		with self.state.lock:
+			profile = self.state.profiles.get(str(body.get("phone_number") or ""))
+		if profile is None:
+			return {"success": False, "message": "Customer not found"}
+		return {"success": True, "profile": profile}
+
+	def _customer(self, phone: str) -> dict:
+		"""The profile of `phone`, made on first use (the ERP creates a customer by phone)."""
+		return self.state.profiles.setdefault(
+			phone,
+			{"customer_uuid": f"CUST-{phone}", "full_name": "", "email": "", "mobile_no": phone,
+			 "city": "", "state": "", "pincode": "", "vehicles": [], "addresses": []},
+		)
+
+	def _add_vehicle(self, body: dict) -> dict:
+		data = body.get("vehicle_data") or {}
+		if not isinstance(data, dict) or not data.get("vehicle_number"):
+			return {"success": False, "message": "vehicle_data needs vehicle_number"}
+		with self.state.lock:
+			profile = self._customer(str(body.get("phone_number") or ""))
+			name = f"VEH-{len(profile['vehicles']) + 1:03d}-{body.get('phone_number')}"
+			profile["vehicles"].append({"name": name, **data, "is_primary": not profile["vehicles"]})
+		return {"success": True, "name": name}
+
+	def _add_address(self, body: dict) -> dict:
+		data = body.get("address_data") or {}
+		if not isinstance(data, dict) or not data.get("address_line1") or not data.get("pincode"):
+			return {"success": False, "message": "address_data needs address_line1 and pincode"}
+		with self.state.lock:
+			profile = self._customer(str(body.get("phone_number") or ""))
+			name = f"ADDR-{len(profile['addresses']) + 1:03d}-{body.get('phone_number')}"
+			profile["addresses"].append({"name": name, **data})
+		return {"success": True, "name": name}
+
+	def _create_booking(self, body: dict) -> dict:
+		phone = str(body.get("phone_number") or "")
+		service = next((s for s in SERVICES if s["name"] == body.get("product_id")), None)
+		if not service:
+			return {"success": False, "message": f"Product {body.get('product_id')} not found"}
+		try:
+			day = date.fromisoformat(str(body.get("booking_date")))
+			hour = int(str(body.get("slot_id") or "").rsplit("-", 1)[1])
+		except (ValueError, IndexError):
+			return {"success": False, "message": "Invalid booking_date or slot_id"}
+		slot_id = f"{hour:02d}:00-{hour + 1:02d}:00"
+		with self.state.lock:
+			profile = self.state.profiles.get(phone) or {}
+			if body.get("vehicle_id") not in [v["name"] for v in profile.get("vehicles", [])]:
+				return {"success": False, "message": "Vehicle not found for this customer"}
+			if body.get("address_id") not in [a["name"] for a in profile.get("addresses", [])]:
+				return {"success": False, "message": "Address not found for this customer"}
+			key = (day.isoformat(), slot_id)
+			if self.state.taken.get(key, 0) >= CAPACITY:
+				return {"success": False, "message": f"Slot {slot_id} on {day} is fully booked"}
+			self.state.taken[key] = self.state.taken.get(key, 0) + 1
+			booking_id = f"BKG-{len(self.state.bookings) + 1:05d}"
+			self.state.bookings.append({"booking_id": booking_id, **body})
+			hang = self.state.switches.hang_after_booking_next > 0
+			if hang:
+				self.state.switches.hang_after_booking_next -= 1
+		if hang:
+			time.sleep(self.state.switches.hang_seconds)
+		price = self._price({**body, "addon_ids": body.get("addon_ids") or []})
+		return {"success": True, "booking_id": booking_id, "total_amount": price.get("total_amount"),
+				"message": "Booking created"}
+
 	def _price(self, body: dict) -> dict:
 		service = next((s for s in SERVICES if s["name"] == body.get("product_id")), None)
 		if not service:
@@ -209,6 +285,23 @@ class YawlitErpStandin(StandinServer):
 		with self.state.lock:
 			key = (day.isoformat(), slot_id)
 			self.state.taken[key] = self.state.taken.get(key, 0) + seats
+
+	def clear(self) -> None:
+		"""Forget the seats, bookings, customers and calls of earlier tests."""
+		with self.state.lock:
+			self.state.taken.clear()
+			self.state.bookings.clear()
+			self.state.profiles.clear()
+			self.state.calls.clear()
+
+	def add_profile(self, phone: str, profile: dict) -> None:
+		with self.state.lock:
+			self.state.profiles[phone[-10:]] = profile
+
+	@property
+	def bookings(self) -> list[dict]:
+		with self.state.lock:
+			return list(self.state.bookings)
 
 	@property
 	def calls(self) -> list[Call]:

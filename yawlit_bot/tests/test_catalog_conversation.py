@@ -140,3 +140,120 @@ class TestCatalogConversation(PipelineTestCase):
 		self.assertIn("Dates with free slots", replies[-1])
 		rows = [row["id"] for section in self.last_list(phone)["sections"] for row in section["rows"]]
 		self.assertIn(f"date:{tomorrow + timedelta(days=1)}", rows)
+
+
+class TestBookingThroughYawlitErp(PipelineTestCase):
+	"""The whole conversation with Yawlit's ERP as the backend (its stand-in over HTTP): its
+	catalog offered, its slots, its price, the booking made there exactly once."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from yawlit_bot.testing.yawlit_erp_standin import YawlitErpStandin
+
+		cls.erp = YawlitErpStandin(key="erp-key", secret="erp-secret").start()
+		cls.saved_backend = set_booking_settings(
+			{
+				"catalog_backend": "Yawlit ERP",
+				"erp_url": cls.erp.base_url,
+				"erp_api_key": "erp-key",
+				"erp_api_secret": "erp-secret",
+				"erp_timeout": 1,
+			}
+		)
+
+	@classmethod
+	def tearDownClass(cls):
+		set_booking_settings({**cls.saved_backend, "catalog_backend": cls.saved_backend.get("catalog_backend") or "Built-in"})
+		cls.erp.stop()
+		super().tearDownClass()
+
+	def setUp(self):
+		super().setUp()
+		self.erp.clear()
+		self.erp.configure(fail_next=0, hang_next=0, hang_after_booking_next=0)
+
+	def to_summary(self, phone: str) -> str:
+		self.say(phone, "I am Neha Gupta")
+		replies = self.say(phone, "Honda City MH12AB1234")
+		self.assertIn("1. Sedan Premium - ₹599", replies[-1])
+		self.say(phone, "1")
+		self.say(phone, "kal 10 baje")
+		self.say(phone, ADDRESS)
+		return self.say(phone, "haan bijli hai")[-1]
+
+	def erp_bookings(self, phone: str) -> list[dict]:
+		return [b for b in self.erp.bookings if b.get("phone_number") == phone[-10:]]
+
+	def test_booked_in_the_erp_once_even_when_confirmed_twice(self):
+		phone = self.new_phone()
+		summary = self.to_summary(phone)
+		self.assertIn("Service: Sedan Premium", summary)
+		self.assertIn("Total: ₹599", summary)
+		booked = self.tap(phone, "Confirm", "1")[-1]
+		self.assertIn("Booked!", booked)
+		self.tap(phone, "Confirm", "1")
+		made = self.erp_bookings(phone)
+		self.assertEqual(len(made), 1)
+		self.assertEqual((made[0]["product_id"], made[0]["slot_id"][:4]), ("PROD-SED-PREM", "SLOT"))
+		self.assertEqual(made[0]["electricity_provided"], 1)
+		frappe.db.rollback()
+		local = frappe.get_all(
+			"WA Service Booking", filters={"conversation": phone}, fields=["erp_booking_id", "erp_status"]
+		)
+		self.assertEqual([(b.erp_booking_id, b.erp_status) for b in local], [(made[0]["booking_id"], "Booked")])
+
+	def test_an_erp_that_booked_but_answered_too_late_is_never_asked_twice(self):
+		phone = self.new_phone()
+		self.to_summary(phone)
+		self.erp.configure(hang_after_booking_next=1, hang_seconds=2.5)
+		reply = self.tap(phone, "Confirm", "1")[-1]
+		self.assertIn("is with our team", reply)
+		self.tap(phone, "Confirm", "1")
+		self.assertEqual(len(self.erp_bookings(phone)), 1, "no second booking in the ERP")
+		frappe.db.rollback()
+		local = frappe.get_all("WA Service Booking", filters={"conversation": phone}, pluck="erp_status")
+		self.assertEqual(local, ["To check (no answer in time)"])
+
+	def test_a_slot_the_erp_filled_meanwhile_is_caught_at_confirm_with_other_times(self):
+		phone = self.new_phone()
+		self.to_summary(phone)
+		self.erp.book(today_in_india() + timedelta(days=1), "10:00-11:00", seats=2)
+		reply = self.tap(phone, "Confirm", "1")[-1]
+		self.assertIn("has just been taken", reply)
+		self.assertIn("11:00-12:00", reply)
+		self.assertEqual(self.erp_bookings(phone), [])
+		frappe.db.rollback()
+		self.assertFalse(frappe.db.exists("WA Service Booking", {"conversation": phone}))
+		self.assertEqual(self.scratchpad(phone).first_name, "Neha")
+
+	def test_a_customer_the_erp_knows_picks_one_of_their_cars_and_confirms_the_rest(self):
+		phone = self.new_phone()
+		self.erp.add_profile(
+			phone,
+			{
+				"customer_uuid": "CUST-1",
+				"full_name": "Neha Gupta",
+				"email": "neha@example.com",
+				"mobile_no": phone[-10:],
+				"vehicles": [
+					{"name": "VEH-1", "vehicle_number": "MH12AB1234", "vehicle_make": "Honda", "vehicle_model": "City", "vehicle_type": "Sedan", "is_primary": 1},
+					{"name": "VEH-2", "vehicle_number": "MH14CD5678", "vehicle_make": "Hyundai", "vehicle_model": "Creta", "vehicle_type": "SUV", "is_primary": 0},
+				],
+				"addresses": [
+					{"name": "ADDR-1", "address_line1": "Flat 4, Sunshine Apartments", "address_line2": "Baner Road", "city": "Pune", "pincode": "411045"}
+				],
+			},
+		)
+		first = self.say(phone, "hi")[-1]
+		self.assertIn("Welcome back, Neha!", first)
+		self.assertIn("2. Hyundai Creta MH14CD5678", first)
+		self.assertFalse(self.scratchpad(phone).vehicle_plate, "nothing filled before they choose")
+		offered = self.choose(phone, "Hyundai Creta MH14CD5678", "car:2")[-1]
+		self.assertIn("Shall I use your details from last time?", offered)
+		self.say(phone, "yes")
+		pad = self.scratchpad(phone)
+		self.assertEqual(
+			(pad.first_name, pad.vehicle_plate, pad.vehicle_type, pad.pincode),
+			("Neha", "MH14CD5678", "SUV", "411045"),
+		)

@@ -13,13 +13,13 @@ from yawlit_bot.engine.fields import VEHICLE_TYPES
 from yawlit_bot.engine.profile import Place, Profile, Vehicle
 from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.settings import BookingSettings
-from yawlit_bot.services.yawlit_erp_client import METHOD_PREFIX, ErpError, call
+from yawlit_bot.services.yawlit_erp_client import METHOD_PREFIX, ErpError, ErpOutcomeUnknown, call, write
 
 ERP_APP = "yawlit_automotive_services"
 DEFAULT_MINUTES = 60  # the ERP does not say how long a service takes
 
 
-def _call(settings: BookingSettings, method: str, **params) -> dict:
+def _call(settings: BookingSettings, method: str, *, writes: bool = False, **params) -> dict:
 	if ERP_APP in frappe.get_installed_apps():
 		try:
 			answer = frappe.get_attr(METHOD_PREFIX + method)(**params)
@@ -32,7 +32,96 @@ def _call(settings: BookingSettings, method: str, **params) -> dict:
 		return answer
 	if not settings.erp or not settings.erp.base_url:
 		raise ErpError("Yawlit's ERP is not set up: set its URL, API key and secret in WA Booking Settings.")
-	return call(settings.erp, method, **params)
+	return (write if writes else call)(settings.erp, method, **params)
+
+
+class SlotTaken(ErpError):
+	"""The chosen time has no room left in the ERP."""
+
+
+def _same(a: str | None, b: str | None) -> bool:
+	return "".join(ch for ch in str(a or "").upper() if ch.isalnum()) == "".join(
+		ch for ch in str(b or "").upper() if ch.isalnum()
+	)
+
+
+def create_booking(settings: BookingSettings, values: dict, service_id: str, addon_ids: list[str]) -> dict:
+	"""Book in Yawlit's ERP: the customer's car and address found in their profile (or added),
+	the slot's ERP name for the chosen time, then `create_booking_by_phone`, sent once. Returns
+	`{booking_id, total_amount}`. A full slot or any refusal raises ErpError with the ERP's
+	reason; no answer in time, ErpOutcomeUnknown (it may be booked: never sent again blindly)."""
+	phone = str(values.get("phone") or "")[-10:]
+	try:
+		profile = _call(settings, "customer_portal.get_profile_by_phone", phone_number=phone).get("profile") or {}
+	except ErpError as exc:
+		if "not found" not in str(exc).lower():
+			raise
+		profile = {}
+	vehicle_id = next(
+		(v.get("name") for v in profile.get("vehicles") or [] if _same(v.get("vehicle_number"), values.get("vehicle_plate"))),
+		None,
+	) or _call(
+		settings,
+		"customer_portal.add_vehicle",
+		writes=True,
+		phone_number=phone,
+		vehicle_data={
+			"vehicle_make": values.get("vehicle_brand"),
+			"vehicle_model": values.get("vehicle_model"),
+			"vehicle_number": values.get("vehicle_plate"),
+			"vehicle_type": values.get("vehicle_type"),
+		},
+	).get("name")
+	address_id = next(
+		(
+			a.get("name")
+			for a in profile.get("addresses") or []
+			if str(a.get("pincode") or "") == str(values.get("pincode") or "")
+			and _same(a.get("address_line1"), str(values.get("address") or "").split(",")[0])
+		),
+		None,
+	) or _call(
+		settings,
+		"customer_portal.add_address",
+		writes=True,
+		phone_number=phone,
+		address_data={
+			"address_line1": str(values.get("address") or "").split(",")[0].strip(),
+			"address_line2": ", ".join(part.strip() for part in str(values.get("address") or "").split(",")[1:]),
+			"city": values.get("city") or "",
+			"state": "",
+			"pincode": values.get("pincode"),
+			"is_primary": 0,
+		},
+	).get("name")
+	slots = _call(
+		settings,
+		"booking.get_available_slots_enhanced",
+		date_str=str(values.get("appointment_date")),
+		service_id=service_id,
+		vehicle_type=values.get("vehicle_type"),
+	).get("slots") or []
+	slot = next((s for s in slots if s.get("slot_id") == values.get("time_slot")), None)
+	if slot is None or int(slot.get("available_capacity") or 0) <= 0:
+		raise SlotTaken(f"Sorry, {values.get('time_slot')} has just been taken.")
+	answer = _call(
+		settings,
+		"booking.create_booking_by_phone",
+		writes=True,
+		phone_number=phone,
+		product_id=service_id,
+		booking_date=str(values.get("appointment_date")),
+		slot_id=slot.get("name"),
+		vehicle_id=vehicle_id,
+		address_id=address_id,
+		electricity_provided=int(values.get("electricity_provided") != "No"),
+		water_provided=int(values.get("water_provided") != "No"),
+		addon_ids=[{"addon": addon, "quantity": 1} for addon in addon_ids],
+		payment_mode="Cash",
+	)
+	if not answer.get("booking_id"):
+		raise ErpOutcomeUnknown("Yawlit's ERP answered without a booking id.")
+	return {"booking_id": answer["booking_id"], "total_amount": answer.get("total_amount")}
 
 
 def get_services(settings: BookingSettings, vehicle_type: str) -> list[dict]:
