@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -82,3 +83,57 @@ def test_a_url_without_scheme_is_a_settings_error_not_an_outage():
 	with pytest.raises(erp.ErpError, match="not a web address") as raised:
 		erp.call(erp.ErpConfig("erp.yawlit.com", "k", "s", 1), "booking.get_optional_addons", product_id="x")
 	assert not isinstance(raised.value, erp.ErpUnavailable)
+
+
+def _book(standin, cfg, day):
+	erp.write(cfg, "customer_portal.add_vehicle", phone_number="9812345678", vehicle_data={"vehicle_number": "MH12AB1234"})
+	erp.write(
+		cfg, "customer_portal.add_address", phone_number="9812345678", address_data={"address_line1": "Flat 4", "pincode": "411045"}
+	)
+	return erp.write(
+		cfg,
+		"booking.create_booking_by_phone",
+		phone_number="9812345678",
+		product_id="PROD-SED-PREM",
+		booking_date=day.isoformat(),
+		slot_id=f"SLOT-{day:%Y%m%d}-10",
+		vehicle_id="VEH-001-9812345678",
+		address_id="ADDR-001-9812345678",
+		electricity_provided=1,
+		water_provided=1,
+		addon_ids=[],
+		payment_mode="Cash",
+	)
+
+
+def test_a_booking_is_written_once_and_an_answer_too_late_is_never_sent_again(standin):
+	day = date.today() + timedelta(days=2)
+	answer = _book(standin, config(standin), day)
+	assert answer["booking_id"] == "BKG-00001" and len(standin.bookings) == 1
+	standin.configure(hang_after_booking_next=1, hang_seconds=1.5)
+	with pytest.raises(erp.ErpOutcomeUnknown, match="may have been made"):
+		_book(standin, config(standin, timeout=0.5), day)
+	assert len(standin.bookings) == 2  # the ERP booked; the write was not repeated
+	deadline = time.monotonic() + 10  # the stand-in records a call once it has answered it
+	while len(standin.calls) < 6 and time.monotonic() < deadline:
+		time.sleep(0.05)
+	assert [c.method for c in standin.calls].count("booking.create_booking_by_phone") == 2
+
+
+def test_a_write_that_failed_on_the_erp_side_is_reported_not_repeated(standin):
+	standin.configure(fail_next=1, fail_status=502)
+	with pytest.raises(erp.ErpUnavailable):
+		erp.write(config(standin), "customer_portal.add_vehicle", phone_number="9812345678", vehicle_data={"vehicle_number": "X"})
+	assert len(standin.calls) == 1
+
+
+def test_a_write_to_an_erp_that_is_not_listening_is_tried_again_then_reported():
+	with pytest.raises(erp.ErpUnavailable, match="cannot be reached"):
+		erp.write(erp.ErpConfig("http://127.0.0.1:9", "k", "s", 1), "booking.create_booking_by_phone")
+
+
+def test_a_full_slot_is_refused_with_the_reason(standin):
+	day = date.today() + timedelta(days=2)
+	standin.book(day, "10:00-11:00", seats=2)
+	with pytest.raises(erp.ErpError, match="fully booked"):
+		_book(standin, config(standin), day)
