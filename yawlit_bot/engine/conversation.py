@@ -315,7 +315,8 @@ def decide_turn(
 	expecting = snapshot.expecting if snapshot.state is State.COLLECTING else ()
 	known = values if snapshot.has_scratchpad else {}
 	extraction = extract(message.text or "", today, expecting, sender_phone, known)
-	extraction, unsure = combine(extraction, message.model, today, expecting, confidence_threshold)
+	choices = catalog_offer.field_choices(offer) if offer else None
+	extraction, unsure = combine(extraction, message.model, today, expecting, confidence_threshold, choices)
 	profile_question = next((q for q in (VEHICLE_CHOICE, ADDRESS_CHOICE) if q in expecting), None)
 	if profile_question and snapshot.profile is not None:
 		picked = read_profile_choice(snapshot.profile, profile_question, message.text, message.button_id, today)

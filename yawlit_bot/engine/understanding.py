@@ -117,9 +117,11 @@ def combine(
 	today: date,
 	expecting: Sequence[str] = (),
 	threshold: float = DEFAULT_THRESHOLD,
+	choices: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[Extraction, dict[str, str]]:
 	"""The rules' reading joined with the model's (policy in the module docstring). Returns the
-	joined extraction and the values too unsure to merge, to confirm with the customer."""
+	joined extraction and the values too unsure to merge, to confirm with the customer.
+	`choices`: the catalog's services and add-ons, which a model's value must be one of."""
 	if model is None:
 		return rules, {}
 	joined = replace(
@@ -136,7 +138,7 @@ def combine(
 		joined.edit_field = model.edit_target
 	unsure: dict[str, str] = {}
 	for name, raw in model.fields.items():
-		check = check_field(name, raw, today)
+		check = check_field(name, raw, today, choices)
 		if not check.ok or not check.value:
 			continue  # the model's words never reach the scratchpad unchecked
 		if name in RULES_WIN and name in rules.invalid:

@@ -134,6 +134,7 @@ def read_with_model(
 	expecting: tuple[str, ...],
 	today: date,
 	config: ModelConfig,
+	choices: dict | None = None,
 ) -> tuple[ModelReading | None, str]:
 	"""The model's reading of one message, or None, and how the message was understood (for
 	the message's `understood_by`). Never raises: any failure is the rules' turn."""
@@ -146,7 +147,7 @@ def read_with_model(
 	try:
 		from yawlit_bot.engine.model_program import build_inputs, read_message
 
-		inputs = build_inputs(text, recent, known, missing, expecting, today)
+		inputs = build_inputs(text, recent, known, missing, expecting, today, choices)
 		future = _POOL.submit(read_message, _lm(config), inputs)
 		reading = future.result(timeout=config.timeout)
 	except FutureTimeout:

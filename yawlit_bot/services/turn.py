@@ -220,9 +220,16 @@ def read_next_with_model(conversation: str) -> Understood | None:
 			(conversation, message.name),
 		)[::-1]
 		today = today_in_india()
-		reading, note = read_with_model(
-			message.content, list(recent), known, missing_required(known, today), expecting, today, config
+		from yawlit_bot.engine.fields import VEHICLE_TYPES
+		from yawlit_bot.engine.offer import field_choices
+		from yawlit_bot.services.catalog import load_offer
+
+		offer = load_offer()  # the model chooses among the catalog's services, as the rules do
+		choices = (
+			{"service_type": field_choices(offer)["service_type"], "vehicle_type": VEHICLE_TYPES} if offer else None
 		)
+		missing = missing_required(known, today, field_choices(offer) if offer else None)
+		reading, note = read_with_model(message.content, list(recent), known, missing, expecting, today, config, choices)
 		understood = Understood(message.name, reading, note, config.threshold)
 		_understood.clear()  # only the latest: a retry comes right after its failure
 		_understood[(frappe.local.site, message.name)] = understood
