@@ -37,6 +37,12 @@ class TestCatalogConversation(PipelineTestCase):
 			and r.body.get("interactive_type") == "list"
 		]
 
+	def set_enabled(self, service: str, enabled: int) -> None:
+		doc = frappe.get_doc("WA Service", service)
+		doc.enabled = enabled
+		doc.save(ignore_permissions=True)
+		frappe.db.commit()
+
 	def booking_of(self, phone: str):
 		frappe.db.rollback()
 		name = frappe.db.get_value("WA Service Booking", {"conversation": phone})
@@ -117,9 +123,8 @@ class TestCatalogConversation(PipelineTestCase):
 		self.say(phone, "parso 11 baje")
 		self.say(phone, ADDRESS)
 		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
-		frappe.db.set_value("WA Service", "Basic Wash", "enabled", 0)
-		frappe.db.commit()
-		self.addCleanup(lambda: (frappe.db.set_value("WA Service", "Basic Wash", "enabled", 1), frappe.db.commit()))
+		self.set_enabled("Basic Wash", 0)  # staff switch it off in Desk
+		self.addCleanup(self.set_enabled, "Basic Wash", 1)
 		replies = self.tap(phone, "Confirm", "1")
 		self.assertIn("no longer offered", replies[-1])
 		self.assertNotIn("Basic Wash", [s["rows"][0]["title"] for s in self.last_list(phone)["sections"]])

@@ -30,7 +30,7 @@ def load_offer() -> Offer | None:
 	the price and slot steps say what failed."""
 	settings = booking_settings()
 	try:
-		catalog = yawlit_erp.load_catalog(settings) if settings.backend == YAWLIT_ERP else builtin.load_catalog()
+		catalog = yawlit_erp.load_catalog(settings) if settings.backend == YAWLIT_ERP else builtin.cached_catalog()
 	except CatalogError:
 		frappe.log_error(title="yawlit_bot: the catalog could not be read", defer_insert=True)
 		return None

@@ -14,6 +14,32 @@ from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.slots import taken_on
 
 
+CATALOG_KEY = "yawlit_bot|builtin-catalog"
+
+
+def cached_catalog() -> Catalog:
+	"""The catalog as every turn reads it: kept in the site's cache until a service or add-on
+	is saved, renamed or deleted (`forget_catalog`, from their forms)."""
+	return frappe.cache.get_value(CATALOG_KEY, generator=load_catalog)
+
+
+def forget_catalog() -> None:
+	frappe.cache.delete_value(CATALOG_KEY)
+
+
+class ForgetsCatalog:
+	"""For the controllers of `WA Service` and `WA Add-on`: a change shows at the next message."""
+
+	def on_update(self):
+		forget_catalog()
+
+	def on_trash(self):
+		forget_catalog()
+
+	def after_rename(self, *_args, **_kwargs):
+		forget_catalog()
+
+
 def load_catalog() -> Catalog:
 	"""Every service and add-on (disabled ones too: the rules say what is offered), in one read
 	per table."""

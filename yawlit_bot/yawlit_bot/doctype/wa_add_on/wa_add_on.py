@@ -3,8 +3,8 @@
 
 from frappe.model.document import Document
 
+from yawlit_bot.services.catalog.builtin import ForgetsCatalog
 
-class WAAddon(Document):
+
+class WAAddon(ForgetsCatalog, Document):
 	"""An extra that can go with a service (Eco Wash, Exterior Polishing...)."""
-
-	pass

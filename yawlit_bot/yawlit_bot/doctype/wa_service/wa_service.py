@@ -5,8 +5,10 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from yawlit_bot.services.catalog.builtin import ForgetsCatalog
 
-class WAService(Document):
+
+class WAService(ForgetsCatalog, Document):
 	"""A service customers can book, with its price per vehicle type and its add-ons."""
 
 	def validate(self):
