@@ -290,3 +290,42 @@ def test_labelled_dialogues_against_the_sample_catalog_misfile_nothing():
 	for name in ("dialogues.jsonl", "heldout_dialogues.jsonl", "probe_dialogues.jsonl", "probe2_dialogues.jsonl"):
 		wrong = [w for d in load(name) for w in run_dialogue(d, offer=offer).wrong]
 		assert wrong == [], name
+
+
+def test_an_addon_word_inside_an_address_is_not_an_addon():
+	snapshot = Snapshot(State.CONFIRMING, {**FULL, "service_type": "Foam Wash"}, True)
+	decision = turn(snapshot, "address: 4 Eco Park Road, Baner, Pune 411045")
+	assert not decision.values.get("addons")
+	assert decision.values["address"].startswith("4 Eco Park Road")
+
+
+def test_choose_after_a_filler():
+	chosen = turn(asked_for_service(), "ok 2")
+	assert chosen.values["service_type"] == "Foam Wash"
+
+
+def test_the_catalog_dialogues_fill_every_field_right():
+	from yawlit_bot.services.sample_catalog import as_catalog
+	from yawlit_bot.testing.extraction_eval import load, run_dialogue
+
+	offer = Offer(as_catalog(), utility_surcharge=150)
+	results = [run_dialogue(d, offer=offer) for d in load("catalog_dialogues.jsonl")]
+	assert [(r.id, r.wrong) for r in results if r.wrong] == []
+	assert [(r.id, r.missing) for r in results if r.missing] == []
+
+
+def test_an_address_or_a_correction_is_never_read_as_a_utility_answer():
+	asked = Snapshot(
+		State.COLLECTING,
+		{**FULL, "service_type": "Foam Wash", "addons": "Eco Wash, Interior Vacuum", "address": None, "pincode": None},
+		True,
+		expecting=("address", "pincode", "water_provided", "electricity_provided"),
+	)
+	for text in (
+		"No. 88, 5th Cross, 6th Block, Koramangala, Bangalore 560095",
+		"221B, Gomti Nagar, Lucknow 226001",
+		"Flat 4, Power House Road, Baner, Pune 411045",
+		"address galat hai",
+	):
+		decision = turn(asked, text)
+		assert not decision.values.get("water_provided") and not decision.values.get("electricity_provided"), text

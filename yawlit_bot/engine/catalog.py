@@ -315,7 +315,9 @@ ORDINALS = {
 	"last": -1, "aakhri": -1,
 }
 _NUMBER_RE = re.compile(r"^\s*(?:no\.?|number|option|#)?\s*(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
-_FILLER_RE = re.compile(r"\b(the|one|wala|waala|vala|option|please|pls|plz|chahiye|do|de|dedo)\b", re.IGNORECASE)
+_FILLER_RE = re.compile(
+	r"\b(the|one|wala|waala|vala|option|please|pls|plz|chahiye|do|de|dedo|ok|okay|then|toh|to|number|no)\b", re.IGNORECASE
+)
 
 
 def choose(text: str, options: Sequence[str], ids: Sequence[str] | None = None) -> int | None:
@@ -337,7 +339,10 @@ def choose(text: str, options: Sequence[str], ids: Sequence[str] | None = None) 
 	for index, option in enumerate(options):
 		if lowered == option.lower():
 			return index
-	words = _FILLER_RE.sub(" ", lowered).split()
+	words = _FILLER_RE.sub(" ", re.sub(r"[.,!)]", " ", lowered)).split()
+	if len(words) == 1 and words[0].isdigit():  # "ok 2", "number 3 please"
+		index = int(words[0]) - 1
+		return index if 0 <= index < len(options) else None
 	if len(words) == 1 and words[0] in ORDINALS:
 		position = ORDINALS[words[0]]
 		index = len(options) - 1 if position == -1 else position - 1

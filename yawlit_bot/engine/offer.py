@@ -42,6 +42,13 @@ _YES_RE = re.compile(
 	re.I,
 )
 _ONLY_RE = re.compile(r"\b(?:only|sirf|bas|just)\b", re.I)
+# A bare answer to the question, naming neither utility: "haan", "yes both", "nahi hai". A
+# longer message without a utility word ("No. 88, 5th Cross", "address galat hai") is no answer.
+_BARE_ANSWER_RE = re.compile(
+	r"^(?:(?:yes|yeah|yep|haan|han|haa|ha|ji|jee|ok|okay|sure|both|dono|sab|hai|hain|available|milega|"
+	r"mil\s+jayega|no|nope|nahi|nahin|nhi|na|not|neither|koi\s+nahi)[\s,.!]*){1,4}$",
+	re.I,
+)
 _CLAUSE_RE = re.compile(r"\s*(?:,|;|\.|\bbut\b|\bpar\b|\blekin\b|\band\b|\baur\b)\s*", re.I)
 
 
@@ -148,15 +155,28 @@ def _key_words(name: str) -> list[str]:
 	return [w for w in words if w not in _GENERIC_WORDS] or words
 
 
+def _said(tokens: Sequence[str], word: str) -> bool:
+	return any(
+		token == word or (len(word) >= 5 and len(token) >= 4 and fuzz.ratio(word, token) >= 80) for token in tokens
+	)
+
+
 def _names(tokens: Sequence[str], name: str) -> bool:
 	"""Every word that tells `name` apart is in the message (a typo allowed in longer words)."""
-	for word in _key_words(name):
-		if not any(
-			token == word or (len(word) >= 5 and len(token) >= 4 and fuzz.ratio(word, token) >= 80)
-			for token in tokens
-		):
-			return False
-	return True
+	return all(_said(tokens, word) for word in _key_words(name))
+
+
+_ADDON_CUE = frozenset(
+	"add also bhi plus extra with saath aur include remove hata hatao hatado without bina".split()
+)
+
+
+def _names_addon(tokens: Sequence[str], name: str) -> bool:
+	"""An add-on by its name; by its last word alone only with a word that adds or removes
+	("polish bhi kar do", "vacuum hata do"): "polishing chahiye" may ask for a service."""
+	if _names(tokens, name):
+		return True
+	return bool(_ADDON_CUE & set(tokens)) and _said(tokens, _key_words(name)[-1])
 
 
 def _mentioned_services(offer: Offer, text: str) -> list[Service]:
@@ -241,6 +261,7 @@ def _read_addons(
 	button_id: str,
 	values: Mapping[str, str | None],
 	service_name: str | None,
+	ruled: Mapping[str, str],
 	result: Choices,
 ) -> None:
 	chosen = _service(offer, service_name)
@@ -253,7 +274,10 @@ def _read_addons(
 		named = [a for a in optional if a.addon == button_id[len(ADDON_ROW) :]]
 	else:
 		tokens = re.findall(r"[a-z0-9]+", text.lower())
-		named = [a for a in optional if _names(tokens, a.addon_name)]
+		# "address: 4 Eco Park Road": words inside another value the rules read are not an add-on
+		inside = _words_of_other_values(ruled)
+		tokens = [t for t in tokens if t not in inside]
+		named = [a for a in optional if _names_addon(tokens, a.addon_name)]
 	if not named:
 		return
 	if _REMOVE_RE.search(text) and not button_id:
@@ -265,10 +289,15 @@ def _read_addons(
 	result.about.add("addons")
 
 
-def _read_utilities(text: str, asked: Sequence[str], needed: Sequence[str], result: Choices) -> None:
+def _read_utilities(
+	text: str, asked: Sequence[str], needed: Sequence[str], result: Choices, whole: str | None = None
+) -> None:
 	"""Yes / no for water and electricity: "haan dono", "only water", "bijli nahi hai". Unasked,
 	only a utility the booking needs, named with its answer ("bijli nahi milegi")."""
 	answers: dict[str, str] = {}
+	if not (_WATER_RE.search(text) or _POWER_RE.search(text)):
+		if not asked or not _BARE_ANSWER_RE.match((whole or text).strip()):
+			return  # the whole message must be the answer ("ok Flat 9, ..." is an address)
 	clauses = [c for c in _CLAUSE_RE.split(text) if c and c.strip()]
 	only = None
 	clauses = [part for clause in clauses for part in _per_utility(clause)]
@@ -282,8 +311,8 @@ def _read_utilities(text: str, asked: Sequence[str], needed: Sequence[str], resu
 			only = names[0]
 		no = bool(_NO_RE.search(clause))
 		yes = bool(_YES_RE.search(clause))
-		if not (no or yes or names):
-			continue
+		if not (no or yes or (names and only == names[0])):
+			continue  # "water" with no yes or no is no answer
 		targets = names or [name for name in asked if name not in answers]
 		for name in targets:
 			answers[name] = "No" if no else "Yes"
@@ -293,6 +322,16 @@ def _read_utilities(text: str, asked: Sequence[str], needed: Sequence[str], resu
 		if name in asked or name in needed:
 			result.fields[name] = answer
 			result.about.add(name)
+
+
+def _words_of_other_values(ruled: Mapping[str, str]) -> set[str]:
+	"""The words of what the rules read for other fields (an address, a name, notes)."""
+	return {
+		word
+		for name, value in ruled.items()
+		if name not in ("service_type", "addons")
+		for word in re.findall(r"[a-z0-9]+", str(value or "").lower())
+	}
 
 
 def _per_utility(clause: str) -> list[str]:
@@ -336,11 +375,17 @@ def read_choices(
 		_read_service(offer, text, row, values, ruled, expecting, result)
 	service_name = result.fields.get("service_type") or values.get("service_type")
 	if not row.startswith(SERVICE_ROW):
-		_read_addons(offer, text, row, values, service_name, result)
+		_read_addons(offer, text, row, values, service_name, ruled, result)
+	if "addons" in result.fields and "service_type" in result.dropped:
+		# "polish bhi kar do" with Premium Wash chosen: the rules' "Polishing" was the add-on
+		result.invalid.pop("service_type", None)
 	asked_utilities = [name for name in UTILITY_FIELDS if name in expecting]
 	needed = _utilities_needed(offer, {**values, **result.fields})
-	if not row and (asked_utilities or (needed and (_WATER_RE.search(text) or _POWER_RE.search(text)))):
-		_read_utilities(text, asked_utilities, needed, result)
+	if not row and (asked_utilities or needed):
+		# "Flat 4, Power House Road": a word of the address is no answer about electricity
+		inside = _words_of_other_values(ruled)
+		own = " ".join(w for w in text.split() if re.sub(r"[^a-z0-9]", "", w.lower()) not in inside)
+		_read_utilities(own if inside else text, asked_utilities, needed, result, whole=text)
 	return result
 
 

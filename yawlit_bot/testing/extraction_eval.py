@@ -20,7 +20,7 @@ from pathlib import Path
 
 from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
 from yawlit_bot.engine.extraction import extract
-from yawlit_bot.engine.fields import DETAIL_FIELDS
+from yawlit_bot.engine.fields import DETAIL_FIELDS, UTILITY_FIELDS
 from yawlit_bot.engine.indic import ascii_digits
 from yawlit_bot.engine.catalog import CatalogError
 from yawlit_bot.engine.offer import Offer
@@ -146,12 +146,12 @@ def run_dialogue(
 			unconfirmed=decision.unconfirmed,
 		)
 	want = item["expected"]
-	scored = DETAIL_FIELDS
+	scored = DETAIL_FIELDS + (UTILITY_FIELDS if offer is not None else ())
 	if offer is not None and want.get("service_type"):
 		try:
 			offer.catalog.service(want["service_type"])
 		except CatalogError:  # not sold here: the customer is told so, and may keep an earlier one
-			scored = tuple(name for name in DETAIL_FIELDS if name != "service_type")
+			scored = tuple(name for name in scored if name != "service_type")
 	wrong, missing = [], []
 	for name in scored:
 		got = snapshot.values.get(name)
