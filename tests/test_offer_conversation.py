@@ -329,3 +329,9 @@ def test_an_address_or_a_correction_is_never_read_as_a_utility_answer():
 	):
 		decision = turn(asked, text)
 		assert not decision.values.get("water_provided") and not decision.values.get("electricity_provided"), text
+
+
+def test_a_short_message_naming_only_a_service_changes_it():
+	snapshot = Snapshot(State.CONFIRMING, {**FULL, "service_type": "Basic Wash"}, True)
+	decision = turn(snapshot, "foam wash instead")
+	assert decision.values["service_type"] == "Foam Wash" and decision.state is State.CONFIRMING

@@ -244,6 +244,12 @@ def _read_service(
 		if not any(s.service_name.lower() in (value or "").lower() for value in ruled.values())
 	]
 	chosen = named[0] if len(named) == 1 else None
+	if chosen is not None and not (set(ruled) - {"service_type", "addons"}) and len(text.split()) <= 6:
+		# "foam wash kar do", "foam wash instead": a short message about nothing else is about
+		# the service, and may change it
+		result.fields["service_type"] = chosen.service_name
+		result.about.add("service_type")
+		return
 	if chosen is None and ruled.get("service_type"):
 		chosen = _catalog_service_for(offer, ruled["service_type"])
 		if chosen is None:
