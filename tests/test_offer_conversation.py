@@ -335,3 +335,61 @@ def test_a_short_message_naming_only_a_service_changes_it():
 	snapshot = Snapshot(State.CONFIRMING, {**FULL, "service_type": "Basic Wash"}, True)
 	decision = turn(snapshot, "foam wash instead")
 	assert decision.values["service_type"] == "Foam Wash" and decision.state is State.CONFIRMING
+
+
+# ---------------------------------------------------------------- what a review found
+
+
+def test_addons_are_added_or_removed_clause_by_clause():
+	snapshot = Snapshot(State.CONFIRMING, {**FULL, "service_type": "Foam Wash", "addons": "Eco Wash"}, True)
+	assert turn(snapshot, "no problem, tyre shine bhi add karo").values["addons"] == "Eco Wash, Tyre Shine"
+	assert turn(snapshot, "eco wash nahi chahiye, tyre shine add karo").values["addons"] == "Tyre Shine"
+	assert turn(snapshot, "no eco wash but tyre shine yes").values["addons"] == "Tyre Shine"
+
+
+def test_cancelling_an_addon_does_not_cancel_the_booking():
+	snapshot = Snapshot(State.CONFIRMING, {**FULL, "service_type": "Foam Wash", "addons": "Tyre Shine"}, True)
+	decision = turn(snapshot, "tyre shine cancel kar do")
+	assert decision.state is State.CONFIRMING and decision.values["addons"] == NO_ADDONS
+
+
+def test_a_word_of_an_addon_in_passing_adds_nothing():
+	snapshot = Snapshot(State.CONFIRMING, {**FULL, "service_type": "Foam Wash"}, True)
+	assert not turn(snapshot, "eco friendly shampoo use karna").values.get("addons")
+
+
+def test_a_question_about_a_service_does_not_choose_it():
+	snapshot = Snapshot(State.CONFIRMING, {**FULL, "service_type": "Premium Wash", "electricity_provided": "Yes"}, True)
+	for text in ("what is foam wash?", "foam wash mein kya hota hai?", "is foam wash good", "foam wash available hai kya"):
+		assert turn(snapshot, text).values["service_type"] == "Premium Wash", text
+	for text in ("kya basic mein interior hota hai", "foam ya premium?"):
+		assert not turn(asked_for_service(), text).values.get("service_type"), text
+
+
+def test_feminine_ordinals_choose():
+	assert turn(asked_for_service(), "dusri wali").values["service_type"] == "Foam Wash"
+
+
+def test_a_long_day_of_slots_keeps_every_part_of_the_day_in_the_list():
+	snapshot = collecting(time_slot=None, appointment_date=None, electricity_provided="Yes")
+	decision = turn(snapshot, "kal")
+	day = tuple(f"{h:02d}:00-{h + 1:02d}:00" for h in range(6, 18))
+	reply = offer_times(decision, SlotCheck(False, "", day)).replies[-1]
+	assert sum(len(s.rows) for s in reply.sections) == 10
+	assert [s.title for s in reply.sections] == ["Morning", "Afternoon", "Evening"]
+	assert "17:00-18:00" in reply.body
+
+
+def test_premium_means_the_vehicles_own_product_in_a_catalog_of_products_per_vehicle():
+	products = Offer(
+		Catalog(
+			(
+				Service("HB", "HatchBack Premium", {"Hatchback": 499}),
+				Service("SED", "Sedan Premium", {"Sedan": 599}),
+				Service("SUV", "SUV Premium", {"SUV": 599}),
+			),
+			{},
+		)
+	)
+	snapshot = Snapshot(State.COLLECTING, {**BEFORE_SERVICE, "vehicle_type": "Sedan"}, True)
+	assert turn(snapshot, "premium wash chahiye", offer=products).values["service_type"] == "Sedan Premium"

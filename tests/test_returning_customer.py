@@ -82,3 +82,16 @@ def test_an_invalid_old_value_is_never_offered():
 	broken = Profile("Ravi", "Kumar", "", (Vehicle("Maruti Suzuki", "Swift", "Hatchback", "NOT A PLATE"),), ())
 	decision = turn(Snapshot(profile=broken), "hi")
 	assert "vehicle_plate" not in decision.unconfirmed
+
+
+def test_a_car_or_address_typed_out_is_the_customers_own_not_the_one_on_record():
+	first = turn(Snapshot(profile=MANY), "hi")
+	typed = turn(after(first, MANY), "Maruti Suzuki Swift MH12AB9999")
+	assert typed.values["vehicle_plate"] == "MH12AB9999"
+
+
+def test_a_record_is_offered_only_as_a_whole():
+	decision = turn(Snapshot(profile=ONE), "hi, Hyundai ki car hai, wash chahiye")
+	assert "vehicle_model" not in decision.unconfirmed and "vehicle_plate" not in decision.unconfirmed
+	decision = turn(Snapshot(profile=ONE), "hi, pincode 560001, wash chahiye")
+	assert "address" not in decision.unconfirmed

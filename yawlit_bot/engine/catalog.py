@@ -308,16 +308,36 @@ def nearest_dates_with_room(
 
 ORDINALS = {
 	"first": 1, "1st": 1, "pehla": 1, "pehle": 1, "pahla": 1,
-	"second": 2, "2nd": 2, "dusra": 2, "doosra": 2, "dusre": 2,
-	"third": 3, "3rd": 3, "teesra": 3, "tisra": 3, "teesre": 3,
-	"fourth": 4, "4th": 4, "chautha": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6,
+	"pehli": 1, "pahli": 1,
+	"second": 2, "2nd": 2, "dusra": 2, "doosra": 2, "dusre": 2, "dusri": 2, "doosri": 2,
+	"third": 3, "3rd": 3, "teesra": 3, "tisra": 3, "teesre": 3, "teesri": 3, "tisri": 3,
+	"fourth": 4, "4th": 4, "chautha": 4, "chauthi": 4, "fifth": 5, "5th": 5, "sixth": 6, "6th": 6,
 	"seventh": 7, "7th": 7, "eighth": 8, "8th": 8, "ninth": 9, "9th": 9, "tenth": 10, "10th": 10,
 	"last": -1, "aakhri": -1,
 }
 _NUMBER_RE = re.compile(r"^\s*(?:no\.?|number|option|#)?\s*(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
 _FILLER_RE = re.compile(
-	r"\b(the|one|wala|waala|vala|option|please|pls|plz|chahiye|do|de|dedo|ok|okay|then|toh|to|number|no)\b", re.IGNORECASE
+	r"\b(the|one|wala|waala|vala|wali|waali|vali|option|please|pls|plz|chahiye|do|de|dedo|ok|okay|then|toh|to|"
+	r"number|no)\b",
+	re.IGNORECASE,
 )
+
+
+def position_chosen(text: str, count: int) -> int | None:
+	"""The index a customer named by position alone: "2", "option 2", "ok 2", "second one",
+	"dusri wali", "last". None for anything else."""
+	raw = (text or "").strip().lower()
+	number = _NUMBER_RE.match(raw)
+	words = _FILLER_RE.sub(" ", re.sub(r"[.,!)]", " ", raw)).split()
+	if number:
+		index = int(number.group(1)) - 1
+	elif len(words) == 1 and words[0].isdigit():
+		index = int(words[0]) - 1
+	elif len(words) == 1 and words[0] in ORDINALS:
+		index = count - 1 if ORDINALS[words[0]] == -1 else ORDINALS[words[0]] - 1
+	else:
+		return None
+	return index if 0 <= index < count else None
 
 
 def choose(text: str, options: Sequence[str], ids: Sequence[str] | None = None) -> int | None:

@@ -174,7 +174,8 @@ def _collect(
 				updates[name] = value
 				sources[name] = (SOURCE_MODEL, 1.0)
 				may_replace.add(name)
-	choices = catalog_offer.field_choices(offer) if offer else None
+	service = updates.get("service_type") or values.get("service_type")
+	choices = catalog_offer.field_choices(offer, service) if offer else None
 	merged = merge_fields(values, updates, today, may_replace, choices)
 	rejected = {**extraction.invalid, **merged.rejected}
 	problem = catalog_offer.service_problem(offer, merged.values) if offer else None
@@ -315,7 +316,7 @@ def decide_turn(
 	expecting = snapshot.expecting if snapshot.state is State.COLLECTING else ()
 	known = values if snapshot.has_scratchpad else {}
 	extraction = extract(message.text or "", today, expecting, sender_phone, known)
-	choices = catalog_offer.field_choices(offer) if offer else None
+	choices = catalog_offer.field_choices(offer, values.get("service_type")) if offer else None
 	extraction, unsure = combine(extraction, message.model, today, expecting, confidence_threshold, choices)
 	profile_question = next((q for q in (VEHICLE_CHOICE, ADDRESS_CHOICE) if q in expecting), None)
 	if profile_question and snapshot.profile is not None:
@@ -403,7 +404,10 @@ def _with_choices(
 	invalid = {**extraction.invalid, **chosen.invalid}
 	for name in chosen.fields:
 		invalid.pop(name, None)
-	return replace(extraction, fields=fields, basis=basis, invalid=invalid)
+	intent = extraction.intent
+	if intent is Intent.CANCEL and "addons" in chosen.fields:
+		intent = None  # "tyre shine cancel kar do": the add-on goes, not the booking
+	return replace(extraction, fields=fields, basis=basis, invalid=invalid, intent=intent)
 
 
 def _confirming(

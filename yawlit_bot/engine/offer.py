@@ -31,7 +31,15 @@ from yawlit_bot.engine.replies import ADDON_ROW, DATE_ROW, SERVICE_ROW, SLOT_ROW
 
 # Words every service or add-on name may carry; the others tell them apart ("foam", "tyre").
 _GENERIC_WORDS = frozenset("wash washing cleaning clean service services car package".split())
-_REMOVE_RE = re.compile(r"\b(?:remove|hata(?:o|do|dena|na)?|hatado|without|bina|cancel|drop|mat|nahi|no)\b", re.I)
+_REMOVE_RE = re.compile(
+	r"\b(?:remove|hata(?:o|do|dena|na)?|hatado|without|bina|cancel|drop|mat|nahi|nahin|nhi|no|not|don'?t)\b", re.I
+)
+# A question about a service ("foam wash mein kya hota hai?", "is foam wash good?") chooses nothing.
+_QUESTION_RE = re.compile(
+	r"\?|^\s*(?:is|are|does|do|can|will|should)\b|\b(?:kya|what|which|whats|does|kaisa|kaisi|kaise|hota|hoti|"
+	r"better|vs|versus|difference)\b",
+	re.I,
+)
 _WATER_RE = re.compile(r"\b(?:water|paani|pani|jal|tap|nal)\b", re.I)
 _POWER_RE = re.compile(r"\b(?:electricity|electric|bijli|bijlee|power|light|current|socket|plug|switch)\b", re.I)
 _NO_RE = re.compile(
@@ -70,12 +78,19 @@ class Choices:
 	dropped: set[str]  # the rules' reading that is not in the catalog
 
 
-def field_choices(offer: Offer) -> dict[str, tuple[str, ...]]:
-	"""The values `service_type` and `addons` may take (see `validation.check_field`)."""
+def field_choices(offer: Offer, service: str | None = None) -> dict[str, tuple[str, ...]]:
+	"""The values `service_type` and `addons` may take (see `validation.check_field`): the
+	services on offer, and the add-ons that may go with `service` (all, before one is chosen)."""
 	catalog = offer.catalog
+	chosen = _service(offer, service)
+	addons = (
+		[a.addon_name for a in catalog.optional_addons(chosen.service)]
+		if chosen
+		else [a.addon_name for a in catalog.addons.values() if a.enabled]
+	)
 	return {
 		"service_type": tuple(s.service_name for s in catalog.services if s.enabled and s.prices),
-		"addons": tuple(a.addon_name for a in catalog.addons.values() if a.enabled),
+		"addons": tuple(addons),
 	}
 
 
@@ -167,16 +182,21 @@ def _names(tokens: Sequence[str], name: str) -> bool:
 
 
 _ADDON_CUE = frozenset(
-	"add also bhi plus extra with saath aur include remove hata hatao hatado without bina".split()
+	"add also bhi plus extra with saath aur include remove hata hatao hatado without bina no nahi mat".split()
 )
 
 
 def _names_addon(tokens: Sequence[str], name: str) -> bool:
-	"""An add-on by its name; by its last word alone only with a word that adds or removes
-	("polish bhi kar do", "vacuum hata do"): "polishing chahiye" may ask for a service."""
-	if _names(tokens, name):
+	"""An add-on by its whole name ("eco wash", "tyre shine"); by the words that tell it apart
+	("tyre shine" for Tyre Shine, "polish" for Exterior Polishing) only with a word that adds
+	or removes ("polish bhi kar do", "vacuum hata do"): "eco friendly shampoo" or "polishing
+	chahiye" (a service) add nothing."""
+	words = re.findall(r"[a-z0-9]+", name.lower())
+	if all(_said(tokens, word) for word in words):
 		return True
-	return bool(_ADDON_CUE & set(tokens)) and _said(tokens, _key_words(name)[-1])
+	key = _key_words(name)
+	cue = bool(_ADDON_CUE & set(tokens))
+	return cue and (_names(tokens, name) or _said(tokens, key[-1]))
 
 
 def _mentioned_services(offer: Offer, text: str) -> list[Service]:
@@ -205,13 +225,16 @@ def _mentioned_services(offer: Offer, text: str) -> list[Service]:
 	return found
 
 
-def _catalog_service_for(offer: Offer, kind: str) -> Service | None:
-	"""A kind the rules read ("Premium Wash") as the catalog's service of that name or kind."""
+def _catalog_service_for(offer: Offer, kind: str, vehicle_type: str | None = None) -> Service | None:
+	"""A kind the rules read ("Premium Wash") as the catalog's service of that name or kind,
+	among those offered for the vehicle ("Sedan Premium" for a sedan's "premium")."""
 	exact = _service(offer, kind)
 	if exact is not None:
 		return exact
 	candidates = [
-		s for s in offer.catalog.services if s.enabled and set(_key_words(kind)) <= set(_key_words(s.service_name))
+		s
+		for s in offered_services(offer, vehicle_type)
+		if set(_key_words(kind)) <= set(_key_words(s.service_name))
 	]
 	return candidates[0] if len(candidates) == 1 else None
 
@@ -230,7 +253,8 @@ def _read_service(
 	chosen: Service | None = None
 	if button_id.startswith(SERVICE_ROW):
 		chosen = next((s for s in offer.catalog.services if s.service == button_id[len(SERVICE_ROW) :]), None)
-	if chosen is None and "service_type" in expecting and not service_mention_blocked(text, 0, 0):
+	asking = bool(_QUESTION_RE.search(text))
+	if chosen is None and "service_type" in expecting and not service_mention_blocked(text, 0, 0) and not asking:
 		index = choose(text, [s.service_name for s in listed], [SERVICE_ROW + s.service for s in listed])
 		chosen = listed[index] if index is not None else None
 	if chosen is not None:
@@ -244,6 +268,10 @@ def _read_service(
 		if not any(s.service_name.lower() in (value or "").lower() for value in ruled.values())
 	]
 	chosen = named[0] if len(named) == 1 else None
+	if asking:
+		if ruled.get("service_type"):
+			result.dropped.add("service_type")  # the rules' reading of the question too
+		return  # "what is foam wash?": a question, not a choice
 	if chosen is not None and not (set(ruled) - {"service_type", "addons"}) and len(text.split()) <= 6:
 		# "foam wash kar do", "foam wash instead": a short message about nothing else is about
 		# the service, and may change it
@@ -251,7 +279,7 @@ def _read_service(
 		result.about.add("service_type")
 		return
 	if chosen is None and ruled.get("service_type"):
-		chosen = _catalog_service_for(offer, ruled["service_type"])
+		chosen = _catalog_service_for(offer, ruled["service_type"], vehicle_type)
 		if chosen is None:
 			names = ", ".join(s.service_name for s in listed)
 			result.invalid["service_type"] = f"We don't offer {ruled['service_type']}. Please choose from: {names}."
@@ -270,28 +298,34 @@ def _read_addons(
 	ruled: Mapping[str, str],
 	result: Choices,
 ) -> None:
+	"""Add-ons added or taken off, decided clause by clause next to each name: "polish nahi
+	chahiye, tyre shine add karo" takes one off and adds the other."""
 	chosen = _service(offer, service_name)
 	if chosen is None:
 		return
 	optional = offer.catalog.optional_addons(chosen.service)
 	current = chosen_addons(values)
-	named: list[Addon] = []
+	added: list[str] = []
+	removed: set[str] = set()
 	if button_id.startswith(ADDON_ROW):
-		named = [a for a in optional if a.addon == button_id[len(ADDON_ROW) :]]
+		added = [a.addon_name for a in optional if a.addon == button_id[len(ADDON_ROW) :]]
 	else:
-		tokens = re.findall(r"[a-z0-9]+", text.lower())
 		# "address: 4 Eco Park Road": words inside another value the rules read are not an add-on
 		inside = _words_of_other_values(ruled)
-		tokens = [t for t in tokens if t not in inside]
-		named = [a for a in optional if _names_addon(tokens, a.addon_name)]
-	if not named:
+		for clause in _CLAUSE_RE.split(text):
+			tokens = [t for t in re.findall(r"[a-z0-9]+", (clause or "").lower()) if t not in inside]
+			named = [a for a in optional if _names_addon(tokens, a.addon_name)]
+			if not named:
+				continue
+			if _REMOVE_RE.search(clause):
+				removed |= {a.addon_name for a in named}
+			else:
+				added += [a.addon_name for a in named if a.addon_name not in added]
+	if not (added or removed):
 		return
-	if _REMOVE_RE.search(text) and not button_id:
-		kept = [name for name in current if name.lower() not in {a.addon_name.lower() for a in named}]
-		value = ", ".join(kept) or NO_ADDONS
-	else:
-		value = ", ".join(current + [a.addon_name for a in named if a.addon_name not in current])
-	result.fields["addons"] = value
+	kept = [name for name in current if name not in removed]
+	value = ", ".join(kept + [name for name in added if name not in kept and name not in removed])
+	result.fields["addons"] = value or NO_ADDONS
 	result.about.add("addons")
 
 

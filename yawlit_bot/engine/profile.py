@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from yawlit_bot.engine.catalog import choose
+from yawlit_bot.engine.catalog import position_chosen
 from yawlit_bot.engine.validation import check_field
 
 VEHICLE_CHOICE, ADDRESS_CHOICE = "profile_vehicle", "profile_address"  # the bot's list questions
@@ -76,11 +76,23 @@ def proposals(profile: Profile, values: Mapping[str, str | None], today: date) -
 	"""What to offer back in one "is this right?" question: the name and email, and the car
 	and address when there is just one of each."""
 	proposed = _valid({"first_name": profile.first_name, "last_name": profile.last_name, "email": profile.email}, today)
-	if len(profile.vehicles) == 1 and not values.get("vehicle_model"):
-		proposed.update(_valid(profile.vehicles[0].values(), today))
-	if len(profile.places) == 1 and not values.get("address"):
-		proposed.update(_valid(profile.places[0].values(), today))
+	if profile.last_name and values.get("first_name") and values.get("first_name") != proposed.get("first_name"):
+		proposed.pop("last_name", None)  # another person's first name: not our surname either
+	if len(profile.vehicles) == 1:
+		proposed.update(_whole(_valid(profile.vehicles[0].values(), today), values))
+	if len(profile.places) == 1:
+		proposed.update(_whole(_valid(profile.places[0].values(), today), values))
 	return _fits(values, proposed)
+
+
+def _whole(record: Mapping[str, str], values: Mapping[str, str | None]) -> dict[str, str]:
+	"""A car or place on record, offered only as a whole: when nothing of it is given in this
+	booking, or what is given agrees with it ("Hyundai" is not the Swift on record)."""
+	for name, value in record.items():
+		given = values.get(name)
+		if given and str(given).strip().lower() != str(value).strip().lower():
+			return {}
+	return dict(record)
 
 
 def open_choice(profile: Profile, values: Mapping[str, str | None]) -> str | None:
@@ -106,7 +118,11 @@ def read_choice(
 	"""The car or address the customer picked from the list (by row, number, ordinal or its
 	words); nothing when they typed something else (a new car, "another")."""
 	rows = options(profile, question)
-	index = choose((button_id or "").strip() or (text or ""), [label for _id, label in rows], [i for i, _ in rows])
+	row = (button_id or "").strip()
+	ids = [row_id for row_id, _label in rows]
+	# Only the list's row, its number or its position: a car or address typed out is the
+	# customer's own ("Swift MH12AB9999" is not the Swift on record), read by the rules.
+	index = ids.index(row) if row in ids else position_chosen(text or "", len(rows))
 	if index is None:
 		return {}
 	chosen = profile.vehicles[index] if question == VEHICLE_CHOICE else profile.places[index]

@@ -64,14 +64,18 @@ class Reply:
 
 
 def capped(sections: Sequence[ListSection], limit: int = LIST_ROWS_MAX) -> tuple[ListSection, ...]:
-	"""The first `limit` rows, in their sections (WhatsApp refuses a longer list)."""
-	result, left = [], limit
-	for section in sections:
-		rows = section.rows[:left]
-		if rows:
-			result.append(ListSection(section.title, rows))
-			left -= len(rows)
-	return tuple(result)
+	"""At most `limit` rows (WhatsApp refuses a longer list), taken in turn from each section so
+	every section keeps some (the evening's slots too); the text above the list names them all."""
+	taken = [0] * len(sections)
+	left = limit
+	while left > 0 and any(taken[i] < len(s.rows) for i, s in enumerate(sections)):
+		for i, section in enumerate(sections):
+			if left > 0 and taken[i] < len(section.rows):
+				taken[i] += 1
+				left -= 1
+	return tuple(
+		ListSection(section.title, section.rows[: taken[i]]) for i, section in enumerate(sections) if taken[i]
+	)
 
 
 def next_questions(

@@ -226,17 +226,21 @@ def normalize_yes_no(raw: str) -> str | None:
 
 
 def normalize_addons(raw: str, choices: Sequence[str]) -> str | None:
-	"""Add-on names from `choices`, comma-separated, each once; or "None" (no add-ons)."""
-	parts = [part.strip() for part in re.split(r"\s*(?:,|\+|&|\band\b|\baur\b)\s*", raw) if part.strip()]
-	if len(parts) == 1 and parts[0].lower() in ("none", "no", "no add-ons", "no addons", "nothing"):
+	"""Add-on names from `choices`, comma-separated, each once; or "None" (no add-ons). A name
+	holding "and" or "&" ("Wash & Wax") is matched whole before a part is split at them."""
+	if raw.strip().lower() in ("none", "no", "no add-ons", "no addons", "nothing"):
 		return NO_ADDONS
 	chosen: list[str] = []
-	for part in parts:
-		match = match_choice(part, tuple(choices))
-		if match is None:
+	for part in (p.strip() for p in raw.split(",") if p.strip()):
+		whole = match_choice(part, tuple(choices))
+		pieces = [whole] if whole else [
+			match_choice(piece, tuple(choices))
+			for piece in re.split(r"\s*(?:\+|&|\band\b|\baur\b)\s*", part)
+			if piece.strip()
+		]
+		if not pieces or None in pieces:
 			return None
-		if match not in chosen:
-			chosen.append(match)
+		chosen += [name for name in pieces if name not in chosen]
 	return ", ".join(chosen) or None
 
 
