@@ -121,7 +121,7 @@ def test_a_booking_is_written_once_and_an_answer_too_late_is_never_sent_again(st
 
 
 def test_a_write_that_failed_on_the_erp_side_is_reported_not_repeated(standin):
-	standin.configure(fail_next=1, fail_status=502)
+	standin.configure(fail_next=1, fail_status=500)
 	with pytest.raises(erp.ErpUnavailable):
 		erp.write(config(standin), "customer_portal.add_vehicle", phone_number="9812345678", vehicle_data={"vehicle_number": "X"})
 	assert len(standin.calls) == 1
@@ -137,3 +137,10 @@ def test_a_full_slot_is_refused_with_the_reason(standin):
 	standin.book(day, "10:00-11:00", seats=2)
 	with pytest.raises(erp.ErpError, match="fully booked"):
 		_book(standin, config(standin), day)
+
+
+def test_a_proxys_gateway_error_on_a_write_may_have_booked(standin):
+	standin.configure(fail_next=1, fail_status=504)
+	with pytest.raises(erp.ErpOutcomeUnknown, match="may have been made"):
+		erp.write(config(standin), "customer_portal.add_vehicle", phone_number="9812345678", vehicle_data={"vehicle_number": "X"})
+	assert len(standin.calls) == 1

@@ -50,9 +50,12 @@ def price_of(values: dict, offer: Offer | None = None) -> dict | None:
 		return None
 
 
-def free_times(day_value, values: dict, conversation: str, settings: BookingSettings, offer: Offer | None) -> SlotCheck:
+def free_times(
+	day_value, values: dict, conversation: str, settings: BookingSettings, offer: Offer | None
+) -> SlotCheck | None:
 	"""The slots of the day with room for this customer (their own hold counts as free), or,
-	none left, why and the nearest dates with room."""
+	none left, why and the nearest dates with room. None when the ERP cannot say (the time is
+	then asked in words, and the date the customer gave stays)."""
 	now = now_in_india()
 	try:
 		day = getdate(day_value)
@@ -66,8 +69,8 @@ def free_times(day_value, values: dict, conversation: str, settings: BookingSett
 		if offer is not None and service:
 			service = offer.catalog.service(service).service
 		free = [row["slot_id"] for row in catalog.get_available_slots(day, service, values.get("vehicle_type"))]
-	except CatalogError as exc:
-		return SlotCheck(False, str(exc))
+	except CatalogError:
+		return None
 	return SlotCheck(False, "" if free else "Sorry, that day has no free slot.", tuple(free))
 
 
@@ -81,8 +84,8 @@ def settle_with_catalog(
 	locked slot (when it has room)."""
 	day = asks_time(decision)
 	if day:
-		settings = booking_settings()
-		return offer_times(decision, free_times(day, decision.values, conversation, settings, offer)), None, None
+		free = free_times(day, decision.values, conversation, booking_settings(), offer)
+		return (offer_times(decision, free) if free else decision), None, None
 	place_given = bool({"pincode", "city"} & set(decision.changed))
 	if not (needs_slot_check(decision) or place_given):
 		return decision, None, None
@@ -115,16 +118,41 @@ class ErpBooking:
 	booking_id: str | None
 
 
-ERP_MEMORY_SECONDS = 7 * 86400
+ERP_MEMORY_SECONDS = 30 * 86400
+SENT = "sent"  # remembered before the call: from then on its outcome is unknown until answered
+
+
+class ErpMemory:
+	"""What Yawlit's ERP answered to a scratchpad's booking, kept on the queue's Redis (not the
+	cache, which `bench clear-cache` and memory pressure empty, and which Frappe also keeps per
+	request): read fresh, written before the turn commits, so a retried turn never books twice."""
+
+	def __init__(self, scratchpad: str):
+		from frappe.utils.background_jobs import get_redis_conn
+
+		self.redis = get_redis_conn()
+		self.key = f"{frappe.local.site}|yawlit_bot|erp-booking|{scratchpad}"
+
+	def read(self) -> str | None:
+		value = self.redis.get(self.key)
+		return value.decode() if isinstance(value, bytes) else value
+
+	def write(self, value: str) -> None:
+		self.redis.set(self.key, value, ex=ERP_MEMORY_SECONDS)
+
+	def forget(self) -> None:
+		self.redis.delete(self.key)
 
 
 def book_in_erp(decision: Decision, scratchpad: str, offer: Offer | None) -> tuple[Decision, ErpBooking | None]:
-	"""With Yawlit's ERP as the backend, the booking is made there first, once per scratchpad:
-	what the ERP answered is remembered (site cache) before this turn commits, so a retried turn
-	uses that answer instead of booking again, and a call that got no answer is never repeated.
-	A slot taken meanwhile, a refusal or an ERP that cannot be reached: nothing booked, the
-	customer told (`booking_not_made`)."""
-	from yawlit_bot.services.catalog.yawlit_erp import SlotTaken, create_booking as erp_create
+	"""With Yawlit's ERP as the backend, the booking is made there first, once per scratchpad.
+	Over HTTP what the ERP answered is remembered (`ErpMemory`) before this turn commits, so a
+	retried turn uses that answer instead of booking again, and a call that got no answer is
+	never repeated. In process the ERP writes in this turn's own transaction: a failed call is
+	rolled back to a savepoint, a failed turn takes the ERP's booking with it. A slot taken
+	meanwhile, a refusal or an ERP that cannot be reached: nothing booked, the customer told
+	(`booking_not_made`)."""
+	from yawlit_bot.services.catalog.yawlit_erp import SlotTaken, create_booking as erp_create, in_process
 	from yawlit_bot.services.yawlit_erp_client import ErpOutcomeUnknown, ErpUnavailable
 
 	settings = booking_settings()
@@ -132,34 +160,41 @@ def book_in_erp(decision: Decision, scratchpad: str, offer: Offer | None) -> tup
 		return decision, None
 	if frappe.db.exists("WA Service Booking", {"scratchpad": scratchpad}):
 		return decision, None  # made already (Confirm twice): `create_booking` returns it
-	key = f"yawlit_bot|erp-booking|{scratchpad}"
-	remembered = frappe.cache.get_value(key)
-	if remembered is not None:
-		return decision, ErpBooking(remembered.get("booking_id"))
 	values = decision.values
+	if offer is None:  # the ERP's catalog could not be read: never book a guessed product
+		return booking_not_made(decision, UNAVAILABLE, "Sorry, our booking system is not answering right now."), None
+	local = in_process()
+	memory = None if local else ErpMemory(scratchpad)
+	remembered = memory.read() if memory else None
+	if remembered:
+		return decision, ErpBooking(None if remembered == SENT else remembered)
 	try:
-		chosen = offer.catalog.service(values.get("service_type")) if offer else None
-		service_id = chosen.service if chosen else values.get("service_type")
-		addon_ids = [offer.catalog.addon(name).addon for name in chosen_addons(values)] if offer else []
+		chosen = offer.catalog.service(values.get("service_type"))
+		addon_ids = [offer.catalog.addon(name).addon for name in chosen_addons(values)]
 	except CatalogError as exc:
 		return booking_not_made(decision, REFUSED, str(exc)), None
-	frappe.cache.set_value(key, {"booking_id": None}, expires_in_sec=ERP_MEMORY_SECONDS)  # sent
+	if memory:
+		memory.write(SENT)
+	else:
+		frappe.db.savepoint("yawlit_erp_booking")
 	try:
-		answer = erp_create(settings, values, service_id, addon_ids)
+		answer = erp_create(settings, values, chosen.service, addon_ids)
 	except ErpOutcomeUnknown:
 		frappe.log_error(title="yawlit_bot: a booking to check in Yawlit's ERP (no answer in time)", defer_insert=True)
 		return decision, ErpBooking(None)
-	except SlotTaken as exc:
-		frappe.cache.delete_value(key)
-		free = free_times(values.get("appointment_date"), values, scratchpad, settings, offer)
-		return booking_not_made(decision, REFUSED, str(exc), SlotCheck(False, str(exc), free.free_slots)), None
-	except ErpUnavailable as exc:
-		frappe.cache.delete_value(key)
-		return booking_not_made(decision, UNAVAILABLE, str(exc)), None
 	except CatalogError as exc:
-		frappe.cache.delete_value(key)
-		return booking_not_made(decision, REFUSED, str(exc)), None
-	frappe.cache.set_value(key, {"booking_id": answer["booking_id"]}, expires_in_sec=ERP_MEMORY_SECONDS)
+		if memory:
+			memory.forget()
+		else:
+			frappe.db.rollback(save_point="yawlit_erp_booking")
+		if isinstance(exc, SlotTaken):
+			free = free_times(values.get("appointment_date"), values, scratchpad, settings, offer)
+			slot = SlotCheck(False, str(exc), free.free_slots if free else ())
+			return booking_not_made(decision, REFUSED, str(exc), slot), None
+		kind = UNAVAILABLE if isinstance(exc, ErpUnavailable) else REFUSED
+		return booking_not_made(decision, kind, str(exc)), None
+	if memory:
+		memory.write(answer["booking_id"])
 	return decision, ErpBooking(answer["booking_id"])
 
 

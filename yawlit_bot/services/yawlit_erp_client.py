@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import retry, retry_if_exception, retry_if_exception_type, stop_after_attempt, wait_exponential
+from urllib3.exceptions import NewConnectionError
 
 from yawlit_bot.engine.catalog import CatalogError
 
@@ -116,15 +117,27 @@ def call(config: ErpConfig, method: str, **params) -> dict:
 	return read_answer(response.status_code, data)
 
 
+def _never_sent(exc: BaseException) -> bool:
+	"""The connection was never made (refused, no route, no answer to connect): the ERP cannot
+	have seen the request. A connection dropped later may have delivered it."""
+	if isinstance(exc, requests.ConnectTimeout):
+		return True
+	reason = getattr(exc.args[0], "reason", None) if exc.args else None
+	return isinstance(exc, requests.ConnectionError) and isinstance(reason, NewConnectionError)
+
+
+# A proxy's answers: the ERP behind it may have done the work before the proxy gave up.
+PROXY_GAVE_UP = (502, 503, 504, 520, 522, 524)
+
+
 @retry(
-	retry=retry_if_exception_type(requests.ConnectionError),
+	retry=retry_if_exception(_never_sent),
 	stop=stop_after_attempt(ATTEMPTS),
 	wait=wait_exponential(multiplier=0.5, max=4),
 	reraise=True,
 )
 def _post_once(config: ErpConfig, method: str, params: dict) -> requests.Response:
-	# Retried only when the request never reached the ERP (connection refused or reset before
-	# sending); a read timeout is not a ConnectionError here and is never retried.
+	# Sent again only when it never reached the ERP (`_never_sent`).
 	return _session.post(
 		config.url(method),
 		json=params,
@@ -138,14 +151,14 @@ def write(config: ErpConfig, method: str, **params) -> dict:
 	raises ErpOutcomeUnknown; a 5xx, ErpUnavailable (Frappe rolled its transaction back)."""
 	try:
 		response = _post_once(config, method, params)
-	except requests.ConnectTimeout:
-		raise ErpUnavailable("Yawlit's ERP cannot be reached.") from None
-	except requests.Timeout:
-		raise ErpOutcomeUnknown("Yawlit's ERP did not answer in time; the booking may have been made.") from None
 	except (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL):
 		raise ErpError("The ERP URL in WA Booking Settings is not a web address (https://...).") from None
-	except requests.RequestException:
-		raise ErpUnavailable("Yawlit's ERP cannot be reached.") from None
+	except requests.RequestException as exc:
+		if _never_sent(exc):
+			raise ErpUnavailable("Yawlit's ERP cannot be reached.") from None
+		raise ErpOutcomeUnknown("Yawlit's ERP did not answer in time; the booking may have been made.") from None
+	if response.status_code in PROXY_GAVE_UP:
+		raise ErpOutcomeUnknown(f"Yawlit's ERP did not answer (HTTP {response.status_code}); the booking may have been made.")
 	try:
 		data = response.json()
 	except ValueError:

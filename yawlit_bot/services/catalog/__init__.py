@@ -33,7 +33,9 @@ def load_offer() -> Offer | None:
 		catalog = yawlit_erp.load_catalog(settings) if settings.backend == YAWLIT_ERP else builtin.cached_catalog()
 	except CatalogError:
 		frappe.log_error(title="yawlit_bot: the catalog could not be read", defer_insert=True)
-		return None
+		catalog = yawlit_erp.last_good_catalog(settings) if settings.backend == YAWLIT_ERP else None
+		if catalog is None:
+			return None
 	return Offer(catalog, settings.utility_surcharge)
 
 

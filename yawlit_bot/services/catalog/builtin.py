@@ -17,14 +17,24 @@ from yawlit_bot.services.slots import taken_on
 CATALOG_KEY = "yawlit_bot|builtin-catalog"
 
 
+CATALOG_SECONDS = 300
+
+
 def cached_catalog() -> Catalog:
-	"""The catalog as every turn reads it: kept in the site's cache until a service or add-on
-	is saved, renamed or deleted (`forget_catalog`, from their forms)."""
-	return frappe.cache.get_value(CATALOG_KEY, generator=load_catalog)
+	"""The catalog as every turn reads it: kept in the site's cache for a few minutes, and
+	forgotten when a service or add-on is saved, renamed or deleted (`forget_catalog`)."""
+	catalog = frappe.cache.get_value(CATALOG_KEY)
+	if catalog is None:
+		catalog = load_catalog()
+		frappe.cache.set_value(CATALOG_KEY, catalog, expires_in_sec=CATALOG_SECONDS)
+	return catalog
 
 
 def forget_catalog() -> None:
+	"""Now, and again once the change commits: a turn reading meanwhile may have cached the
+	catalog as it was."""
 	frappe.cache.delete_value(CATALOG_KEY)
+	frappe.db.after_commit.add(lambda: frappe.cache.delete_value(CATALOG_KEY))
 
 
 class ForgetsCatalog:

@@ -13,14 +13,26 @@ from yawlit_bot.engine.fields import VEHICLE_TYPES
 from yawlit_bot.engine.profile import Place, Profile, Vehicle
 from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.settings import BookingSettings
-from yawlit_bot.services.yawlit_erp_client import METHOD_PREFIX, ErpError, ErpOutcomeUnknown, call, write
+from yawlit_bot.services.yawlit_erp_client import (
+	METHOD_PREFIX,
+	ErpError,
+	ErpOutcomeUnknown,
+	ErpUnavailable,
+	call,
+	write,
+)
 
 ERP_APP = "yawlit_automotive_services"
 DEFAULT_MINUTES = 60  # the ERP does not say how long a service takes
 
 
+def in_process() -> bool:
+	"""Yawlit's app is installed on this very site: its methods are called directly."""
+	return ERP_APP in frappe.get_installed_apps()
+
+
 def _call(settings: BookingSettings, method: str, *, writes: bool = False, **params) -> dict:
-	if ERP_APP in frappe.get_installed_apps():
+	if in_process():
 		try:
 			answer = frappe.get_attr(METHOD_PREFIX + method)(**params)
 		except Exception as exc:
@@ -45,6 +57,15 @@ def _same(a: str | None, b: str | None) -> bool:
 	)
 
 
+def _prepare(settings: BookingSettings, method: str, **params) -> dict:
+	"""A write before the booking (a car, an address): if its answer is lost, nothing is booked
+	yet, so the customer may simply try again."""
+	try:
+		return _call(settings, method, writes=True, **params)
+	except ErpOutcomeUnknown as exc:
+		raise ErpUnavailable(str(exc)) from None
+
+
 def create_booking(settings: BookingSettings, values: dict, service_id: str, addon_ids: list[str]) -> dict:
 	"""Book in Yawlit's ERP: the customer's car and address found in their profile (or added),
 	the slot's ERP name for the chosen time, then `create_booking_by_phone`, sent once. Returns
@@ -60,10 +81,9 @@ def create_booking(settings: BookingSettings, values: dict, service_id: str, add
 	vehicle_id = next(
 		(v.get("name") for v in profile.get("vehicles") or [] if _same(v.get("vehicle_number"), values.get("vehicle_plate"))),
 		None,
-	) or _call(
+	) or _prepare(
 		settings,
 		"customer_portal.add_vehicle",
-		writes=True,
 		phone_number=phone,
 		vehicle_data={
 			"vehicle_make": values.get("vehicle_brand"),
@@ -76,14 +96,14 @@ def create_booking(settings: BookingSettings, values: dict, service_id: str, add
 		(
 			a.get("name")
 			for a in profile.get("addresses") or []
+			# the whole address, not its first line: "Flat 12" in another building is another place
 			if str(a.get("pincode") or "") == str(values.get("pincode") or "")
-			and _same(a.get("address_line1"), str(values.get("address") or "").split(",")[0])
+			and _same(", ".join(filter(None, (a.get("address_line1"), a.get("address_line2")))), values.get("address"))
 		),
 		None,
-	) or _call(
+	) or _prepare(
 		settings,
 		"customer_portal.add_address",
-		writes=True,
 		phone_number=phone,
 		address_data={
 			"address_line1": str(values.get("address") or "").split(",")[0].strip(),
@@ -231,9 +251,23 @@ def load_catalog(settings: BookingSettings) -> Catalog:
 			addons=tuple(optional),
 			included_addons=service.included_addons,
 		)
+	# An add-on a service includes comes without its needs; another service may offer it as an
+	# option, with them.
+	for addon_id, addon in list(addons.items()):
+		known = next((a for a in addons.values() if a.addon_name == addon.addon_name and (a.needs_water or a.needs_electricity)), None)
+		if known and not (addon.needs_water or addon.needs_electricity):
+			addons[addon_id] = Addon(addon.addon, addon.addon_name, addon.price, known.needs_water, known.needs_electricity)
 	catalog = Catalog(tuple(services.values()), addons)
 	frappe.cache.set_value(key, catalog, expires_in_sec=CATALOG_SECONDS)
+	frappe.cache.set_value(f"{key}|last-good", catalog)  # for a turn while the ERP is down
 	return catalog
+
+
+def last_good_catalog(settings: BookingSettings) -> Catalog | None:
+	"""The ERP's catalog as last read, for offering while the ERP cannot answer (nothing is
+	booked from it: booking asks the ERP itself)."""
+	key = f"yawlit_bot|erp-catalog|{settings.erp.base_url if settings.erp else 'in-process'}"
+	return frappe.cache.get_value(f"{key}|last-good")
 
 
 def _optional_addons(settings: BookingSettings, service: str) -> list[dict]:
