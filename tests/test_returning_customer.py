@@ -95,3 +95,9 @@ def test_a_record_is_offered_only_as_a_whole():
 	assert "vehicle_model" not in decision.unconfirmed and "vehicle_plate" not in decision.unconfirmed
 	decision = turn(Snapshot(profile=ONE), "hi, pincode 560001, wash chahiye")
 	assert "address" not in decision.unconfirmed
+
+
+def test_another_car_without_details_is_asked_for_not_the_list_again():
+	first = turn(Snapshot(profile=MANY), "hi")
+	other = turn(after(first, MANY), "nayi gaadi hai")
+	assert "Which car" not in other.replies[-1].body

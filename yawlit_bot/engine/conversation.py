@@ -361,11 +361,13 @@ def decide_turn(
 		return _edit(values, message, extraction, today, unsure, offer)  # "edit" before the summary
 	decision = _collect(snapshot, values, message, extraction, today, unsure=unsure, offer=offer)
 	if profile_question:  # the car on record was picked (or another given): the address next
-		return _welcome_back(decision, snapshot.profile, today, first_time=False)
+		return _welcome_back(decision, snapshot.profile, today, first_time=False, answered=profile_question)
 	return decision
 
 
-def _welcome_back(decision: Decision, profile: Profile | None, today: date, first_time: bool) -> Decision:
+def _welcome_back(
+	decision: Decision, profile: Profile | None, today: date, first_time: bool, answered: str | None = None
+) -> Decision:
 	"""A returning customer is shown what we know of them, to confirm or change: a list when
 	they have several cars or addresses on record, else one "use these again?" question. Only
 	for what this booking has not been given; nothing is filled until they say so."""
@@ -373,7 +375,7 @@ def _welcome_back(decision: Decision, profile: Profile | None, today: date, firs
 		return decision
 	greeting = f"Welcome back, {profile.first_name}!" if first_time and profile.first_name else ""
 	lead = "\n".join(filter(None, (greeting, *decision.rejected.values())))
-	question = open_choice(profile, decision.values)
+	question = open_choice(profile, decision.values, answered)
 	if question:
 		body, rows = choice_question(profile, question, lead)
 		return replace(decision, replies=[replies.pick_from_profile(body, rows)], expecting=(question,))

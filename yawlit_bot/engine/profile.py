@@ -95,12 +95,13 @@ def _whole(record: Mapping[str, str], values: Mapping[str, str | None]) -> dict[
 	return dict(record)
 
 
-def open_choice(profile: Profile, values: Mapping[str, str | None]) -> str | None:
+def open_choice(profile: Profile, values: Mapping[str, str | None], answered: str | None = None) -> str | None:
 	"""The list question still to ask: which car, then which address (only when there are
-	several and the customer has given none)."""
-	if len(profile.vehicles) > 1 and not values.get("vehicle_model"):
+	several and the customer has given none). `answered`: the list the customer just answered
+	without picking ("another one"): not asked again."""
+	if len(profile.vehicles) > 1 and not values.get("vehicle_model") and answered != VEHICLE_CHOICE:
 		return VEHICLE_CHOICE
-	if len(profile.places) > 1 and not values.get("address"):
+	if len(profile.places) > 1 and not values.get("address") and answered != ADDRESS_CHOICE:
 		return ADDRESS_CHOICE
 	return None
 

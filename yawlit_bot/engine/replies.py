@@ -268,7 +268,10 @@ def ask_service(
 	(id, name, price, note) in the order offered (a typed number counts in that order)."""
 	lines = [preface] if preface else []
 	if not services:
-		lines.append("Sorry, we have no service to offer for this vehicle at the moment.")
+		lines.append(
+			"Sorry, we have no service for this vehicle at the moment. "
+			"If you'd like a wash for another vehicle, send its brand and model."
+		)
 		return Reply("\n".join(lines))
 	what = f"for your {vehicle_type}" if vehicle_type else "(prices from)"
 	lines.append(f"Which service would you like? Prices {what}:")
