@@ -393,3 +393,13 @@ def test_premium_means_the_vehicles_own_product_in_a_catalog_of_products_per_veh
 	)
 	snapshot = Snapshot(State.COLLECTING, {**BEFORE_SERVICE, "vehicle_type": "Sedan"}, True)
 	assert turn(snapshot, "premium wash chahiye", offer=products).values["service_type"] == "Sedan Premium"
+
+
+def test_a_utility_said_before_the_bot_asks_is_kept():
+	early = turn(Snapshot(State.COLLECTING, dict(BEFORE_SERVICE), True), "bijli hai ghar pe")
+	assert early.values["electricity_provided"] == "Yes"
+	later = turn(after(early), "premium wash kal 10 baje")
+	assert later.state is State.CONFIRMING  # not asked again
+	assert not turn(Snapshot(State.COLLECTING, dict(BEFORE_SERVICE), True), "power steering nahi hai").values.get(
+		"electricity_provided"
+	)

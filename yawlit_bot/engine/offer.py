@@ -49,6 +49,8 @@ _YES_RE = re.compile(
 	r"\b(?:yes|yeah|yep|haan|han|haa|ha|ji|hai|hain|available|ok|okay|sure|both|dono|milega|mil\s+jayega|de\s+denge|provide)\b",
 	re.I,
 )
+# Words that can only mean the utilities ("power", "light" or "switch" may be a car's or a road's).
+_PLAIN_UTILITY_RE = re.compile(r"\b(?:water|paani|pani|electricity|bijli|bijlee|socket)\b", re.I)
 _ONLY_RE = re.compile(r"\b(?:only|sirf|bas|just)\b", re.I)
 # A bare answer to the question, naming neither utility: "haan", "yes both", "nahi hai". A
 # longer message without a utility word ("No. 88, 5th Cross", "address galat hai") is no answer.
@@ -359,7 +361,7 @@ def _read_utilities(
 	if only:
 		answers = {name: ("Yes" if name == only else "No") for name in {*asked, only}}
 	for name, answer in answers.items():
-		if name in asked or name in needed:
+		if name in asked or name in needed or _PLAIN_UTILITY_RE.search(text):
 			result.fields[name] = answer
 			result.about.add(name)
 
@@ -421,7 +423,8 @@ def read_choices(
 		result.invalid.pop("service_type", None)
 	asked_utilities = [name for name in UTILITY_FIELDS if name in expecting]
 	needed = _utilities_needed(offer, {**values, **result.fields})
-	if not row and (asked_utilities or needed):
+	volunteered = bool(_PLAIN_UTILITY_RE.search(text))  # "bijli hai" before the bot asks
+	if not row and (asked_utilities or needed or volunteered):
 		# "Flat 4, Power House Road": a word of the address is no answer about electricity
 		inside = _words_of_other_values(ruled)
 		own = " ".join(w for w in text.split() if re.sub(r"[^a-z0-9]", "", w.lower()) not in inside)
