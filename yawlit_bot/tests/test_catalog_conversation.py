@@ -262,3 +262,14 @@ class TestBookingThroughYawlitErp(PipelineTestCase):
 			(pad.first_name, pad.vehicle_plate, pad.vehicle_type, pad.pincode),
 			("Neha", "MH14CD5678", "SUV", "411045"),
 		)
+
+	def test_an_erp_that_fails_at_confirm_books_nothing_and_confirm_again_books_once(self):
+		phone = self.new_phone()
+		self.to_summary(phone)
+		self.erp.configure(fail_next=3, fail_status=503)  # every attempt of the first read fails
+		reply = self.tap(phone, "Confirm", "1")[-1]
+		self.assertIn("Nothing was booked yet. Please tap Confirm again", reply)
+		self.assertEqual(self.erp_bookings(phone), [])
+		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
+		self.assertIn("Booked!", self.tap(phone, "Confirm", "1")[-1])
+		self.assertEqual(len(self.erp_bookings(phone)), 1)
