@@ -45,6 +45,7 @@ def price_of(values: dict, offer: Offer | None = None) -> dict | None:
 			chosen_addons(values),
 			water_provided=values.get("water_provided") != "No",
 			electricity_provided=values.get("electricity_provided") != "No",
+			known=offer.catalog if offer is not None else None,
 		)
 	except CatalogError:
 		return None

@@ -104,15 +104,17 @@ def calculate_price(
 	addons: list[str] | tuple[str, ...] = (),
 	water_provided: bool = True,
 	electricity_provided: bool = True,
+	known: rules.Catalog | None = None,
 ) -> dict:
-	"""`{base, addons_total, surcharges, total}` in INR."""
+	"""`{base, addons_total, surcharges, total}` in INR. `known`: the built-in catalog the
+	caller already read (the turn's), so it is not read again."""
 	settings = booking_settings()
 	if settings.backend == YAWLIT_ERP:
 		return yawlit_erp.calculate_price(
 			settings, service, vehicle_type, list(addons), water_provided, electricity_provided
 		)
 	price = rules.price(
-		builtin.load_catalog(),
+		known or builtin.load_catalog(),
 		service,
 		vehicle_type,
 		addons,
