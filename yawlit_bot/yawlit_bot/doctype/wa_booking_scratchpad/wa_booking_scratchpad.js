@@ -7,6 +7,7 @@ const FIELD_ORDER = [
 	"first_name", "last_name", "phone", "email", "address", "pincode", "city",
 	"vehicle_type", "vehicle_brand", "vehicle_model", "vehicle_plate",
 	"service_type", "appointment_date", "time_slot", "addons", "notes",
+	"water_provided", "electricity_provided",
 ];
 
 // The stored source names, as staff read them.
