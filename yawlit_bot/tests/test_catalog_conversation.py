@@ -266,7 +266,8 @@ class TestBookingThroughYawlitErp(PipelineTestCase):
 	def test_an_erp_that_fails_at_confirm_books_nothing_and_confirm_again_books_once(self):
 		phone = self.new_phone()
 		self.to_summary(phone)
-		self.erp.configure(fail_next=3, fail_status=503)  # every attempt of the first read fails
+		# the price read and the profile read at Confirm, each tried three times, all fail
+		self.erp.configure(fail_next=6, fail_status=503)
 		reply = self.tap(phone, "Confirm", "1")[-1]
 		self.assertIn("Nothing was booked yet. Please tap Confirm again", reply)
 		self.assertEqual(self.erp_bookings(phone), [])
