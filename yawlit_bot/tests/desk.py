@@ -86,7 +86,14 @@ class DeskBrowser:
 
 	def login(self, user: str, password: str) -> None:
 		self.open("/login")
-		self.wait().until(EC.visibility_of_element_located((By.ID, "login_email"))).send_keys(user)
+		# logged in already (an earlier test of the class): Frappe sends /login on to the desk
+		self.wait().until(
+			lambda d: "/app" in d.current_url
+			or any(el.is_displayed() for el in d.find_elements(By.ID, "login_email"))
+		)
+		if "/app" in self.driver.current_url:
+			return
+		self.driver.find_element(By.ID, "login_email").send_keys(user)
 		self.driver.find_element(By.ID, "login_password").send_keys(password)
 		self.driver.find_element(By.CSS_SELECTOR, ".btn-login").click()
 		self.wait().until(lambda d: "/app" in d.current_url)

@@ -207,6 +207,24 @@ class TestCatalog(FrappeTestCase):
 		)
 		self.assertEqual(response.status_code, 403, "never Guest")
 
+	def test_the_workspace_figures_are_for_the_bots_staff(self):
+		from yawlit_bot.api import dashboard
+
+		self.assertEqual(dashboard.last_campaign_sent()["fieldtype"], "Int")  # a System Manager
+		for user in (STAFF, OUTSIDER):  # the bot's staff read bookings, not campaigns
+			frappe.set_user(user)
+			with self.assertRaises(frappe.PermissionError):
+				dashboard.last_campaign_read()
+		frappe.set_user("Administrator")
+		response = requests.get(
+			WEB_URL + "/api/method/yawlit_bot.api.dashboard.last_campaign_sent",
+			headers={"Host": frappe.local.site},
+			timeout=30,
+		)
+		self.assertEqual(response.status_code, 403, "never Guest")
+		for card in frappe.get_all("Number Card", filters={"module": "Yawlit Bot"}, pluck="name"):
+			self.assertTrue(frappe.db.exists("Workspace Number Card", {"parent": "WhatsApp Bot", "number_card_name": card}))
+
 
 class TestYawlitErpBackend(FrappeTestCase):
 	"""The same operations answered by Yawlit's ERP, here its local stand-in over HTTP."""

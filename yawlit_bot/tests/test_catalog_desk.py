@@ -24,7 +24,10 @@ class TestCatalogDesk(DeskTestMixin, PipelineTestCase):
 		browser = self.browser
 		browser.open(path)
 		return browser.wait(timeout).until(
-			lambda d: (lambda text: text if expected in text else None)(d.find_element(By.TAG_NAME, "body").text)
+			# as shown: Desk writes some labels in capitals (CSS), so compared without case
+			lambda d: (lambda text: text if expected.lower() in text.lower() else None)(
+				d.find_element(By.TAG_NAME, "body").text
+			)
 		)
 
 	def test_catalog_forms_and_the_booking_calendar(self):
@@ -54,3 +57,25 @@ class TestCatalogDesk(DeskTestMixin, PipelineTestCase):
 			)
 		finally:
 			browser.screenshot("booking-calendar.png")
+
+	def test_the_workspace_shows_the_days_bookings_and_the_way_to_everything(self):
+		phone = self.new_phone()
+		self.fill_booking(phone)  # tomorrow: this week's count, not today's
+		self.tap(phone, "Confirm", "1")
+		browser = self.browser
+		try:
+			browser.login(USER, PASSWORD)
+			text = self.page_text("/app/whatsapp-bot", "Bookings This Week")
+			for label in ("Conversations in Progress", "Bookings Today", "Bookings Made per Day", "Bookings Calendar", "Bot Settings"):
+				self.assertIn(label.lower(), text.lower())
+			browser.wait(60).until(
+				lambda d: any(
+					el.text.strip() not in ("", "...")
+					for el in d.find_elements(By.CSS_SELECTOR, ".widget.number-widget-box .number")
+				)
+			)
+			self.assertFalse(
+				browser.driver.find_elements(By.CSS_SELECTOR, ".modal.show .msgprint"), "no error dialog"
+			)
+		finally:
+			browser.screenshot("workspace.png")

@@ -1,0 +1,41 @@
+"""Figures for the "WhatsApp Bot" workspace's number cards: the last campaign's sent, delivered
+and read counts. Those who may read campaigns (WA Campaign Manager, System Manager); never Guest."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from yawlit_bot.install import CAMPAIGN_ROLE
+
+READER_ROLES = (CAMPAIGN_ROLE, "System Manager")
+
+
+def _last_campaign(count_field: str) -> dict:
+	if not set(frappe.get_roles()) & set(READER_ROLES):
+		frappe.throw(_("Only those who run campaigns may read their figures."), frappe.PermissionError)
+	rows = frappe.get_all(
+		"WA Campaign",
+		filters={"status": ("not in", ("Draft",))},
+		fields=["name", count_field],
+		order_by="creation desc",
+		limit=1,
+	)
+	if not rows:
+		return {"value": 0, "fieldtype": "Int", "route": ["List", "WA Campaign"]}
+	return {"value": rows[0].get(count_field) or 0, "fieldtype": "Int", "route": ["Form", "WA Campaign", rows[0].name]}
+
+
+@frappe.whitelist()
+def last_campaign_sent(filters=None) -> dict:
+	return _last_campaign("sent_count")
+
+
+@frappe.whitelist()
+def last_campaign_delivered(filters=None) -> dict:
+	return _last_campaign("delivered_count")
+
+
+@frappe.whitelist()
+def last_campaign_read(filters=None) -> dict:
+	return _last_campaign("read_count")
