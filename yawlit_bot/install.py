@@ -29,6 +29,11 @@ def after_install():
 	frappe.db.commit()
 	# Printed once for the person installing; never logged. Desk shows it once too.
 	print(f"\nyawlit_bot: set this webhook URL in WAPI's panel (keep it secret):\n  {url}\n")
+	from yawlit_bot.services.webhook_config import public_address_problem
+
+	problem = public_address_problem()
+	if problem:
+		print(f"yawlit_bot: {problem}\n")
 
 
 def after_migrate():

@@ -17,8 +17,17 @@ WEBHOOK_CONFIG_CACHE_KEY = "yawlit_bot:webhook_config"
 WEBHOOK_CONFIG_TTL = 60
 
 
+def webhook_url() -> str:
+	"""The webhook's address from the site's public address (`host_name`) as it is (a dev bench's
+	`get_url` would add its own port to it); without one, what Frappe makes of the site."""
+	host = (frappe.conf.get("host_name") or "").strip().rstrip("/")
+	if host:
+		return (host if "://" in host else f"https://{host}") + WEBHOOK_PATH
+	return get_url(WEBHOOK_PATH)
+
+
 def webhook_url_with(secret: str) -> str:
-	return f"{get_url(WEBHOOK_PATH)}?token={secret}"
+	return f"{webhook_url()}?token={secret}"
 
 
 def get_webhook_config() -> dict:
@@ -73,9 +82,26 @@ def regenerate_secret() -> str:
 
 
 def reveal_url_once() -> str | None:
-	"""The full URL the first time it is asked for after install, then never."""
+	"""The full URL the first time it is asked for after install, then never. Marked shown
+	without touching the settings' modified time: the form open in the browser stays current
+	and its first Save goes through."""
 	if frappe.db.get_single_value("WA Bot Settings", "webhook_secret_revealed"):
 		return None
 	url = ensure_webhook_secret()
-	frappe.db.set_single_value("WA Bot Settings", "webhook_secret_revealed", 1)
+	frappe.db.set_single_value("WA Bot Settings", "webhook_secret_revealed", 1, update_modified=False)
 	return url
+
+
+def public_address_problem() -> str | None:
+	"""Why the webhook URL may not be one WAPI can reach: the site has no public address
+	(`host_name`), or it is not https. None when it looks right."""
+	host = (frappe.conf.get("host_name") or "").strip()
+	site = frappe.local.site
+	if not host:
+		return (
+			"This site has no public address set, so the URL above is built from the site's name and port. "
+			f"Set it first: bench --site {site} set-config host_name https://your-domain, then regenerate the secret."
+		)
+	if not host.startswith("https://"):
+		return f"The site's public address ({host}) is not https: WAPI needs an https URL it can reach."
+	return None

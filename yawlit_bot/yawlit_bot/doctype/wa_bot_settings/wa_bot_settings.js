@@ -14,7 +14,13 @@ frappe.ui.form.on("WA Bot Settings", {
 	onload(frm) {
 		if (!frappe.user.has_role("System Manager")) return;
 		frappe.call("yawlit_bot.yawlit_bot.doctype.wa_bot_settings.wa_bot_settings.reveal_webhook_url_once")
-			.then((r) => r.message && show_webhook_url(r.message));
+			.then((r) => {
+				const answer = r.message || {};
+				if (answer.url) show_webhook_url(answer.url);
+				if (answer.address_problem) {
+					frm.dashboard.set_headline_alert(frappe.utils.escape_html(answer.address_problem), "orange");
+				}
+			});
 	},
 	refresh(frm) {
 		if (!frappe.user.has_role("System Manager")) return;

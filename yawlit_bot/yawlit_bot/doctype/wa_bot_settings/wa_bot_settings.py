@@ -4,7 +4,6 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import get_url
 
 from yawlit_bot.engine.campaign import check_send_rate
 from yawlit_bot.services import webhook_config
@@ -29,7 +28,7 @@ class WABotSettings(Document):
 		if problem:
 			frappe.throw(_(problem))
 		self.validate_model_settings()
-		self.webhook_url = get_url(webhook_config.WEBHOOK_PATH)
+		self.webhook_url = webhook_config.webhook_url()
 
 	def validate_model_settings(self):
 		self.llm_timeout = min(max(self.llm_timeout, 1), 15)
@@ -64,7 +63,8 @@ def regenerate_webhook_secret() -> str:
 
 
 @frappe.whitelist()
-def reveal_webhook_url_once() -> str | None:
-	"""The full URL the first time a System Manager opens the settings after install, then never."""
+def reveal_webhook_url_once() -> dict:
+	"""The full URL the first time a System Manager opens the settings after install, then never;
+	and whether the site's public address makes it one WAPI can reach."""
 	frappe.only_for("System Manager")
-	return webhook_config.reveal_url_once()
+	return {"url": webhook_config.reveal_url_once(), "address_problem": webhook_config.public_address_problem()}
