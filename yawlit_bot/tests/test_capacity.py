@@ -125,6 +125,14 @@ class TestCapacity(PipelineTestCase):
 		booking.save(ignore_permissions=True)  # the cancelled seat is free
 		frappe.db.commit()
 		self.assertEqual(str(booking.starts_at), f"{self.day} 10:00:00")
+		# both customers are told, once each, through the outbox after the commit
+		told = lambda phone, words: [  # noqa: E731
+			r for r in self.standin.accepted
+			if isinstance(r.body, dict) and r.body.get("phone_number") == phone and words in (r.body.get("message_body") or "")
+		]
+		self.wait_until(lambda: told(first, "cancelled by our team"), what="the cancellation to reach the customer")
+		self.wait_until(lambda: told(second, "moved by our team"), what="the move to reach the customer")
+		self.assertEqual((len(told(first, "cancelled by our team")), len(told(second, "moved by our team"))), (1, 1))
 
 	def test_a_customer_outside_the_area_is_told_before_anything_is_booked(self):
 		saved = set_booking_settings({"served_pincodes": "560, 5620", "served_cities": "Bengaluru"})

@@ -62,6 +62,25 @@ class WAServiceBooking(Document):
 				)
 			slots.take_seat(row, self.conversation)
 
+	def on_update(self):
+		"""A move or cancellation by staff is told to the customer: queued with this change, sent
+		once after it commits (the conversation's turn job sends it, in order with its other
+		replies)."""
+		from yawlit_bot.engine.staff_changes import notice_for
+
+		before = self.get_doc_before_save()
+		if before is None or not self.conversation:
+			return  # a new booking: the bot has just confirmed it itself
+		notice = notice_for(before.as_dict(), self.as_dict(), self.name)
+		if notice is None:
+			return
+		from yawlit_bot.services.messages import queue_reply
+		from yawlit_bot.services.turn_jobs import enqueue_turn
+
+		queue_reply(self.conversation, notice)
+		conversation = self.conversation
+		frappe.db.after_commit.add(lambda: enqueue_turn(conversation, force=True))
+
 	def on_trash(self):
 		from yawlit_bot.services import slots
 		from yawlit_bot.services.catalog import BUILT_IN
