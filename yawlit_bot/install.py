@@ -23,7 +23,10 @@ def after_install():
 
 	from yawlit_bot.services.sample_catalog import create_sample_catalog
 
+	from yawlit_bot.services.bot_user import ensure_bot_user
+
 	ensure_roles()
+	ensure_bot_user()
 	url = ensure_webhook_secret()
 	create_sample_catalog()
 	frappe.db.commit()
@@ -37,7 +40,10 @@ def after_install():
 
 
 def after_migrate():
+	from yawlit_bot.services.bot_user import ensure_bot_user
+
 	ensure_roles()
+	ensure_bot_user()  # sites installed before the bot had its own user
 
 
 def before_uninstall():

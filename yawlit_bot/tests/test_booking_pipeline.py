@@ -50,6 +50,10 @@ class TestBookingPipeline(PipelineTestCase):
 		self.assertEqual(booking.phone, phone)
 		scratchpad = frappe.get_doc("WA Booking Scratchpad", booking.scratchpad)
 		self.assertEqual((scratchpad.status, scratchpad.service_request_id), ("Completed", booking.name))
+		# what the bot wrote is authored by the bot's own user, not Guest
+		from yawlit_bot.services.bot_user import BOT_USER
+
+		self.assertEqual((booking.owner, scratchpad.modified_by, conv.modified_by), (BOT_USER,) * 3)
 		# every reply reached WAPI exactly once
 		self.wait_until(
 			lambda: (

@@ -1,0 +1,34 @@
+"""The user the bot's own work runs as (turn jobs, the sweeper), so what the bot changes shows
+"WhatsApp Bot" as its author in Desk, not Guest (the webhook's user, which queued the job) or
+Administrator. It has the WA Bot Manager role and no password: nobody logs in as it."""
+
+from __future__ import annotations
+
+import frappe
+
+BOT_USER = "whatsapp-bot@yawlit-bot.invalid"  # .invalid: a domain that can never receive mail
+
+
+def ensure_bot_user() -> None:
+	from yawlit_bot.install import BOT_ROLE
+
+	if frappe.db.exists("User", BOT_USER):
+		return
+	user = frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": BOT_USER,
+			"first_name": "WhatsApp Bot",
+			"user_type": "System User",
+			"send_welcome_email": 0,
+			"roles": [{"role": BOT_ROLE}],
+		}
+	)
+	user.flags.no_welcome_mail = True
+	user.insert(ignore_permissions=True)
+
+
+def act_as_bot() -> None:
+	"""Run the rest of this job as the bot (unchanged on a site that has no bot user yet)."""
+	if frappe.session.user != BOT_USER and frappe.db.exists("User", BOT_USER):
+		frappe.set_user(BOT_USER)
