@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 
+from yawlit_bot.engine import handoff
 from yawlit_bot.engine import offer as catalog_offer
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.extraction import ANSWER, MENTION, VEHICLE_FIELDS, Extraction, extract
@@ -68,6 +69,8 @@ class Snapshot:
 	last_booking_id: str | None = None
 	unconfirmed: dict[str, str] = field(default_factory=dict)  # values the bot asked to confirm
 	profile: Profile | None = None  # a returning customer's details (read at a fresh start)
+	times_asked: int = 0  # turns running the bot has asked `expecting`
+	needs_person: bool = False  # the flag is up already (staff have not cleared it)
 
 
 @dataclass
@@ -99,6 +102,8 @@ class Decision:
 	summary_preface: str | None = None  # set when the last reply is the summary
 	addons_offered: tuple[tuple[str, int], ...] = ()  # on the summary: (add-on, price)
 	question_lead: str = ""  # what the last question said before asking (notes, problems)
+	times_asked: int = 0
+	needs_person: str | None = None  # why the conversation needs a person (raised this turn)
 
 	def replies_after(self, booking_id: str | None = None, unconfirmed: bool = False) -> list[Reply]:
 		"""The turn's replies, once its booking (if it made one) has its id: a booking made is
@@ -295,6 +300,25 @@ def decide_turn(
 	sender_phone: str,
 	confidence_threshold: float = DEFAULT_THRESHOLD,
 	offer: Offer | None = None,
+) -> Decision:
+	"""What this message does to the conversation, and what to answer (`_decide`), and whether
+	the conversation now needs a person (`engine/handoff.py`)."""
+	decision = _decide(snapshot, message, today, sender_phone, confidence_threshold, offer)
+	decision.times_asked = handoff.times_asked(
+		snapshot.expecting, decision.expecting, snapshot.times_asked, bool(decision.changed)
+	)
+	if snapshot.needs_person:
+		return decision
+	if handoff.asks_for_person(message.text):
+		decision.needs_person = handoff.PERSON_ASKED
+		decision.replies.append(replies.person_coming())
+	elif decision.times_asked >= handoff.REASKS_BEFORE_A_PERSON:
+		decision.needs_person = handoff.reask_reason(decision.expecting)
+	return decision
+
+
+def _decide(
+	snapshot: Snapshot, message: Message, today: date, sender_phone: str, confidence_threshold: float, offer: Offer | None
 ) -> Decision:
 	"""What this message does to the conversation, and what to answer. `message.model`, when
 	a language model read the message, joins the rules' reading (see `understanding.combine`).

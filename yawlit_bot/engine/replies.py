@@ -317,6 +317,13 @@ def booking_pending(booking_id: str, values: Mapping[str, str | None]) -> Reply:
 	)
 
 
+def person_coming() -> Reply:
+	return Reply(
+		"I've asked our team to get in touch with you here; a person will reply soon. "
+		"I've kept everything you've told me so far."
+	)
+
+
 def already_booked(booking_id: str | None) -> Reply:
 	if booking_id:
 		return Reply(f"Your booking {booking_id} is already confirmed. Say hi to make a new booking.")

@@ -113,9 +113,13 @@ def count_turn_start(message_name) -> int:
 
 def give_up(message_name, reason: str) -> None:
 	"""Mark a message Failed so the conversation moves on, and apologise to the customer."""
+	from yawlit_bot.engine.handoff import TURN_FAILED
+	from yawlit_bot.services.handoff import flag_conversation
+
 	conversation = frappe.db.get_value("WA Message", str(message_name), "conversation")
 	update_message(message_name, {"processing_status": "Failed", "processing_error": reason[-2000:]})
 	queue_reply(conversation, replies.Reply(replies.SORRY_TEXT), reply_to=message_name)
+	flag_conversation(conversation, TURN_FAILED)
 
 
 def lock_next_pending(conversation: str, opt_commands_only: bool = False) -> str | None:
@@ -159,6 +163,8 @@ def load_snapshot(conv, scratchpad):
 		last_booking_id=conv.last_booking or None,
 		unconfirmed=json_dict(conv.unconfirmed_values),
 		profile=get_profile(conv.name) if wants_profile else None,
+		times_asked=conv.times_asked or 0,
+		needs_person=bool(conv.needs_person),
 	)
 
 
@@ -370,6 +376,12 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 	conv.expecting = ",".join(decision.expecting)
 	conv.editing_field = decision.editing_field
 	conv.unconfirmed_values = json.dumps(decision.unconfirmed, ensure_ascii=False) if decision.unconfirmed else None
+	conv.times_asked = decision.times_asked
+	if decision.needs_person:
+		from yawlit_bot.services.handoff import notify_staff
+
+		conv.needs_person, conv.needs_person_reason = 1, decision.needs_person
+		notify_staff(conversation, decision.needs_person)
 	return decision.replies_after(booking, unconfirmed=bool(erp and not erp.booking_id))
 
 
@@ -395,7 +407,11 @@ def record_turn_failure(message_name, settings) -> None:
 		},
 	)
 	if gave_up:
+		from yawlit_bot.engine.handoff import TURN_FAILED
+		from yawlit_bot.services.handoff import flag_conversation
+
 		queue_reply(row[0].conversation, replies.Reply(replies.SORRY_TEXT), reply_to=message_name)
+		flag_conversation(row[0].conversation, TURN_FAILED)
 	frappe.log_error(
 		title="yawlit_bot: turn failed", reference_doctype="WA Message", reference_name=str(message_name)
 	)

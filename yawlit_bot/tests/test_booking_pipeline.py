@@ -296,3 +296,28 @@ class TestBookingPipeline(PipelineTestCase):
 		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
 		self.say(phone, "cancel")
 		self.assertEqual(self.conversation(phone).state, "CANCELLED")
+
+	def test_a_customer_who_asks_for_a_person_is_flagged_and_staff_are_notified(self):
+		from yawlit_bot.install import BOT_ROLE
+
+		staff = "handoff-staff@example.com"
+		if not frappe.db.exists("User", staff):
+			user = frappe.get_doc({"doctype": "User", "email": staff, "first_name": "Handoff", "send_welcome_email": 0})
+			user.flags.no_welcome_mail = True
+			user.insert(ignore_permissions=True)
+			user.add_roles(BOT_ROLE)
+			frappe.db.commit()
+		phone = self.new_phone()
+		self.say(phone, "Hi, I am Ravi Kumar")
+		replies = self.say(phone, "agent se baat karni hai")
+		self.assertIn("a person will reply soon", replies[-1])
+		conv = self.conversation(phone)
+		self.assertEqual((conv.needs_person, conv.needs_person_reason), (1, "The customer asked for a person."))
+		self.assertEqual(self.scratchpad(phone).first_name, "Ravi", "details kept")
+		notes = frappe.get_all(
+			"Notification Log", filters={"for_user": staff, "document_name": phone}, pluck="subject"
+		)
+		self.assertEqual(len(notes), 1)
+		self.assertIn("needs a person", notes[0])
+		frappe.db.delete("Notification Log", {"document_name": phone})
+		frappe.db.commit()

@@ -66,7 +66,15 @@ class TestCatalogDesk(DeskTestMixin, PipelineTestCase):
 		try:
 			browser.login(USER, PASSWORD)
 			text = self.page_text("/app/whatsapp-bot", "Bookings This Week")
-			for label in ("Conversations in Progress", "Bookings Today", "Bookings Made per Day", "Bookings Calendar", "Bot Settings"):
+			for label in (
+				"Waiting for a Person",
+				"Conversations in Progress",
+				"Bookings Today",
+				"Bookings Made per Day",
+				"Needing a Person",
+				"Bookings Calendar",
+				"Bot Settings",
+			):
 				self.assertIn(label.lower(), text.lower())
 			browser.wait(60).until(
 				lambda d: any(
