@@ -4,6 +4,9 @@ Administrator. It has the WA Bot Manager role and no password: nobody logs in as
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import frappe
 
 BOT_USER = "whatsapp-bot@yawlit-bot.invalid"  # .invalid: a domain that can never receive mail
@@ -28,7 +31,16 @@ def ensure_bot_user() -> None:
 	user.insert(ignore_permissions=True)
 
 
-def act_as_bot() -> None:
-	"""Run the rest of this job as the bot (unchanged on a site that has no bot user yet)."""
-	if frappe.session.user != BOT_USER and frappe.db.exists("User", BOT_USER):
+@contextmanager
+def as_bot() -> Iterator[None]:
+	"""Run the block as the bot (unchanged on a site that has no bot user yet), then as whoever
+	ran it before: a test or console that calls a job's function keeps its own user."""
+	user = frappe.session.user
+	switch = user != BOT_USER and bool(frappe.db.exists("User", BOT_USER))
+	if switch:
 		frappe.set_user(BOT_USER)
+	try:
+		yield
+	finally:
+		if switch:
+			frappe.set_user(user)

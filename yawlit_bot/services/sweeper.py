@@ -29,10 +29,15 @@ LOST_JOB_FACTOR = 5  # pending this many sweeper ages, lock free: the job was lo
 
 
 def sweep() -> dict:
-	from yawlit_bot.services.bot_user import act_as_bot
+	from yawlit_bot.services.bot_user import as_bot
+
+	with as_bot():
+		return _sweep()
+
+
+def _sweep() -> dict:
 	from yawlit_bot.services.campaigns import sweep_campaigns
 
-	act_as_bot()
 	settings = bot_settings()
 	try:
 		result = sweep_campaigns(settings)  # campaigns run whether or not the chat bot is enabled

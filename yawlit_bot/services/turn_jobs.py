@@ -21,7 +21,7 @@ from frappe.utils import now_datetime
 from frappe.utils.background_jobs import get_redis_conn
 from redis.exceptions import RedisError
 
-from yawlit_bot.services.bot_user import act_as_bot
+from yawlit_bot.services.bot_user import as_bot
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.outbox import next_attempt_at, send_replies
 from yawlit_bot.services.ready_queue import ReadyQueue
@@ -79,8 +79,13 @@ def start_drain_job(queue: ReadyQueue, force: bool = False) -> None:
 def drain_ready() -> int:
 	"""RQ job: ready conversations, one after another, until none is ready or time is up.
 	Returns the number of turns run (failed attempts included). A conversation that fails is
-	logged and left for the sweeper; it does not fail the others."""
-	act_as_bot()  # what the turns change is authored by the bot, not by the webhook's Guest
+	logged and left for the sweeper; it does not fail the others. What the turns change is
+	authored by the bot, not by the webhook's Guest who queued the job."""
+	with as_bot():
+		return _drain_ready()
+
+
+def _drain_ready() -> int:
 	queue = ready_queue()
 	queue.job_started()
 	deadline = time.monotonic() + DRAIN_SECONDS
