@@ -78,3 +78,20 @@ class TestScratchpadDesk(DeskTestMixin, PipelineTestCase):
 		# The bot's next turn keeps the staff member's value.
 		self.say(self.phone, "Maruti Swift")
 		self.assertEqual(self.scratchpad(self.phone).first_name, "Ravindra")
+
+	def test_a_finished_scratchpad_looks_read_only(self):
+		self.say(self.phone, "Hi, I am Ravi Sharma")
+		self.say(self.phone, "cancel")
+		pad = self.scratchpad(self.phone)
+		self.assertEqual(pad.status, "Cancelled")
+		browser = self.browser
+		try:
+			browser.login(USER, PASSWORD)
+			browser.open(f"/app/wa-booking-scratchpad/{pad.name}")
+			browser.wait(60).until(lambda d: "read-only" in d.find_element(By.TAG_NAME, "body").text)
+			editable = browser.driver.find_elements(
+				By.CSS_SELECTOR, ".frappe-control[data-fieldname='first_name'] input:not([disabled])"
+			)
+			self.assertFalse([el for el in editable if el.is_displayed()], "no field to type into")
+		finally:
+			browser.screenshot("scratchpad-read-only.png")

@@ -19,9 +19,16 @@ const SOURCE_LABELS = {
 	staff: "Staff",
 };
 
+// A completed or cancelled scratchpad is kept as it was (the server refuses changes too).
+const FINAL_STATUSES = ["Completed", "Cancelled"];
+
 frappe.ui.form.on("WA Booking Scratchpad", {
 	refresh(frm) {
 		render_sources(frm);
+		if (FINAL_STATUSES.includes(frm.doc.status)) {
+			frm.disable_form();
+			frm.set_intro(__("This booking conversation is {0}: kept as it was, read-only.", [__(frm.doc.status)]), "blue");
+		}
 	},
 	value_sources(frm) {
 		render_sources(frm);
