@@ -2,8 +2,7 @@
 
 import frappe
 
-BOT_ROLE = "WA Bot Manager"
-CAMPAIGN_ROLE = "WA Campaign Manager"  # sends campaigns; reads their recipients and opt-outs
+from yawlit_bot.services.roles import BOT_ROLE, CAMPAIGN_ROLE
 
 
 def ensure_roles():

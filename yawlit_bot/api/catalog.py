@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
-from yawlit_bot.install import BOT_ROLE
+from yawlit_bot.services.roles import BOT_ROLE
 from yawlit_bot.services import catalog
 
 READER_ROLES = (BOT_ROLE, "System Manager")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from yawlit_bot.install import CAMPAIGN_ROLE
+from yawlit_bot.services.roles import CAMPAIGN_ROLE
 
 READER_ROLES = (CAMPAIGN_ROLE, "System Manager")
 

@@ -13,7 +13,7 @@ BOT_USER = "whatsapp-bot@yawlit-bot.invalid"  # .invalid: a domain that can neve
 
 
 def ensure_bot_user() -> None:
-	from yawlit_bot.install import BOT_ROLE
+	from yawlit_bot.services.roles import BOT_ROLE
 
 	if frappe.db.exists("User", BOT_USER):
 		return

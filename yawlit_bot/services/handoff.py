@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import frappe
 
-from yawlit_bot.install import BOT_ROLE
+from yawlit_bot.services.roles import BOT_ROLE
 from yawlit_bot.services.bot_user import BOT_USER
 
 

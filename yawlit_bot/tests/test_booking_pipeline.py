@@ -298,7 +298,7 @@ class TestBookingPipeline(PipelineTestCase):
 		self.assertEqual(self.conversation(phone).state, "CANCELLED")
 
 	def test_a_customer_who_asks_for_a_person_is_flagged_and_staff_are_notified(self):
-		from yawlit_bot.install import BOT_ROLE
+		from yawlit_bot.services.roles import BOT_ROLE
 
 		staff = "handoff-staff@example.com"
 		if not frappe.db.exists("User", staff):
