@@ -20,8 +20,14 @@ VEHICLE_CHOICE, ADDRESS_CHOICE = "profile_vehicle", "profile_address"  # the bot
 CAR_ROW, PLACE_ROW = "car:", "place:"  # list-reply row ids
 
 
+class _Record:
+	def values(self) -> dict[str, str]:
+		"""The record's filled fields, named as the booking's fields."""
+		return {k: v for k, v in vars(self).items() if v}
+
+
 @dataclass(frozen=True)
-class Vehicle:
+class Vehicle(_Record):
 	vehicle_brand: str = ""
 	vehicle_model: str = ""
 	vehicle_type: str = ""
@@ -31,21 +37,15 @@ class Vehicle:
 		car = " ".join(filter(None, (self.vehicle_brand, self.vehicle_model))) or "Car"
 		return f"{car} {self.vehicle_plate}".strip()
 
-	def values(self) -> dict[str, str]:
-		return {k: v for k, v in vars(self).items() if v}
-
 
 @dataclass(frozen=True)
-class Place:
+class Place(_Record):
 	address: str = ""
 	pincode: str = ""
 	city: str = ""
 
 	def label(self) -> str:
 		return ", ".join(filter(None, (self.address, self.pincode)))
-
-	def values(self) -> dict[str, str]:
-		return {k: v for k, v in vars(self).items() if v}
 
 
 @dataclass(frozen=True)

@@ -299,10 +299,15 @@ def outside_area(pincode: str | None, city: str | None) -> Reply:
 	)
 
 
+def booked_what(values: Mapping[str, str | None]) -> str:
+	"""A booking in a few words: "Foam Wash on Tue 01 Dec 2026, 10:00-11:00"."""
+	service = values.get("service_type") or "your booking"
+	return f"{service} on {format_day(values.get('appointment_date'))}, {values.get('time_slot')}"
+
+
 def booking_confirmed(booking_id: str, values: Mapping[str, str | None]) -> Reply:
 	return Reply(
-		f"Booked! Your booking id is {booking_id}: {values.get('service_type')} on "
-		f"{format_day(values.get('appointment_date'))}, {values.get('time_slot')}. "
+		f"Booked! Your booking id is {booking_id}: {booked_what(values)}. "
 		"We'll message you before we arrive. Say hi any time to book again.",
 		essential=True,
 	)
@@ -310,8 +315,7 @@ def booking_confirmed(booking_id: str, values: Mapping[str, str | None]) -> Repl
 
 def booking_pending(booking_id: str, values: Mapping[str, str | None]) -> Reply:
 	return Reply(
-		f"Thanks! Your booking request {booking_id} for {values.get('service_type')} on "
-		f"{format_day(values.get('appointment_date'))}, {values.get('time_slot')} is with our team: our booking "
+		f"Thanks! Your booking request {booking_id} for {booked_what(values)} is with our team: our booking "
 		"system was slow to answer, so a person is confirming it and will message you shortly.",
 		essential=True,
 	)

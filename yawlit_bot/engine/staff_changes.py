@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from yawlit_bot.engine.replies import Reply, format_day
+from yawlit_bot.engine.replies import Reply, booked_what, format_day
 
 CANCELLED = "Cancelled"
 
@@ -15,14 +15,18 @@ def _when(values: Mapping) -> tuple[str, str]:
 	return (str(values.get("appointment_date") or "")[:10], str(values.get("time_slot") or ""))
 
 
+def _as_text(values: Mapping) -> dict:
+	day, slot = _when(values)
+	return {**values, "appointment_date": day, "time_slot": slot}
+
+
 def notice_for(before: Mapping, after: Mapping, booking_id: str) -> Reply | None:
 	"""The message for a change staff made, or None when the customer need not hear of it (a
 	note, a price, a booking marked done)."""
 	service = after.get("service_type") or "your booking"
 	if after.get("status") == CANCELLED and before.get("status") != CANCELLED:
-		day, slot = _when(before)
 		return Reply(
-			f"Your booking {booking_id} ({service} on {format_day(day)}, {slot}) has been cancelled by our team. "
+			f"Your booking {booking_id} ({booked_what(_as_text(before))}) has been cancelled by our team. "
 			"Sorry for the trouble. Say hi if you'd like to book another time.",
 			essential=True,
 		)
