@@ -19,6 +19,7 @@ from yawlit_bot.engine import delivery
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
 from yawlit_bot.services.db import rows_changed
+from yawlit_bot.services.inbox import publish_thread
 from yawlit_bot.services.locks import ConversationLock, ingest_lock_key
 from yawlit_bot.services.messages import insert_message
 from yawlit_bot.services.retry import run_with_db_retries
@@ -66,7 +67,7 @@ def apply_statuses(updates: list[StatusUpdate]) -> int:
 	return changed
 
 
-def create_conversation(phone: str, contact_name: str | None) -> None:
+def create_conversation(phone: str, contact_name: str | None, simulated: bool = False) -> None:
 	"""The sender's conversation row, on their first message. INSERT IGNORE: two first
 	messages arriving together both find it there afterwards, and neither fails."""
 	name = contact_name or phone
@@ -76,9 +77,9 @@ def create_conversation(phone: str, contact_name: str | None) -> None:
 	user = frappe.session.user
 	frappe.db.sql(
 		"""insert ignore into `tabWA Conversation`
-		(name, phone, contact_name, state, creation, modified, owner, modified_by, docstatus, idx)
-		values (%s, %s, %s, 'IDLE', %s, %s, %s, %s, 0, 0)""",
-		(phone, phone, name[:140], now, now, user, user),
+		(name, phone, contact_name, state, simulated, unread_count, creation, modified, owner, modified_by, docstatus, idx)
+		values (%s, %s, %s, 'IDLE', %s, 0, %s, %s, %s, %s, 0, 0)""",
+		(phone, phone, name[:140], int(simulated), now, now, user, user),
 	)
 
 
@@ -153,6 +154,8 @@ def _insert_message(
 		# The clash was on the id, not the wamid (a sequence behind its table after a restore):
 		# not a duplicate delivery, so fail loudly rather than drop the message.
 		raise RuntimeError(f"WA Message id clash storing {message.wamid}: check wa_message_id_seq")
+	if inserted:
+		publish_thread(message.sender)  # an open chat shows it before the bot's turn
 	frappe.db.commit()
 	return inserted
 
@@ -172,7 +175,11 @@ def apply_status(update: StatusUpdate) -> int:
 		{**values, "wamid": update.wamid, "replaces": delivery.REPLACES[update.status]},
 	)
 	changed = rows_changed()
-	if not changed:  # not a reply of the bot: perhaps a campaign message
+	if changed:
+		conversation = frappe.db.sql("select conversation from `tabWA Message` where wamid = %s", update.wamid)
+		if conversation:
+			publish_thread(conversation[0][0], "status")  # the tick moves in an open chat
+	else:  # not a reply of the bot: perhaps a campaign message
 		from yawlit_bot.services.campaigns import apply_recipient_status
 
 		changed = apply_recipient_status(update.wamid, update.status, update.error)

@@ -24,7 +24,8 @@ from yawlit_bot.services.messages import update_message
 from yawlit_bot.services.retry import run_with_db_retries
 from yawlit_bot.services.settings import get_wapi_config
 from yawlit_bot.engine import send_outcome as outcome
-from yawlit_bot.services.wapi_client import WapiError, send_buttons, send_list, send_text, sent_wamid
+from yawlit_bot.services.inbox import publish_thread
+from yawlit_bot.services.wapi_client import WapiError, send_buttons, send_list, send_template, send_text, sent_wamid
 
 
 def unsent_replies(conversation: str, max_attempts: int = 5) -> list:
@@ -101,20 +102,29 @@ def send_reply(name) -> bool:
 	if not _claim(name):
 		return False
 	row = frappe.db.sql(
-		"select conversation, content, buttons, send_attempts from `tabWA Message` where name = %s",
+		"""select m.conversation, m.content, m.buttons, m.template, m.send_attempts, c.simulated
+		from `tabWA Message` m left join `tabWA Conversation` c on c.name = m.conversation
+		where m.name = %s""",
 		name,
 		as_dict=True,
 	)[0]
 	try:
-		config = get_wapi_config()
 		buttons = json.loads(row.buttons) if row.buttons else []
-		if isinstance(buttons, dict):  # a WhatsApp list
+		template = json.loads(row.template) if row.template else None
+		if row.simulated:  # the WhatsApp Simulator's customer: shown in Desk, never sent
+			response = {"data": {"wamid": f"simulated-{name}"}}
+		elif template:  # staff writing after the 24-hour window
+			response = send_template(
+				get_wapi_config(), row.conversation, template["name"], template.get("language"), template.get("fields") or {}
+			)
+		elif isinstance(buttons, dict):  # a WhatsApp list
+			config = get_wapi_config()
 			response = send_list(config, row.conversation, row.content or "", buttons)
 		elif buttons:
-			response = send_buttons(config, row.conversation, row.content or "", buttons)
+			response = send_buttons(get_wapi_config(), row.conversation, row.content or "", buttons)
 		else:
-			response = send_text(config, row.conversation, row.content or "")
-	except (WapiError, ValueError) as exc:
+			response = send_text(get_wapi_config(), row.conversation, row.content or "")
+	except (WapiError, ValueError, KeyError) as exc:
 		kind = getattr(exc, "kind", outcome.REFUSED)  # a ValueError: stored buttons not JSON
 		delay = outcome.resend_delay(row.send_attempts)
 		_record_outcome(
@@ -125,6 +135,8 @@ def send_reply(name) -> bool:
 				"next_attempt_at": now_datetime() + timedelta(seconds=delay),
 			},
 		)
+		publish_thread(row.conversation, "status")
+		frappe.db.commit()
 		return False
 	now = now_datetime()
 	sent = {
@@ -147,6 +159,7 @@ def send_reply(name) -> bool:
 		frappe.db.sql(
 			"update `tabWA Conversation` set last_outbound_at = %s where name = %s", (now, row.conversation)
 		)
+		publish_thread(row.conversation, "status")
 		frappe.db.commit()
 
 	# As in _record_outcome: the only record that WAPI took it, so a deadlock must not lose it.

@@ -35,6 +35,8 @@ class BotSettings:
 	campaign_rate_limit: int = 20
 	whatsapp_rate_cap: int = 80
 	campaign_batch_size: int = 100
+	reopen_template_name: str = ""  # the approved template staff send after the 24-hour window
+	reopen_template_language: str = "en_US"
 	llm_provider: str = NO_MODEL
 	llm_model: str = ""
 	llm_api_base: str = ""

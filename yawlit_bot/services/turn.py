@@ -24,6 +24,7 @@ from yawlit_bot.services.booking import book_in_erp, create_booking, keep_seat, 
 from yawlit_bot.services.catalog import load_offer
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.db import json_dict
+from yawlit_bot.services.inbox import publish_thread
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
 from yawlit_bot.services.settings import bot_settings, stored_bot_enabled
@@ -212,8 +213,10 @@ def read_next_with_model(conversation: str) -> Understood | None:
 			# a flooding customer's messages are stored and read, not sent to a paid model
 			return Understood(message.name, None, "rules (sending too fast: model skipped)", config.threshold)
 		conv = frappe.db.get_value(
-			"WA Conversation", conversation, ["state", "expecting", "active_scratchpad"], as_dict=True
+			"WA Conversation", conversation, ["state", "expecting", "active_scratchpad", "taken_by"], as_dict=True
 		)
+		if conv and conv.taken_by:
+			return None  # a person answers this conversation: nothing for a paid model to read
 		known = {}
 		if conv and conv.active_scratchpad:
 			scratchpad = frappe.get_doc("WA Booking Scratchpad", conv.active_scratchpad)
@@ -266,17 +269,24 @@ def apply_turn(conversation: str, message_name, understood: Understood | None = 
 
 		source = "WhatsApp button" if message.button_id else "WhatsApp message"
 		opt_reply = record_opt_command(conversation, command, source)
-	# The answer to STOP / START and a booking confirmation go even to a flooding customer
-	# (`Reply.essential`, decided with the reply's text in engine/replies.py).
-	outgoing = [opt_reply] if opt_reply else apply_booking_turn(conv, message, understood)
+	if conv.taken_by:
+		# A person has taken the conversation: the message is recorded, in order, under the same
+		# fence, and the bot says nothing (an opt-out is still honoured, silently).
+		outgoing = []
+		understood_by = f"not answered: taken over by {conv.taken_by}"
+	else:
+		# The answer to STOP / START and a booking confirmation go even to a flooding customer
+		# (`Reply.essential`, decided with the reply's text in engine/replies.py).
+		outgoing = [opt_reply] if opt_reply else apply_booking_turn(conv, message, understood)
+		understood_by = understood.note if understood else "rules"
 	conv.last_inbound_at = message.received_at
-	save_conversation(conv)
-
 	throttled = throttle_replies(
 		outgoing,
 		messages_in_window(conversation, message),
 		bot_settings().flood_reply_limit,
 	)
+	note_in_inbox(conv, message, throttled.send)
+	save_conversation(conv)
 	for reply in throttled.send:
 		queue_reply(conversation, reply, reply_to=message_name)
 	update_message(
@@ -286,9 +296,23 @@ def apply_turn(conversation: str, message_name, understood: Understood | None = 
 			"processed_at": now_datetime(),
 			"processing_error": None,
 			"replies_held_back": throttled.held_back,
-			"understood_by": understood.note if understood else "rules",
+			"understood_by": understood_by,
 		},
 	)
+	publish_thread(conversation)
+
+
+def note_in_inbox(conv, message, sent: list) -> None:
+	"""The inbox's columns on the conversation: its last line, when, one more unread message."""
+	from yawlit_bot.engine import inbox
+
+	if sent:
+		conv.last_message = inbox.preview(sent[-1].body, inbox.BOT)[:140]
+		conv.last_message_at = now_datetime()
+	else:
+		conv.last_message = inbox.preview(inbox.media_preview(message.message_type, message.content))[:140]
+		conv.last_message_at = message.received_at
+	conv.unread_count = (conv.unread_count or 0) + 1
 
 
 def save_conversation(conv) -> None:
@@ -348,7 +372,8 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 	# the price from the catalog.
 	decision, price, slot = settle_with_catalog(decision, conversation, offer)
 	erp = None
-	if scratchpad is not None and decision.create_booking:  # with Yawlit's ERP: booked there first
+	# with Yawlit's ERP: booked there first (never for the WhatsApp Simulator's customer)
+	if scratchpad is not None and decision.create_booking and not conv.simulated:
 		decision, erp = book_in_erp(decision, scratchpad.name, offer)
 
 	if decision.start_new_scratchpad:

@@ -1,0 +1,72 @@
+"""The staff inbox, whitelisted for the Desk chat view and for other systems. Bot roles only
+(WA Bot Manager, System Manager); Guest and other roles are refused on every method.
+
+    yawlit_bot.api.inbox.take_over(conversation)
+    yawlit_bot.api.inbox.hand_back(conversation)
+    yawlit_bot.api.inbox.send_reply(conversation, text)
+    yawlit_bot.api.inbox.send_template(conversation)      # after WhatsApp's 24-hour window
+    yawlit_bot.api.inbox.retry(message)                   # a failed reply, once
+    yawlit_bot.api.inbox.thread(conversation, before=None, limit=50)
+    yawlit_bot.api.inbox.booking_panel(conversation)
+    yawlit_bot.api.inbox.mark_read(conversation)
+"""
+
+from __future__ import annotations
+
+import frappe
+
+from yawlit_bot.services import inbox
+from yawlit_bot.services.roles import BOT_ROLE
+
+STAFF_ROLES = (BOT_ROLE, "System Manager")
+
+
+def _allowed(conversation: str | None = None) -> str:
+	frappe.only_for(STAFF_ROLES)
+	if conversation is not None and not frappe.db.exists("WA Conversation", conversation):
+		frappe.throw(frappe._("No WhatsApp conversation {0}").format(conversation), frappe.DoesNotExistError)
+	return frappe.session.user
+
+
+@frappe.whitelist(methods=["POST"])
+def take_over(conversation: str) -> dict:
+	return inbox.take_over(conversation, _allowed(conversation))
+
+
+@frappe.whitelist(methods=["POST"])
+def hand_back(conversation: str) -> dict:
+	return inbox.hand_back(conversation, _allowed(conversation))
+
+
+@frappe.whitelist(methods=["POST"])
+def send_reply(conversation: str, text: str) -> dict:
+	return {"message": inbox.send_staff_reply(conversation, _allowed(conversation), text)}
+
+
+@frappe.whitelist(methods=["POST"])
+def send_template(conversation: str) -> dict:
+	return {"message": inbox.send_reopen_template(conversation, _allowed(conversation))}
+
+
+@frappe.whitelist(methods=["POST"])
+def retry(message: str) -> dict:
+	inbox.retry_reply(message, _allowed())
+	return {"message": message}
+
+
+@frappe.whitelist()
+def thread(conversation: str, before: int | None = None, limit: int = inbox.THREAD_PAGE) -> dict:
+	_allowed()  # a number with no conversation yet (the simulator's) has an empty thread
+	return inbox.thread(conversation, int(before) if before else None, int(limit or inbox.THREAD_PAGE))
+
+
+@frappe.whitelist()
+def booking_panel(conversation: str) -> dict:
+	_allowed()
+	return inbox.booking_panel(conversation)
+
+
+@frappe.whitelist(methods=["POST"])
+def mark_read(conversation: str) -> None:
+	_allowed(conversation)
+	inbox.mark_read(conversation)

@@ -1,0 +1,25 @@
+// The inbox: customers by their latest message, real conversations only by default (the
+// WhatsApp Simulator's are flagged), with quick filters for what staff look for first.
+frappe.listview_settings["WA Conversation"] = {
+	add_fields: ["needs_person", "taken_by", "state", "unread_count", "simulated"],
+	filters: [["simulated", "=", 0]],
+	get_indicator(doc) {
+		if (doc.needs_person) return [__("Needs a Person"), "red", "needs_person,=,1"];
+		if (doc.taken_by) return [__("Taken Over"), "blue", `taken_by,=,${doc.taken_by}`];
+		if (["COLLECTING", "CONFIRMING"].includes(doc.state)) return [__("Booking"), "orange", `state,=,${doc.state}`];
+		return [__(doc.state === "COMPLETED" ? "Booked" : "Bot"), "green", `state,=,${doc.state}`];
+	},
+	onload(listview) {
+		const only = (filters) => listview.filter_area.clear(false).then(() => listview.filter_area.add(filters));
+		const dt = listview.doctype;
+		listview.page.add_inner_button(__("Needs a Person"), () => only([[dt, "needs_person", "=", 1], [dt, "simulated", "=", 0]]), __("Show"));
+		listview.page.add_inner_button(__("Mine"), () => only([[dt, "taken_by", "=", frappe.session.user]]), __("Show"));
+		listview.page.add_inner_button(__("Open Bookings"), () => only([[dt, "state", "in", ["COLLECTING", "CONFIRMING"]], [dt, "simulated", "=", 0]]), __("Show"));
+		listview.page.add_inner_button(__("Simulated"), () => only([[dt, "simulated", "=", 1]]), __("Show"));
+	},
+	formatters: {
+		unread_count(value) {
+			return value ? `<span class="indicator-pill green">${cint(value)}</span>` : "";
+		},
+	},
+};
