@@ -44,3 +44,10 @@ def as_bot() -> Iterator[None]:
 	finally:
 		if switch:
 			frappe.set_user(user)
+
+
+def author() -> str:
+	"""Who a row written now is by: the session's user, or the bot for the webhook's Guest (what
+	WhatsApp delivers is stored by the bot, not by an anonymous visitor)."""
+	user = frappe.session.user
+	return BOT_USER if user == "Guest" else user

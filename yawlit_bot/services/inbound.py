@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from yawlit_bot.engine import delivery
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
+from yawlit_bot.services.bot_user import author
 from yawlit_bot.services.db import rows_changed
 from yawlit_bot.services.inbox import publish_thread
 from yawlit_bot.services.locks import ConversationLock, ingest_lock_key
@@ -74,7 +75,7 @@ def create_conversation(phone: str, contact_name: str | None, simulated: bool = 
 	if "<" in name or ">" in name:  # as Frappe's own save would: no markup from a profile name
 		name = sanitize_html(name)
 	now = now_datetime()
-	user = frappe.session.user
+	user = author()
 	frappe.db.sql(
 		"""insert ignore into `tabWA Conversation`
 		(name, phone, contact_name, state, simulated, unread_count, creation, modified, owner, modified_by, docstatus, idx)

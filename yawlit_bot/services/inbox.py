@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import frappe
+from frappe.desk.form import assign_to
 from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.engine import inbox as rules
@@ -78,6 +79,11 @@ def take_over(conversation: str, user: str) -> dict:
 			modified = %s, modified_by = %s where name = %s""",
 			(user, now_datetime(), now_datetime(), user, conversation),
 		)
+		# Assigned as Frappe assigns anything: the sidebar, "Assigned To" filters, the ToDo list.
+		assign_to.add(
+			{"assign_to": [user], "doctype": "WA Conversation", "name": conversation, "description": "WhatsApp conversation taken over from the bot"},
+			ignore_permissions=True,
+		)
 		add_comment(conversation, f"Taken over by {user}: the bot stops answering until handed back.")
 		notify_desk(conversation, "taken")
 	return {"taken_by": user}
@@ -96,6 +102,7 @@ def hand_back(conversation: str, user: str) -> dict:
 		modified = %s, modified_by = %s where name = %s""",
 		(now_datetime(), user, conversation),
 	)
+	assign_to.set_status("WA Conversation", conversation, assign_to=conv.taken_by, status="Closed", ignore_permissions=True)
 	add_comment(conversation, f"Handed back to the bot by {user}.")
 	notify_desk(conversation, "handed back")
 	return {"taken_by": None}
@@ -112,6 +119,7 @@ def send_staff_reply(conversation: str, user: str, text: str) -> int:
 		refuse(exc)
 	name = queue_staff_message(conversation, user, {"message_type": "text", "content": text})
 	note_last_message(conversation, rules.preview(text, rules.STAFF, staff_name(user)), now_datetime())
+	notify_desk(conversation, "message")  # the inbox's last message column too
 	return name
 
 

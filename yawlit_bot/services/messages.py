@@ -13,6 +13,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from yawlit_bot.engine.replies import Reply
+from yawlit_bot.services.bot_user import author
 from yawlit_bot.services.db import rows_changed
 
 
@@ -39,7 +40,7 @@ def insert_message(values: dict) -> bool:
 	The UNIQUE wamid is the fence for inbound rows: when a concurrent delivery of the same
 	message won, the no-op update leaves the row as it is and reports 0 rows."""
 	now = now_datetime()
-	user = frappe.session.user
+	user = author()
 	row = {
 		**{"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0, "idx": 0},
 		**{"processing_attempts": 0, "send_attempts": 0, "replies_held_back": 0},  # counters start at 0

@@ -72,6 +72,7 @@ class TestCatalogDesk(DeskTestMixin, PipelineTestCase):
 				"Bookings Today",
 				"Bookings Made per Day",
 				"Needing a Person",
+				"WhatsApp Simulator",
 				"Bookings Calendar",
 				"Bot Settings",
 			):

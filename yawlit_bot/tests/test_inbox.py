@@ -75,6 +75,7 @@ class TestInbox(PipelineTestCase):
 		asha, ravi = self.login(STAFF), self.login(OTHER_STAFF)
 
 		self.assertEqual(self.ok(asha, "yawlit_bot.api.inbox.take_over", conversation=phone), {"taken_by": STAFF[0]})
+		self.assertEqual(json.loads(self.conversation(phone)._assign), [STAFF[0]])  # Frappe's own assignment
 		self.refused_with(self.call(ravi, "yawlit_bot.api.inbox.take_over", conversation=phone), "has taken")
 		self.refused_with(
 			self.call(ravi, "yawlit_bot.api.inbox.send_reply", conversation=phone, text="hi"), "has taken"
@@ -124,6 +125,7 @@ class TestInbox(PipelineTestCase):
 		self.assertTrue(self.say(phone, "I am Ravi Kumar"))
 		self.assertEqual(self.scratchpad(phone).first_name, "Ravi")
 		self.assertIsNone(self.conversation(phone).taken_by)
+		self.assertEqual(json.loads(self.conversation(phone)._assign or "[]"), [])
 		self.ok(asha, "yawlit_bot.api.inbox.mark_read", conversation=phone)
 		self.assertEqual(self.conversation(phone).unread_count, 0)
 
@@ -203,6 +205,28 @@ class TestInbox(PipelineTestCase):
 		frappe.db.rollback()  # read what the web server committed
 		self.assertFalse(frappe.db.exists("WA Conversation", number))
 		self.assertEqual(frappe.db.count("WA Message", {"conversation": number}), 0)
+
+	def test_campaign_messages_show_in_the_customers_thread(self):
+		phone = self.new_phone()
+		self.say(phone, "Hi")
+		campaign = frappe.get_doc(
+			{"doctype": "WA Campaign", "title": "Diwali Foam Wash Offer", "template_name": "diwali_offer", "template_language": "en_US", "status": "Completed"}
+		).insert(ignore_permissions=True)
+		self.addCleanup(lambda: (frappe.db.delete("WA Campaign Recipient", {"campaign": campaign.name}), frappe.delete_doc("WA Campaign", campaign.name, force=True), frappe.db.commit()))
+		frappe.get_doc(
+			{
+				"doctype": "WA Campaign Recipient",
+				"campaign": campaign.name,
+				"phone": phone,
+				"status": "Delivered",
+				"sent_at": now_datetime(),
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		thread = self.ok(self.login(STAFF), "yawlit_bot.api.inbox.thread", conversation=phone)
+		last = thread["messages"][-1]
+		self.assertEqual((last["who"], last["status"]), ("campaign", "Delivered"))
+		self.assertIn("Diwali Foam Wash Offer", last["text"])
 
 	def test_guest_and_other_roles_are_refused_everywhere(self):
 		phone = self.new_phone()

@@ -223,7 +223,7 @@ window.yawlit_chat = window.yawlit_chat || {};
 			? `<p class="small"><b>${__("Still missing")}:</b> ${data.missing.map((m) => esc(__(m))).join(", ")}</p>`
 			: "";
 		const pad = data.scratchpad
-			? `<p class="small">${__("Collecting in")} <a href="/app/wa-booking-scratchpad/${encodeURIComponent(data.scratchpad.name)}">${esc(data.scratchpad.name)}</a> (${esc(__(data.scratchpad.status))})</p>`
+			? `<p class="small">${__("Booking details")} <a href="/app/wa-booking-scratchpad/${encodeURIComponent(data.scratchpad.name)}">${esc(data.scratchpad.name)}</a> (${esc(__(data.scratchpad.status))})</p>`
 			: `<p class="text-muted small">${__("No booking being collected.")}</p>`;
 		const bookings = (data.bookings || [])
 			.map((b) => `<li><a href="/app/wa-service-booking/${encodeURIComponent(b.name)}">${esc(b.name)}</a>

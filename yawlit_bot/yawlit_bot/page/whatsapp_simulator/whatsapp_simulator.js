@@ -8,7 +8,7 @@ const DEFAULT_PIN = { latitude: 18.5591, longitude: 73.7868, name: "Baner", addr
 
 frappe.pages["whatsapp-simulator"].on_page_load = function (wrapper) {
 	const page = frappe.ui.make_app_page({ parent: wrapper, title: __("WhatsApp Simulator"), single_column: true });
-	new Simulator(page);
+	wrapper.simulator = new Simulator(page);
 };
 
 class Simulator {
@@ -29,9 +29,9 @@ class Simulator {
 					<div class="col-md-7">
 						<div class="yc-chat"></div>
 						<div class="d-flex" style="gap: 8px; margin-top: 8px">
-							<textarea class="form-control yc-text" rows="2" placeholder="${__("Type as the customer (Enter sends)")}"></textarea>
+							<textarea class="form-control yc-customer-text" rows="2" placeholder="${__("Type as the customer (Enter sends)")}"></textarea>
 							<button class="btn btn-primary btn-sm yc-send">${__("Send")}</button>
-							<button class="btn btn-default btn-sm yc-pin" title="${__("Send a location pin")}">📍</button>
+							<button class="btn btn-default btn-sm yc-pin" title="${__("Send a location pin")}">${__("Location")}</button>
 						</div>
 					</div>
 					<div class="col-md-5"><div class="yc-booking-panel"></div></div>
@@ -42,7 +42,7 @@ class Simulator {
 		this.$(".yc-clear").on("click", () => this.clear());
 		this.$(".yc-send").on("click", () => this.send_text());
 		this.$(".yc-pin").on("click", () => this.send_pin());
-		this.$(".yc-text").on("keydown", (e) => {
+		this.$(".yc-customer-text").on("keydown", (e) => {
 			if (e.key === "Enter" && !e.shiftKey) {
 				e.preventDefault();
 				this.send_text();
@@ -86,9 +86,9 @@ class Simulator {
 	}
 
 	async send_text() {
-		const text = this.$(".yc-text").val();
+		const text = this.$(".yc-customer-text").val();
 		if (!text.trim()) return;
-		this.$(".yc-text").val("");
+		this.$(".yc-customer-text").val("");
 		await this.post({ text });
 	}
 
