@@ -100,6 +100,15 @@ class TestInboxDesk(DeskTestMixin, PipelineTestCase):
 			browser.screenshot("conversation-handed-back.png")
 		self.assertIsNone(self.conversation(phone).taken_by)
 		self.assertTrue(self.say(phone, "I am Ravi Kumar"))
+		# The inbox: the latest conversation first, with its last line and unread count.
+		try:
+			browser.open("/app/wa-conversation")
+			row = browser.wait(60).until(
+				EC.visibility_of_element_located((By.XPATH, f"//div[contains(@class,'list-row')][contains(., '{phone}')]"))
+			)
+			self.assertIn("Bot:", row.text)
+		finally:
+			browser.screenshot("inbox-list.png")
 
 	def test_the_simulator_books_through_to_confirm(self):
 		from yawlit_bot.services.simulator import clear

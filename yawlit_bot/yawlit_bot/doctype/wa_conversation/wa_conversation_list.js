@@ -1,8 +1,9 @@
 // The inbox: customers by their latest message, real conversations only by default (the
 // WhatsApp Simulator's are flagged), with quick filters for what staff look for first.
 frappe.listview_settings["WA Conversation"] = {
-	add_fields: ["needs_person", "taken_by", "state", "unread_count", "simulated"],
+	add_fields: ["needs_person", "taken_by", "state", "unread_count", "simulated", "last_message_at"],
 	filters: [["simulated", "=", 0]],
+	hide_name_column: true, // the name is the phone, shown as its own column
 	get_indicator(doc) {
 		if (doc.needs_person) return [__("Needs a Person"), "red", "needs_person,=,1"];
 		if (doc.taken_by) return [__("Taken Over"), "blue", `taken_by,=,${doc.taken_by}`];
@@ -18,6 +19,11 @@ frappe.listview_settings["WA Conversation"] = {
 		listview.page.add_inner_button(__("Simulated"), () => only([[dt, "simulated", "=", 1]]), __("Show"));
 	},
 	formatters: {
+		// when the last message came, then the line (who is holding it: the assignment avatars)
+		last_message(value, df, doc) {
+			const when = doc.last_message_at ? comment_when(doc.last_message_at, true) : "";
+			return `<span class="text-muted">${when}</span> ${frappe.utils.escape_html(value || "")}`;
+		},
 		unread_count(value) {
 			return value ? `<span class="indicator-pill green">${cint(value)}</span>` : "";
 		},
