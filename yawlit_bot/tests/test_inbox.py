@@ -13,6 +13,8 @@ import redis
 import requests
 from frappe.utils import now_datetime
 
+from yawlit_bot.services.turn_jobs import enqueue_turn
+from yawlit_bot.testing import payloads
 from yawlit_bot.tests.desk import ensure_user
 from yawlit_bot.tests.utils import WEB_URL, PipelineTestCase
 
@@ -205,6 +207,38 @@ class TestInbox(PipelineTestCase):
 		frappe.db.rollback()  # read what the web server committed
 		self.assertFalse(frappe.db.exists("WA Conversation", number))
 		self.assertEqual(frappe.db.count("WA Message", {"conversation": number}), 0)
+
+	def test_a_person_is_needed_after_three_asks_or_a_message_given_up_on(self):
+		phone = self.new_phone()
+		self.say(phone, "Hi")
+		for text in ("hmm", "kya?"):
+			self.say(phone, text)
+		conv = self.conversation(phone)
+		self.assertEqual(conv.needs_person, 1)
+		self.assertIn("3 times", conv.needs_person_reason)
+
+		# A message whose turn killed its worker each time: given up on, the customer told, a person needed.
+		other = self.new_phone()
+		self.say(other, "Hi")
+		self.configure(enabled=0)
+		try:
+			payload = payloads.text(other, "Maruti Swift")
+			self.send(payload)
+			name = self.wait_until(
+				lambda: frappe.db.get_value("WA Message", {"wamid": payload["message"]["whatsapp_message_id"]}, "name"),
+				what="the message stored",
+			)
+			key = f"{self.site}|yawlit_bot|turn-starts|{name}"
+			frappe.cache.set(key, 99)
+			frappe.cache.expire(key, 600)
+		finally:
+			self.configure(enabled=1)
+		enqueue_turn(other)
+		self.wait_until(lambda: frappe.db.get_value("WA Message", name, "processing_status") == "Failed", what="given up")
+		conv = self.conversation(other)
+		self.assertEqual(conv.needs_person, 1)
+		self.assertIn("could not be handled", conv.needs_person_reason)
+		self.assertTrue(self.replies_to(name), "the customer is told")
 
 	def test_campaign_messages_show_in_the_customers_thread(self):
 		phone = self.new_phone()
