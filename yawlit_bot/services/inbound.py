@@ -20,7 +20,7 @@ from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
 from yawlit_bot.services.bot_user import author
 from yawlit_bot.services.db import rows_changed
-from yawlit_bot.services.inbox import publish_thread
+from yawlit_bot.services.live import publish_thread
 from yawlit_bot.services.locks import ConversationLock, ingest_lock_key
 from yawlit_bot.services.messages import insert_message
 from yawlit_bot.services.retry import run_with_db_retries

@@ -1,5 +1,5 @@
 """The staff inbox, carried out: take over, hand back, a staff reply or template, a resend, the
-thread as the chat view reads it, and the live events Desk listens to.
+thread and the booking beside it as the chat view reads them.
 
 Every change to who answers a conversation, or to what is sent in it, is written under the same
 fence as a turn: the `WA Conversation` row FOR UPDATE, so a staff action and a turn never
@@ -16,23 +16,10 @@ from frappe.desk.form import assign_to
 from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.engine import inbox as rules
+from yawlit_bot.services.live import publish_list, publish_thread
 from yawlit_bot.services.messages import insert_message, update_message
 
-THREAD_EVENT = "yawlit_bot_thread"  # to the conversation's document room: "reload the chat"
 THREAD_PAGE = 50
-
-
-def publish_thread(conversation: str, what: str = "message") -> None:
-	"""Tell open forms and the simulator that the thread changed, once this transaction commits
-	(never before: a reader would fetch a message that is not there yet)."""
-	frappe.publish_realtime(
-		THREAD_EVENT,
-		{"conversation": conversation, "what": what},
-		doctype="WA Conversation",
-		docname=conversation,
-		after_commit=True,
-	)
-	# (the simulator page joins the same room with `frappe.realtime.doc_subscribe`)
 
 
 def lock_conversation(conversation: str) -> dict:
@@ -204,9 +191,7 @@ def add_comment(conversation: str, text: str) -> None:
 
 def notify_desk(conversation: str, what: str) -> None:
 	"""The form and the list see who holds the conversation without a reload."""
-	frappe.publish_realtime(
-		"list_update", {"doctype": "WA Conversation", "name": conversation}, doctype="WA Conversation", after_commit=True
-	)
+	publish_list(conversation)
 	publish_thread(conversation, what)
 
 

@@ -24,7 +24,7 @@ from yawlit_bot.services.messages import update_message
 from yawlit_bot.services.retry import run_with_db_retries
 from yawlit_bot.services.settings import get_wapi_config
 from yawlit_bot.engine import send_outcome as outcome
-from yawlit_bot.services.inbox import publish_thread
+from yawlit_bot.services.live import publish_thread
 from yawlit_bot.services.wapi_client import WapiError, send_buttons, send_list, send_template, send_text, sent_wamid
 
 

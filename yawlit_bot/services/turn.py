@@ -24,7 +24,7 @@ from yawlit_bot.services.booking import book_in_erp, create_booking, keep_seat, 
 from yawlit_bot.services.catalog import load_offer
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.db import json_dict
-from yawlit_bot.services.inbox import publish_thread
+from yawlit_bot.services.live import publish_thread
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
 from yawlit_bot.services.settings import bot_settings, stored_bot_enabled

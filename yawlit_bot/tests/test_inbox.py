@@ -279,6 +279,7 @@ class TestInbox(PipelineTestCase):
 
 	def test_live_events_are_published_after_commit_not_before(self):
 		from yawlit_bot.services import inbox
+		from yawlit_bot.services.live import THREAD_EVENT
 
 		phone = self.new_phone()
 		self.say(phone, "Hi")
@@ -292,7 +293,7 @@ class TestInbox(PipelineTestCase):
 				message = listener.get_message(timeout=0.2)
 				if message and message["type"] == "message":
 					event = json.loads(message["data"])
-					if event["event"] == inbox.THREAD_EVENT and event["message"]["conversation"] == phone:
+					if event["event"] == THREAD_EVENT and event["message"]["conversation"] == phone:
 						found.append(event)
 			return found
 

@@ -24,8 +24,13 @@ MARKUP = "<img src=x onerror=\"window.yawlit_hacked=1\"><b>bold?</b>"
 class TestInboxDesk(DeskTestMixin, PipelineTestCase):
 	desk_user = (USER, PASSWORD, "WA Bot Manager", "Asha")
 
-	def bubbles(self) -> list:
-		return self.browser.driver.find_elements(By.CSS_SELECTOR, ".yc-thread .yc-row")
+	def shown(self) -> list[dict]:
+		"""The chat as drawn, read in one go (a live update may redraw it between two reads)."""
+		return self.browser.driver.execute_script(
+			"""return [...document.querySelectorAll('.yc-thread .yc-row')].map((row) => ({
+				who: row.className, status: row.dataset.status,
+				text: (row.querySelector('.yc-text') || {}).innerText || ''}))"""
+		)
 
 	def thirty_messages(self, phone: str) -> None:
 		"""A long thread, a minute apart: the customer and the bot in turn, the bot's delivered or read."""
@@ -56,14 +61,15 @@ class TestInboxDesk(DeskTestMixin, PipelineTestCase):
 		try:
 			browser.login(USER, PASSWORD)
 			browser.open(f"/app/wa-conversation/{phone}")
-			browser.wait(60).until(lambda d: len(self.bubbles()) >= 32)
-			texts = [b.find_element(By.CSS_SELECTOR, ".yc-text").text for b in self.bubbles()]
+			browser.wait(60).until(lambda d: len(self.shown()) >= 32)
+			rows = self.shown()
+			texts = [row["text"] for row in rows]
 			numbered = [t for t in texts if t.startswith("message ")]
 			self.assertEqual(numbered, [f"message {n}" for n in range(1, 31) if n != 29])
 			# customer on the left, the bot on the right, with ticks; markup shown as text, not run
-			rows = self.bubbles()
-			self.assertIn("yc-customer", rows[-30].get_attribute("class"))
-			self.assertIn("yc-bot", rows[-29].get_attribute("class"))
+			first = texts.index("message 1")
+			self.assertIn("yc-customer", rows[first]["who"])
+			self.assertIn("yc-bot", rows[first + 1]["who"])
 			self.assertEqual(len(browser.driver.find_elements(By.CSS_SELECTOR, ".yc-bot .yc-tick[data-status='Read']")), 9)
 			self.assertIn(MARKUP, texts)
 			self.assertFalse(browser.driver.find_elements(By.CSS_SELECTOR, ".yc-text b, .yc-text img"))
@@ -90,9 +96,7 @@ class TestInboxDesk(DeskTestMixin, PipelineTestCase):
 			)
 			# While taken, the customer's message shows in the chat and the bot is quiet.
 			self.assertEqual(self.say(phone, "ok thanks, and foam wash?"), [])
-			browser.wait(30).until(
-				lambda d: any("foam wash?" in b.text for b in self.bubbles()[-2:])
-			)
+			browser.wait(30).until(lambda d: any("foam wash?" in row["text"] for row in self.shown()[-2:]))
 			browser.driver.execute_script("window.scrollTo(0, 0)")
 			browser.driver.find_element(By.XPATH, "//button[normalize-space()='Hand Back to Bot']").click()
 			browser.wait(30).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "textarea.yc-reply"))
@@ -137,9 +141,9 @@ class TestInboxDesk(DeskTestMixin, PipelineTestCase):
 			confirm = browser.wait(30).until(
 				EC.element_to_be_clickable((By.XPATH, "(//button[contains(@class,'yc-choice')][normalize-space()='Confirm'])[last()]"))
 			)
-			before = len(self.bubbles())
+			before = len(self.shown())
 			confirm.click()
-			browser.wait(60).until(lambda d: len(self.bubbles()) >= before + 2 and "yc-bot" in self.bubbles()[-1].get_attribute("class"))
+			browser.wait(60).until(lambda d: (lambda rows: len(rows) >= before + 2 and "yc-bot" in rows[-1]["who"])(self.shown()))
 			browser.wait(30).until(lambda d: "Ravi" in d.find_element(By.CSS_SELECTOR, ".yc-booking-panel").text)
 		finally:
 			browser.screenshot("simulator.png")
@@ -154,11 +158,11 @@ class TestInboxDesk(DeskTestMixin, PipelineTestCase):
 	def write_as_customer(self, text: str) -> None:
 		"""Type and send, then wait until the bot has answered it."""
 		browser = self.browser
-		before = len(self.bubbles())
+		before = len(self.shown())
 		box = browser.wait(30).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "textarea.yc-customer-text")))
 		box.send_keys(text)
 		box.send_keys("\n")
 		browser.wait(60).until(
-			lambda d: len(self.bubbles()) >= before + 2 and "yc-bot" in self.bubbles()[-1].get_attribute("class"),
+			lambda d: (lambda rows: len(rows) >= before + 2 and "yc-bot" in rows[-1]["who"])(self.shown()),
 			message=f"the bot's answer to {text!r}",
 		)

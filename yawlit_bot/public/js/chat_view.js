@@ -129,7 +129,12 @@ window.yawlit_chat = window.yawlit_chat || {};
 			this.oldest = thread.oldest;
 			this.more = thread.more;
 			this.thread = thread;
-			this.render();
+			// Drawn again only when something changed: a poll must not undo a selection or a scroll.
+			const drawn = JSON.stringify([thread.more, thread.messages]);
+			if (drawn !== this.drawn) {
+				this.drawn = drawn;
+				this.render();
+			}
 			if (at_bottom || !this.loaded) this.scroll_to_bottom();
 			this.loaded = true;
 			this.on_change && this.on_change(thread);
@@ -144,6 +149,7 @@ window.yawlit_chat = window.yawlit_chat || {};
 				this.messages = thread.messages.concat(this.messages);
 				this.oldest = thread.oldest || this.oldest;
 				this.more = thread.more;
+				this.drawn = null;
 				this.render();
 				this.$thread.scrollTop(this.$thread[0].scrollHeight - height);
 			} finally {
