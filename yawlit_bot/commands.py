@@ -130,7 +130,32 @@ def yawlit_sweep(context):
 			frappe.destroy()
 
 
-commands = [yawlit_sweep]
+@click.command("yawlit-webhook-url")
+@click.pass_context
+def yawlit_webhook_url(context):
+	"""Print the webhook URL to set in WAPI's panel (it holds the secret: keep it private), and
+	what is wrong with the site's public address, if anything."""
+	import frappe
+	from frappe.exceptions import SiteNotSpecifiedError
+
+	from yawlit_bot.services.webhook_config import ensure_webhook_secret, public_address_problem
+
+	if not context.obj["sites"]:
+		raise SiteNotSpecifiedError
+	for site in context.obj["sites"]:
+		frappe.init(site=site)
+		frappe.connect()
+		try:
+			click.echo(ensure_webhook_secret())
+			frappe.db.commit()
+			problem = public_address_problem()
+			if problem:
+				click.echo(problem, err=True)
+		finally:
+			frappe.destroy()
+
+
+commands = [yawlit_sweep, yawlit_webhook_url]
 
 if is_worker_process(sys.argv):
 	warm_worker()

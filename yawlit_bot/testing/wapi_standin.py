@@ -259,6 +259,18 @@ class WapiStandin(StandinServer):
 		return [r for r in self.requests if r.status == 200]
 
 
+def point_site_at(base_url: str, token: str, vendor_uid: str = "vendor-test") -> None:
+	"""Send this site's replies to a stand-in (`bench --site S execute ...point_site_at --kwargs
+	...`; the Docker compose's `standin` profile does it). For trying the bot, never production."""
+	import frappe
+
+	settings = frappe.get_single("WA Bot Settings")
+	settings.update({"wapi_base_url": base_url, "wapi_vendor_uid": vendor_uid, "wapi_token": token})
+	settings.save(ignore_permissions=True)
+	frappe.db.commit()
+	print(f"WA Bot Settings now send to the WAPI stand-in at {base_url}")
+
+
 def main() -> None:
 	parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 	parser.add_argument("--host", default="127.0.0.1")
