@@ -7,5 +7,6 @@ BENCH=/home/frappe/frappe-bench
 if [ -e "$BENCH/sites/assets" ] && [ ! -L "$BENCH/sites/assets" ]; then
 	rm -rf "$BENCH/sites/assets"
 fi
-ln -sfn "$BENCH/assets" "$BENCH/sites/assets"
+# Containers start together on one volume: another may have made the same link a moment ago.
+ln -sfn "$BENCH/assets" "$BENCH/sites/assets" 2>/dev/null || [ -L "$BENCH/sites/assets" ]
 exec "$@"
