@@ -241,3 +241,15 @@ def test_a_full_conversation():
 def test_no_confirmation_without_a_booking():
 	decision = turn(Snapshot(State.COLLECTING, {"phone": PHONE}, True), "hi")
 	assert decision.replies_after("SB-00042") == decision.replies
+
+
+def test_the_summary_reads_a_pincode_back_once():
+	from yawlit_bot.engine.replies import address_with_pincode
+
+	assert address_with_pincode("Flat 12, Green Park Society, Baner Road, Pune 411045", "411045") == (
+		"Flat 12, Green Park Society, Baner Road, Pune 411045"
+	)
+	assert address_with_pincode("Flat 12, Green Park Society, Baner Road", "411045") == (
+		"Flat 12, Green Park Society, Baner Road, 411045"
+	)
+	assert address_with_pincode("", "411045") == "411045"

@@ -137,7 +137,7 @@ def returning_customer(values: Mapping[str, str], preface: str = "") -> Reply:
 		kind = f" ({v['vehicle_type']})" if v["vehicle_type"] else ""
 		lines.append(f"• Car: {car}{kind}" + (f", {v['vehicle_plate']}" if v["vehicle_plate"] else ""))
 	if v["address"]:
-		lines.append(f"• Address: {v['address']}" + (f", {v['pincode']}" if v["pincode"] else ""))
+		lines.append(f"• Address: {address_with_pincode(v['address'], v['pincode'])}")
 	if v["email"]:
 		lines.append(f"• Email: {v['email']}")
 	lines.append("Reply yes, or send what has changed.")
@@ -208,7 +208,7 @@ def summary(
 		f"Car: {car} ({v['vehicle_type']}), {v['vehicle_plate']}",
 		f"Service: {v['service_type']}",
 		f"When: {format_day(v['appointment_date'])}, {v['time_slot']}",
-		f"Address: {v['address']}, {v['pincode']}",
+		f"Address: {address_with_pincode(v['address'], v['pincode'])}",
 	]
 	lines += [
 		f"{LABELS[name]}: {v[name]}"
@@ -289,6 +289,14 @@ def ask_service(
 		for service_id, name, price, note in services
 	)
 	return Reply("\n".join(lines), sections=capped([ListSection("Services", rows)]), list_button="Choose a service")
+
+
+def address_with_pincode(address: str, pincode: str) -> str:
+	"""The address as the customer will read it back: the pincode added once, not again when the
+	address they typed already ends with it ("... Pune 411045")."""
+	if not pincode or pincode in (address or ""):
+		return address or pincode
+	return f"{address}, {pincode}" if address else pincode
 
 
 def outside_area(pincode: str | None, city: str | None) -> Reply:
