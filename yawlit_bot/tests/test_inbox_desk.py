@@ -148,10 +148,12 @@ class TestInboxDesk(DeskTestMixin, PipelineTestCase):
 		finally:
 			browser.screenshot("simulator.png")
 		booking = self.wait_until(
-			lambda: frappe.db.get_value("WA Service Booking", {"conversation": SIMULATED}, ["name", "status"], as_dict=True),
+			lambda: frappe.db.get_value(
+				"WA Service Booking", {"conversation": SIMULATED}, ["name", "status", "simulated"], as_dict=True
+			),
 			what="the simulated booking",
 		)
-		self.assertEqual(booking.status, "Confirmed")
+		self.assertEqual((booking.status, booking.simulated), ("Confirmed", 1))  # kept off the day plan
 		self.assertEqual(frappe.db.get_value("WA Conversation", SIMULATED, "simulated"), 1)
 		self.assertEqual([r for r in self.standin.requests if r.body.get("phone_number") == SIMULATED], [])
 

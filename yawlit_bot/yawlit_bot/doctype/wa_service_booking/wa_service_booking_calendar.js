@@ -14,6 +14,11 @@ frappe.views.calendar["WA Service Booking"] = {
 			options: "\nConfirmed\nCompleted\nCancelled\nNo-show",
 			label: __("Status"),
 		},
+		{
+			fieldtype: "Check",
+			fieldname: "simulated",
+			label: __("Simulated"),
+		},
 	],
 	get_events_method: "frappe.desk.calendar.get_events",
 };

@@ -24,7 +24,7 @@ class Simulator {
 					<button class="btn btn-default btn-sm yc-clear">${__("Clear This Number")}</button>
 					<a class="btn btn-link btn-sm yc-conversation" target="_blank">${__("Open in Desk")}</a>
 				</div>
-				<p class="text-muted small">${__("Messages go through the real bot (store, turn, outbox) and are marked simulated: nothing reaches WhatsApp and no booking reaches Yawlit's ERP. Bookings made here take seats until cleared.")}</p>
+				<p class="text-muted small">${__("Messages go through the real bot (store, turn, outbox) and are marked simulated: nothing reaches WhatsApp and no booking reaches Yawlit's ERP. Bookings made here are flagged simulated and kept off the day plan, but take seats until cleared.")}</p>
 				<div class="row">
 					<div class="col-md-7">
 						<div class="yc-chat"></div>
