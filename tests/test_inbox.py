@@ -64,3 +64,29 @@ def test_the_inbox_line():
 	assert inbox.media_preview("location", None) == "📍 Location"
 	assert inbox.media_preview("image", "") == "📷 Photo"
 	assert inbox.media_preview("text", "hi") == "hi"
+
+
+def test_a_failed_reply_goes_again_only_by_who_may_write_now():
+	staff_row, bot_row = True, False
+	inbox.check_retry(None, "asha@x.in", bot_row, "Failed", False, False, NOW, NOW)
+	with pytest.raises(inbox.InboxRefusal, match="not sent again"):
+		inbox.check_retry("asha@x.in", "asha@x.in", bot_row, "Failed", False, False, NOW, NOW)
+	with pytest.raises(inbox.InboxRefusal, match="ravi@x.in has taken"):
+		inbox.check_retry("ravi@x.in", "asha@x.in", staff_row, "Failed", False, False, NOW, NOW)
+	with pytest.raises(inbox.InboxRefusal, match="confirm"):
+		inbox.check_retry("asha@x.in", "asha@x.in", staff_row, "Unknown", False, False, NOW, NOW)
+	inbox.check_retry("asha@x.in", "asha@x.in", staff_row, "Unknown", True, False, NOW, NOW)
+	with pytest.raises(inbox.InboxRefusal, match="24 hours"):
+		inbox.check_retry("asha@x.in", "asha@x.in", staff_row, "Failed", False, False, NOW - timedelta(days=2), NOW)
+	inbox.check_retry("asha@x.in", "asha@x.in", staff_row, "Failed", False, True, NOW - timedelta(days=2), NOW)
+	with pytest.raises(inbox.InboxRefusal, match="not failed"):
+		inbox.check_retry(None, "asha@x.in", bot_row, "Sent", False, False, NOW, NOW)
+
+
+def test_one_template_per_silence():
+	inbox.check_template("asha@x.in", "asha@x.in", False, None, NOW - timedelta(days=2))
+	with pytest.raises(inbox.InboxRefusal, match="on its way"):
+		inbox.check_template("asha@x.in", "asha@x.in", True, None, NOW - timedelta(days=2))
+	with pytest.raises(inbox.InboxRefusal, match="wait for their answer"):
+		inbox.check_template("asha@x.in", "asha@x.in", False, NOW - timedelta(days=1), NOW - timedelta(days=2))
+	inbox.check_template("asha@x.in", "asha@x.in", False, NOW - timedelta(days=3), NOW - timedelta(days=2))

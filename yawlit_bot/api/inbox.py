@@ -5,7 +5,7 @@
     yawlit_bot.api.inbox.hand_back(conversation)
     yawlit_bot.api.inbox.send_reply(conversation, text)
     yawlit_bot.api.inbox.send_template(conversation)      # after WhatsApp's 24-hour window
-    yawlit_bot.api.inbox.retry(message)                   # a failed reply, once
+    yawlit_bot.api.inbox.retry(message, confirmed=False)  # a failed reply, once
     yawlit_bot.api.inbox.thread(conversation, before=None, limit=50)
     yawlit_bot.api.inbox.booking_panel(conversation)
     yawlit_bot.api.inbox.mark_read(conversation)
@@ -16,9 +16,22 @@ from __future__ import annotations
 import frappe
 
 from yawlit_bot.services import inbox
+from yawlit_bot.services.retry import run_with_db_retries
 from yawlit_bot.services.roles import BOT_ROLE
 
 STAFF_ROLES = (BOT_ROLE, "System Manager")
+
+
+def _committed(unit):
+	"""Run a change and commit it; a deadlock or lock wait (a turn or a send holding the same
+	rows) runs it again from the start rather than failing the staff member's click."""
+
+	def run():
+		result = unit()
+		frappe.db.commit()
+		return result
+
+	return run_with_db_retries(run)
 
 
 def _allowed(conversation: str | None = None) -> str:
@@ -30,27 +43,33 @@ def _allowed(conversation: str | None = None) -> str:
 
 @frappe.whitelist(methods=["POST"])
 def take_over(conversation: str) -> dict:
-	return inbox.take_over(conversation, _allowed(conversation))
+	user = _allowed(conversation)
+	return _committed(lambda: inbox.take_over(conversation, user))
 
 
 @frappe.whitelist(methods=["POST"])
 def hand_back(conversation: str) -> dict:
-	return inbox.hand_back(conversation, _allowed(conversation))
+	user = _allowed(conversation)
+	return _committed(lambda: inbox.hand_back(conversation, user))
 
 
 @frappe.whitelist(methods=["POST"])
 def send_reply(conversation: str, text: str) -> dict:
-	return {"message": inbox.send_staff_reply(conversation, _allowed(conversation), text)}
+	user = _allowed(conversation)
+	return {"message": _committed(lambda: inbox.send_staff_reply(conversation, user, text))}
 
 
 @frappe.whitelist(methods=["POST"])
 def send_template(conversation: str) -> dict:
-	return {"message": inbox.send_reopen_template(conversation, _allowed(conversation))}
+	user = _allowed(conversation)
+	return {"message": _committed(lambda: inbox.send_reopen_template(conversation, user))}
 
 
 @frappe.whitelist(methods=["POST"])
-def retry(message: str) -> dict:
-	inbox.retry_reply(message, _allowed())
+def retry(message: str, confirmed: bool = False) -> dict:
+	"""`confirmed`: send again a reply WhatsApp may have delivered already (no answer came)."""
+	user = _allowed()
+	_committed(lambda: inbox.retry_reply(message, user, confirmed=frappe.utils.sbool(confirmed)))
 	return {"message": message}
 
 

@@ -68,6 +68,47 @@ def check_writer(taken_by: str | None, user: str) -> None:
 		raise InboxRefusal(f"{taken_by} has taken this conversation.")
 
 
+def check_retry(
+	taken_by: str | None,
+	user: str,
+	written_by_staff: bool,
+	status: str,
+	confirmed: bool,
+	is_template: bool,
+	last_customer_message_at: datetime | None,
+	now: datetime,
+) -> None:
+	"""Whether a failed reply may go again: once, by whoever may write now, inside the window."""
+	if status not in ("Failed", "Unknown"):
+		raise InboxRefusal("This reply is not failed any more: nothing to send again.")
+	if written_by_staff:
+		check_writer(taken_by, user)
+	elif taken_by:
+		raise InboxRefusal(f"{taken_by} has taken this conversation: the bot's reply is not sent again.")
+	if status == "Unknown" and not confirmed:
+		raise InboxRefusal(
+			"WhatsApp may have delivered this reply already (no answer came): confirm to send it again."
+		)
+	if not is_template and not in_service_window(last_customer_message_at, now):
+		raise InboxRefusal("The customer's last message is more than 24 hours old: WhatsApp takes only a template now.")
+
+
+def check_template(
+	taken_by: str | None,
+	user: str,
+	template_on_its_way: bool,
+	last_template_at: datetime | None,
+	last_customer_message_at: datetime | None,
+) -> None:
+	"""One template per silence: a second (a double click, a second staff member) waits for the
+	customer's answer to the first."""
+	check_writer(taken_by, user)
+	if template_on_its_way:
+		raise InboxRefusal("A template is already on its way to this customer.")
+	if last_template_at and (last_customer_message_at is None or last_template_at > last_customer_message_at):
+		raise InboxRefusal("A template was sent after the customer's last message: wait for their answer.")
+
+
 @dataclass(frozen=True)
 class TemplateReply:
 	"""An approved template sent by staff outside the window: WAPI's name, language, fields."""

@@ -110,7 +110,10 @@ def add_audience(campaign: str, candidates: list[rules.Candidate], source: str) 
 def candidates_from_conversations(filters: dict | None) -> list[rules.Candidate]:
 	"""Customers who have written to the bot. Campaign managers may not read conversations
 	themselves: they get numbers and names only, behind the campaign methods' role check."""
-	rows = frappe.get_all("WA Conversation", filters=filters or {}, fields=["name", "contact_name"])
+	# never the WhatsApp Simulator's numbers: a campaign is real WhatsApp traffic
+	rows = frappe.get_all(
+		"WA Conversation", filters={**(filters or {}), "simulated": 0}, fields=["name", "contact_name"]
+	)
 	candidates = []
 	for row in rows:
 		first, _sep, last = (row.contact_name or "").partition(" ")
@@ -123,7 +126,7 @@ def candidates_from_conversations(filters: dict | None) -> list[rules.Candidate]
 def candidates_from_bookings(filters: dict | None) -> list[rules.Candidate]:
 	rows = frappe.get_all(
 		"WA Service Booking",
-		filters=filters or {},
+		filters={**(filters or {}), "simulated": 0},
 		fields=["phone", "first_name", "last_name"],
 		order_by="creation desc",
 	)

@@ -32,7 +32,7 @@ INGEST_LOCK_POLL_SECONDS = 0.002  # held for one insert and commit: a few millis
 # Forward-only send statuses: each may only replace the ones listed for it.
 
 
-def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = None) -> dict:
+def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = None, simulated: bool = False) -> dict:
 	"""Store what the delivery carries and commit. Returns what happened, for the 200 body.
 
 	WAPI never retries, so a deadlock here would lose the message: each unit that ends in a
@@ -47,7 +47,7 @@ def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = N
 	stored = [
 		message
 		for message in parsed.messages
-		if run_with_db_retries(lambda message=message: store_message(message, raw))
+		if run_with_db_retries(lambda message=message: store_message(message, raw, simulated))
 	]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
 	if stored:
@@ -84,7 +84,11 @@ def create_conversation(phone: str, contact_name: str | None, simulated: bool = 
 	)
 
 
-def store_message(message: InboundMessage, raw: dict) -> bool:
+class SimulatorNumberTaken(frappe.ValidationError):
+	pass
+
+
+def store_message(message: InboundMessage, raw: dict, simulated: bool = False) -> bool:
 	"""Insert and commit the inbound message; False when this wamid is already stored.
 
 	Within one conversation, ids must be committed in the order they are handed out, or a turn
@@ -92,10 +96,11 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 	sequence before the INSERT). A short per-sender Redis lock around id, insert and commit
 	gives that order without touching the conversation row the turn job holds.
 	"""
-	# One round trip for both questions the hot path asks before writing.
-	(stored, has_conversation), = frappe.db.sql(
+	# One round trip for both questions the hot path asks before writing. `kind`: None (no
+	# conversation yet), 0 (a real customer's), 1 (the WhatsApp Simulator's).
+	(stored, kind), = frappe.db.sql(
 		"""select exists(select 1 from `tabWA Message` where wamid = %s),
-		exists(select 1 from `tabWA Conversation` where name = %s)""",
+		(select simulated from `tabWA Conversation` where name = %s)""",
 		(message.wamid, message.sender),
 	)
 	if stored:
@@ -119,7 +124,7 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 	except RedisError:
 		ordered = False
 	try:
-		return _insert_message(message, raw_text, has_conversation, received_at)
+		return _insert_message(message, raw_text, kind, received_at, simulated)
 	finally:
 		if ordered:
 			try:
@@ -129,10 +134,24 @@ def store_message(message: InboundMessage, raw: dict) -> bool:
 
 
 def _insert_message(
-	message: InboundMessage, raw_text: str, has_conversation: bool, received_at: datetime
+	message: InboundMessage, raw_text: str, kind: int | None, received_at: datetime, simulated: bool = False
 ) -> bool:
-	if not has_conversation:
-		create_conversation(message.sender, message.profile_name)
+	if kind is None or kind or simulated:
+		# Real and simulated messages for one number meet here, under the number's ingest lock:
+		# read again what the conversation is (a real one never becomes simulated).
+		found = frappe.db.sql("select simulated from `tabWA Conversation` where name = %s", message.sender)
+		kind = found[0][0] if found else None
+		if simulated and kind == 0:
+			raise SimulatorNumberTaken(f"{message.sender} is a real customer's number")
+		if not simulated and kind:
+			# A real customer writes from a number used in the simulator: the simulation goes, so
+			# their messages never land in it (nor its bookings pass for theirs).
+			from yawlit_bot.services.conversation_removal import remove_conversation
+
+			remove_conversation(message.sender)
+			kind = None
+	if kind is None:
+		create_conversation(message.sender, message.profile_name, simulated=simulated)
 	inserted = insert_message(
 		{
 			"conversation": message.sender,

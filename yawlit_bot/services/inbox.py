@@ -66,6 +66,7 @@ def take_over(conversation: str, user: str) -> dict:
 			modified = %s, modified_by = %s where name = %s""",
 			(user, now_datetime(), now_datetime(), user, conversation),
 		)
+		hold_back_bot_replies(conversation, user)
 		# Assigned as Frappe assigns anything: the sidebar, "Assigned To" filters, the ToDo list.
 		assign_to.add(
 			{"assign_to": [user], "doctype": "WA Conversation", "name": conversation, "description": "WhatsApp conversation taken over from the bot"},
@@ -74,6 +75,22 @@ def take_over(conversation: str, user: str) -> dict:
 		add_comment(conversation, f"Taken over by {user}: the bot stops answering until handed back.")
 		notify_desk(conversation, "taken")
 	return {"taken_by": user}
+
+
+def hold_back_bot_replies(conversation: str, user: str) -> None:
+	"""The bot's replies not yet sent (queued by a turn just before, or refused and waiting to go
+	again) stay unsent once a person holds the conversation: the customer hears from the person
+	only, and no bot reply waiting for its resend holds theirs back. Shown failed, with why."""
+	frappe.db.sql(
+		"""update `tabWA Message` set send_status = 'Failed', send_error = %s, next_attempt_at = null,
+		send_attempts = greatest(ifnull(send_attempts, 0), %s)
+		where conversation = %s and role = 'assistant' and sent_by is null
+			and (send_status = 'Queued' or (send_status = 'Failed' and wamid is null))""",
+		(f"Not sent: {user} took the conversation over.", HELD_BACK_ATTEMPTS, conversation),
+	)
+
+
+HELD_BACK_ATTEMPTS = 999  # beyond any max_send_attempts: the outbox never picks the row up again
 
 
 def hand_back(conversation: str, user: str) -> dict:
@@ -89,7 +106,12 @@ def hand_back(conversation: str, user: str) -> dict:
 		modified = %s, modified_by = %s where name = %s""",
 		(now_datetime(), user, conversation),
 	)
-	assign_to.set_status("WA Conversation", conversation, assign_to=conv.taken_by, status="Closed", ignore_permissions=True)
+	todo = frappe.db.get_value(
+		"ToDo",
+		{"reference_type": "WA Conversation", "reference_name": conversation, "allocated_to": conv.taken_by, "status": "Open"},
+	)
+	if todo:
+		assign_to.set_status("WA Conversation", conversation, todo=todo, status="Closed", ignore_permissions=True)
 	add_comment(conversation, f"Handed back to the bot by {user}.")
 	notify_desk(conversation, "handed back")
 	return {"taken_by": None}
@@ -116,8 +138,21 @@ def send_reopen_template(conversation: str, user: str) -> int:
 
 	conv = lock_conversation(conversation)
 	settings = bot_settings()
+	templates = frappe.db.sql(
+		"""select send_status, creation from `tabWA Message` where conversation = %s and role = 'assistant'
+		and message_type = 'template' and sent_by is not null order by name desc limit 1""",
+		conversation,
+		as_dict=True,
+	)
+	last = templates[0] if templates else None
 	try:
-		rules.check_writer(conv.taken_by, user)
+		rules.check_template(
+			conv.taken_by,
+			user,
+			bool(last and last.send_status in ("Queued", "Sending")),
+			last.creation if last and last.send_status not in ("Failed",) else None,
+			last_customer_message_at(conversation),
+		)
 		template = rules.reopen_template(
 			settings.reopen_template_name, settings.reopen_template_language, customer_name(conv)
 		)
@@ -139,30 +174,55 @@ def send_reopen_template(conversation: str, user: str) -> int:
 
 
 def queue_staff_message(conversation: str, user: str, values: dict) -> int:
-	insert_message({"conversation": conversation, "role": "assistant", "send_status": "Queued", "sent_by": user, **values})
+	if not insert_message(
+		{"conversation": conversation, "role": "assistant", "send_status": "Queued", "sent_by": user, **values}
+	):
+		raise RuntimeError("WA Message id clash storing a staff reply: check wa_message_id_seq")
 	name = frappe.db.sql("select lastval(`wa_message_id_seq`)")[0][0]
 	send_after_commit(conversation)
 	publish_thread(conversation)
 	return name
 
 
-def retry_reply(message, user: str) -> None:
-	"""Send a failed or unknown reply again, once: back to Queued for the outbox. A second click
-	finds it Queued (or sent) and changes nothing."""
-	row = frappe.db.get_value("WA Message", message, ["conversation", "role", "send_status"], as_dict=True)
+def retry_reply(message, user: str, confirmed: bool = False) -> None:
+	"""Send a failed or unknown reply again, once: back to Queued for the outbox, by whoever may
+	write in the conversation now (`engine/inbox.check_retry`). A second click finds it Queued
+	(or sent) and changes nothing."""
+	row = frappe.db.get_value(
+		"WA Message", message, ["conversation", "role", "send_status", "sent_by", "message_type"], as_dict=True
+	)
 	if not row or row.role != "assistant":
 		frappe.throw(frappe._("Only a reply can be sent again."))
-	lock_conversation(row.conversation)
+	conv = lock_conversation(row.conversation)
+	status = frappe.db.get_value("WA Message", message, "send_status")  # as it is now, under the lock
+	try:
+		rules.check_retry(
+			conv.taken_by,
+			user,
+			bool(row.sent_by),
+			status,
+			confirmed,
+			row.message_type == "template",
+			last_customer_message_at(row.conversation),
+			now_datetime(),
+		)
+	except rules.InboxRefusal as exc:
+		refuse(exc)
+	# The old wamid goes: a late receipt for the first attempt must not mark this one sent.
 	changed = update_message(
 		message,
-		{"send_status": "Queued", "send_error": None, "next_attempt_at": None, "modified": now_datetime()},
+		{
+			"send_status": "Queued",
+			"send_error": None,
+			"next_attempt_at": None,
+			"wamid": None,
+			"modified": now_datetime(),
+		},
 		where="role = 'assistant' and send_status in ('Failed', 'Unknown')",
 	)
 	if not changed:
 		frappe.throw(frappe._("This reply is not failed any more: nothing to send again."))
-	frappe.get_doc("WA Conversation", row.conversation).add_comment(
-		"Info", f"Reply {message} sent again by {user}."
-	)
+	add_comment(row.conversation, f"Reply {message} sent again by {user}.")
 	send_after_commit(row.conversation)
 	publish_thread(row.conversation, "status")
 

@@ -41,6 +41,17 @@ def unsent_replies(conversation: str, max_attempts: int = 5) -> list:
 	)
 
 
+def has_queued_replies(conversation: str) -> bool:
+	"""A reply stored and never tried (a staff reply written while a job held the lock)."""
+	return bool(
+		frappe.db.sql(
+			"""select 1 from `tabWA Message` where conversation = %s and role = 'assistant'
+			and send_status = 'Queued' limit 1""",
+			conversation,
+		)
+	)
+
+
 def next_attempt_at(conversation: str, max_attempts: int = 5):
 	"""When this conversation's first refused reply may go again (None when none waits)."""
 	rows = frappe.db.sql(
@@ -124,8 +135,9 @@ def send_reply(name) -> bool:
 			response = send_buttons(get_wapi_config(), row.conversation, row.content or "", buttons)
 		else:
 			response = send_text(get_wapi_config(), row.conversation, row.content or "")
-	except (WapiError, ValueError, KeyError) as exc:
-		kind = getattr(exc, "kind", outcome.REFUSED)  # a ValueError: stored buttons not JSON
+	except (WapiError, ValueError, KeyError, TypeError, AttributeError) as exc:
+		# the others: stored buttons or a template not in the shape written (nothing was sent)
+		kind = getattr(exc, "kind", outcome.REFUSED)
 		delay = outcome.resend_delay(row.send_attempts)
 		_record_outcome(
 			name,
@@ -147,7 +159,15 @@ def send_reply(name) -> bool:
 		"next_attempt_at": None,
 	}
 
+	def note_sent_on_conversation() -> None:
+		# First, as every writer of both does (a turn, a staff take-over): the conversation row,
+		# then its messages. The other order deadlocked against a take-over.
+		frappe.db.sql(
+			"update `tabWA Conversation` set last_outbound_at = %s where name = %s", (now, row.conversation)
+		)
+
 	def record_sent() -> None:
+		note_sent_on_conversation()
 		try:
 			update_message(name, sent)
 		except Exception as exc:
@@ -155,10 +175,8 @@ def send_reply(name) -> bool:
 				raise
 			# WAPI sent it, but reused a wamid we hold already: keep the row Sent, without the id.
 			frappe.db.rollback()
+			note_sent_on_conversation()
 			update_message(name, {**sent, "wamid": None, "send_error": f"WAPI reused wamid {sent['wamid']}"})
-		frappe.db.sql(
-			"update `tabWA Conversation` set last_outbound_at = %s where name = %s", (now, row.conversation)
-		)
 		publish_thread(row.conversation, "status")
 		frappe.db.commit()
 

@@ -11,7 +11,7 @@ import frappe
 
 from yawlit_bot.engine.validation import normalize_whatsapp_number
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook
-from yawlit_bot.services.inbound import create_conversation, store_webhook
+from yawlit_bot.services.inbound import SimulatorNumberTaken, store_webhook
 
 
 def simulator_number(phone: str) -> str:
@@ -40,8 +40,6 @@ def simulate(phone: str, user: str, text=None, button_id=None, button_title=None
 		if not text:
 			frappe.throw(frappe._("Type a message first."))
 		kind = "text"
-	create_conversation(number, f"Simulator ({frappe.utils.get_fullname(user)})", simulated=True)
-	frappe.db.commit()
 	message = InboundMessage(
 		wamid=f"simulated.{uuid.uuid4().hex}",
 		sender=number,
@@ -50,23 +48,17 @@ def simulate(phone: str, user: str, text=None, button_id=None, button_title=None
 		button_id=button_id or None,
 		button_title=button_title or None,
 		location=location or None,
-		profile_name=None,
+		profile_name=f"Simulator ({frappe.utils.get_fullname(user)})",
 	)
-	return store_webhook(ParsedWebhook(messages=[message]), {"simulated_by": user})
+	try:
+		return store_webhook(ParsedWebhook(messages=[message]), {"simulated_by": user}, simulated=True)
+	except SimulatorNumberTaken:
+		frappe.throw(frappe._("{0} is a real customer's number: choose another number for the simulator.").format(number))
 
 
 def clear(phone: str) -> int:
-	"""Remove a simulated conversation and all it made (messages, scratchpads, bookings, holds)."""
-	from yawlit_bot.services.slots import release_holds
+	"""Remove a simulated conversation and all it made (messages, scratchpads, bookings, holds).
+	Returns how many messages went."""
+	from yawlit_bot.services.conversation_removal import remove_conversation
 
-	number = simulator_number(phone)
-	if not frappe.db.exists("WA Conversation", number):
-		return 0
-	release_holds([number])
-	for booking in frappe.get_all("WA Service Booking", filters={"conversation": number}, pluck="name"):
-		frappe.delete_doc("WA Service Booking", booking, ignore_permissions=True, force=True)
-	frappe.db.delete("WA Booking Scratchpad", {"conversation": number})
-	count = frappe.db.count("WA Message", {"conversation": number})
-	frappe.db.delete("WA Message", {"conversation": number})
-	frappe.db.delete("WA Conversation", number)
-	return count
+	return remove_conversation(simulator_number(phone))

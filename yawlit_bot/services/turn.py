@@ -163,7 +163,7 @@ def load_snapshot(conv, scratchpad):
 		editing_field=conv.editing_field or None,
 		last_booking_id=conv.last_booking or None,
 		unconfirmed=json_dict(conv.unconfirmed_values),
-		profile=get_profile(conv.name) if wants_profile else None,
+		profile=get_profile(conv.name, simulated=bool(conv.simulated)) if wants_profile else None,
 		times_asked=conv.times_asked or 0,
 		needs_person=bool(conv.needs_person),
 	)

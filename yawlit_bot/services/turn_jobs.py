@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 
 from yawlit_bot.services.bot_user import as_bot
 from yawlit_bot.services.locks import ConversationLock, conversation_lock_key
-from yawlit_bot.services.outbox import next_attempt_at, send_replies
+from yawlit_bot.services.outbox import has_queued_replies, next_attempt_at, send_replies
 from yawlit_bot.services.ready_queue import ReadyQueue
 from yawlit_bot.services.settings import bot_settings
 from yawlit_bot.services.turn import EMPTY, bot_enabled, has_pending, run_next_turn
@@ -172,7 +172,8 @@ def work_on(conversation: str, queue: ReadyQueue) -> int:
 			schedule_resend(conversation, queue, settings.max_send_attempts)
 		# A message whose offer was skipped because of our flag, and that came after our last
 		# look, is pending now: offer it again (this job's loop, or the next job, takes it).
-		if ran and not stuck and has_pending(conversation):
+		# A staff reply stored after our last send pass is offered the same way.
+		if ran and not stuck and (has_pending(conversation) or has_queued_replies(conversation)):
 			queue.offer(conversation)
 
 

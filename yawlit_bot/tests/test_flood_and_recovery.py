@@ -259,10 +259,12 @@ class TestSendRecording(PipelineTestCase):
 		)
 
 	def test_a_deadlock_while_recording_a_send_is_retried_not_left_sending(self):
-		"""The harness met this one: a real 1213 on the write after the send. Another connection
-		holds the conversation row with far more undo than ours (InnoDB rolls back the lighter
-		transaction), waits for the recording to block on that row, then asks for the message
-		row: a lock cycle, and the recording is the victim. It must be run again, not lost."""
+		"""The harness met this one: a real 1213 on the write after the send. The recording takes
+		the conversation row, then the message row (the order every writer of both uses). Another
+		connection, with far more undo than ours (InnoDB rolls back the lighter transaction),
+		takes the message row while WAPI is answering, waits for the recording to block on it, then
+		asks for the conversation row: a lock cycle, and the recording is the victim. It must be
+		run again, not lost."""
 		import threading
 		import time
 
@@ -274,22 +276,31 @@ class TestSendRecording(PipelineTestCase):
 		frappe.cache.delete(retry.retry_counter_key(1213))
 		other = self.other_connection(lock_wait_seconds=10)
 		outcome = {}
+		self.standin.configure(delay=1.0)  # time to take the message row between claim and recording
 
 		def close_the_cycle():
 			try:
 				with other.cursor() as cur:
 					deadline = time.monotonic() + 10
-					while time.monotonic() < deadline:  # until the recording waits for our row
+					while time.monotonic() < deadline:  # claimed (committed): the request is out
+						other.rollback()
+						cur.execute("select send_status from `tabWA Message` where name = %s", name)
+						if cur.fetchone()[0] == "Sending":
+							break
+						time.sleep(0.01)
+					cur.execute(f"update `{self.BALLAST}` set v = v + 1")  # weight: the other is never the victim
+					cur.execute("select name from `tabWA Message` where name = %s for update", name)
+					while time.monotonic() < deadline:  # until the recording waits for the message row
 						cur.execute(
 							"select count(*) from information_schema.processlist "
-							"where id = %s and info like 'update `tabWA Conversation` set last_outbound_at%%'",
+							"where id = %s and info like 'update `tabWA Message` set%%'",
 							our_connection,
 						)
 						if cur.fetchone()[0]:
 							break
 						time.sleep(0.01)
-					cur.execute("select name from `tabWA Message` where name = %s for update", name)
-					time.sleep(0.2)  # the retried recording now waits for this row, then goes on
+					cur.execute("select name from `tabWA Conversation` where name = %s for update", phone)
+					time.sleep(0.2)  # the retried recording now waits for these rows, then goes on
 					other.rollback()
 					outcome["other"] = "held"
 			except pymysql.err.OperationalError as exc:
@@ -303,8 +314,6 @@ class TestSendRecording(PipelineTestCase):
 				cur.execute(f"delete from `{self.BALLAST}`")
 				cur.executemany(f"insert into `{self.BALLAST}` values (%s, 0)", [(i,) for i in range(300)])
 				other.commit()
-				cur.execute(f"update `{self.BALLAST}` set v = v + 1")  # weight: the other is never the victim
-				cur.execute("select name from `tabWA Conversation` where name = %s for update", phone)
 			helper.start()
 			self.assertTrue(send_reply(name))
 		finally:

@@ -149,6 +149,8 @@ class TestInbox(PipelineTestCase):
 		self.refused_with(self.call(asha, "yawlit_bot.api.inbox.send_template", conversation=phone), "No template")
 		self.configure(reopen_template_name="follow_up_v1", reopen_template_language="en")
 		name = self.ok(asha, "yawlit_bot.api.inbox.send_template", conversation=phone)["message"]
+		# a double click, or a colleague: one template per silence
+		self.refused_with(self.call(asha, "yawlit_bot.api.inbox.send_template", conversation=phone), "template")
 		self.assertTrue(self.standin.wait_for_accepted(phone, 2, timeout=30))
 		template = [r.body for r in self.standin.accepted if r.path.endswith("send-template-message")]
 		self.assertEqual(len(template), 1)
@@ -173,8 +175,10 @@ class TestInbox(PipelineTestCase):
 		thread = self.ok(asha, "yawlit_bot.api.inbox.thread", conversation=phone)
 		failed = [m for m in thread["messages"] if m["name"] == reply][0]
 		self.assertEqual((failed["status"], failed["error"]), ("Unknown", "no answer"))
-		self.ok(asha, "yawlit_bot.api.inbox.retry", message=str(reply))
-		self.refused_with(self.call(asha, "yawlit_bot.api.inbox.retry", message=str(reply)), "not failed")
+		# no answer came for it: WhatsApp may have delivered it, so staff confirm before it goes again
+		self.refused_with(self.call(asha, "yawlit_bot.api.inbox.retry", message=str(reply)), "confirm")
+		self.ok(asha, "yawlit_bot.api.inbox.retry", message=str(reply), confirmed=1)
+		self.refused_with(self.call(asha, "yawlit_bot.api.inbox.retry", message=str(reply), confirmed=1), "not failed")
 		self.wait_until(lambda: frappe.db.get_value("WA Message", reply, "send_status") == "Sent", what="resent")
 		self.assertEqual(len(self.standin.accepted), before + 1)
 
@@ -207,6 +211,48 @@ class TestInbox(PipelineTestCase):
 		frappe.db.rollback()  # read what the web server committed
 		self.assertFalse(frappe.db.exists("WA Conversation", number))
 		self.assertEqual(frappe.db.count("WA Message", {"conversation": number}), 0)
+
+	def test_taking_over_holds_back_the_bots_unsent_reply_and_staff_replies_are_not_held_behind_it(self):
+		phone = self.new_phone()
+		self.standin.configure(fail_next=3)  # WAPI refuses the bot's answer (its client tries 3 times): it waits for its resend
+		self.say(phone, "Hi")
+		bot_reply = self.wait_until(
+			lambda: frappe.db.get_value(
+				"WA Message", {"conversation": phone, "role": "assistant", "send_status": "Failed"}, "name"
+			),
+			what="the bot's reply refused",
+		)
+		asha = self.login(STAFF)
+		self.ok(asha, "yawlit_bot.api.inbox.take_over", conversation=phone)
+		frappe.db.rollback()  # read what the web server committed
+		held = frappe.db.get_value("WA Message", bot_reply, ["send_status", "send_error"], as_dict=True)
+		self.assertEqual(held.send_status, "Failed")
+		self.assertIn("took the conversation over", held.send_error)
+		# while taken, the bot's reply is not sent again, by anyone
+		self.refused_with(self.call(asha, "yawlit_bot.api.inbox.retry", message=str(bot_reply)), "not sent again")
+		self.ok(asha, "yawlit_bot.api.inbox.send_reply", conversation=phone, text="Namaste! Asha here.")
+		self.assertTrue(self.standin.wait_for_accepted(phone, 1, timeout=20))
+		self.assertEqual(self.sent_texts(phone), ["Namaste! Asha here."])
+
+	def test_a_real_customer_writing_from_a_simulated_number_gets_a_real_conversation(self):
+		from yawlit_bot.services.campaigns import candidates_from_conversations
+
+		asha = self.login(STAFF)
+		number = "919100000778"
+		self.customers.append(number)
+		self.ok(asha, "yawlit_bot.api.simulator.clear", phone=number)
+		self.ok(asha, "yawlit_bot.api.simulator.send", phone=number, text="Hi, car wash chahiye")
+		self.wait_until(lambda: frappe.db.count("WA Message", {"conversation": number, "role": "assistant"}), what="a reply")
+		self.assertNotIn(number, [c.raw for c in candidates_from_conversations({})])  # no campaign to it
+		self.say(number, "Hello, I want a foam wash")  # the real owner of the number writes
+		conv = self.conversation(number)
+		self.assertEqual(conv.simulated, 0)
+		customer_said = frappe.get_all(
+			"WA Message", filters={"conversation": number, "role": "user"}, order_by="name asc", pluck="content"
+		)
+		self.assertEqual(customer_said, ["Hello, I want a foam wash"])  # the simulation is gone
+		self.assertTrue(self.standin.wait_for_accepted(number, 1, timeout=20))  # and real replies go to WhatsApp
+		self.refused_with(self.call(asha, "yawlit_bot.api.simulator.send", phone=number, text="hi"), "real customer")
 
 	def test_a_person_is_needed_after_three_asks_or_a_message_given_up_on(self):
 		phone = self.new_phone()

@@ -108,6 +108,15 @@ window.yawlit_chat = window.yawlit_chat || {};
 			}, POLL_MS);
 		}
 
+		// Frappe refuses (and remembers) a subscription to a document that does not exist yet: a
+		// simulator number's first message creates it, so subscribe again once it has messages.
+		subscribe_once_it_exists(thread) {
+			if (this.subscribed || !thread.messages.length) return;
+			this.subscribed = true;
+			frappe.realtime.doc_unsubscribe("WA Conversation", this.conversation);
+			setTimeout(() => frappe.realtime.doc_subscribe("WA Conversation", this.conversation), 1100); // Frappe allows one a second
+		}
+
 		destroy() {
 			frappe.realtime.off(EVENT, this.handler);
 			clearInterval(this.poller);
@@ -129,6 +138,7 @@ window.yawlit_chat = window.yawlit_chat || {};
 			this.oldest = thread.oldest;
 			this.more = thread.more;
 			this.thread = thread;
+			this.subscribe_once_it_exists(thread);
 			// Drawn again only when something changed: a poll must not undo a selection or a scroll.
 			const drawn = JSON.stringify([thread.more, thread.messages]);
 			if (drawn !== this.drawn) {
@@ -212,9 +222,18 @@ window.yawlit_chat = window.yawlit_chat || {};
 		}
 
 		async retry(name) {
-			await frappe.xcall("yawlit_bot.api.inbox.retry", { message: name });
-			frappe.show_alert({ message: __("Sending again"), indicator: "blue" });
-			this.refresh();
+			const message = this.messages.find((m) => String(m.name) === String(name));
+			const send = async (confirmed) => {
+				await frappe.xcall("yawlit_bot.api.inbox.retry", { message: name, confirmed: confirmed ? 1 : 0 });
+				frappe.show_alert({ message: __("Sending again"), indicator: "blue" });
+				this.refresh();
+			};
+			if (message && message.status === "Unknown") {
+				// No answer came for it: WhatsApp may have delivered it, and the customer would get it twice.
+				frappe.confirm(__("WhatsApp may have delivered this reply already. Send it again anyway?"), () => send(true));
+			} else {
+				send(false);
+			}
 		}
 	}
 

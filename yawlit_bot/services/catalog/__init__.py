@@ -39,12 +39,15 @@ def load_offer() -> Offer | None:
 	return Offer(catalog, settings.utility_surcharge)
 
 
-def get_profile(phone: str) -> Profile | None:
+def get_profile(phone: str, simulated: bool = False) -> Profile | None:
 	"""A returning customer's details (Yawlit's ERP: its profile; built-in: their last booking
-	here). None when unknown, or when the ERP cannot be reached (the customer is simply asked)."""
+	here). None when unknown, or when the ERP cannot be reached (the customer is simply asked).
+	A simulated customer is never looked up in the ERP: the number may be a real customer's."""
 	settings = booking_settings()
 	try:
 		if settings.backend == YAWLIT_ERP:
+			if simulated:
+				return None
 			return yawlit_erp.get_profile(settings, phone)
 		return builtin.profile_from_last_booking(phone)
 	except CatalogError:

@@ -97,9 +97,14 @@ function show_composer(frm, thread) {
 				? `<button class="btn btn-xs btn-primary yc-send-template">${__("Send Template")}</button>`
 				: __("Set one in {0}.", [`<a href="/app/wa-bot-settings">${__("WA Bot Settings")}</a>`])}
 		</div>`);
-		$c.find(".yc-send-template").on("click", async () => {
-			await frappe.xcall("yawlit_bot.api.inbox.send_template", { conversation: frm.doc.name });
-			frm.chat.refresh();
+		$c.find(".yc-send-template").on("click", async (e) => {
+			const $button = $(e.currentTarget).prop("disabled", true); // one paid template per click
+			try {
+				await frappe.xcall("yawlit_bot.api.inbox.send_template", { conversation: frm.doc.name });
+				frm.chat.refresh();
+			} finally {
+				$button.prop("disabled", false);
+			}
 		});
 		return;
 	}

@@ -6,9 +6,11 @@ frappe.listview_settings["WA Conversation"] = {
 	hide_name_column: true, // the name is the phone, shown as its own column
 	get_indicator(doc) {
 		if (doc.needs_person) return [__("Needs a Person"), "red", "needs_person,=,1"];
-		if (doc.taken_by) return [__("Taken Over"), "blue", `taken_by,=,${doc.taken_by}`];
-		if (["COLLECTING", "CONFIRMING"].includes(doc.state)) return [__("Booking"), "orange", `state,=,${doc.state}`];
-		return [__(doc.state === "COMPLETED" ? "Booked" : "Bot"), "green", `state,=,${doc.state}`];
+		// (the filter is written into an HTML attribute by Frappe: escaped)
+		const esc = frappe.utils.escape_html;
+		if (doc.taken_by) return [__("Taken Over"), "blue", `taken_by,=,${esc(doc.taken_by)}`];
+		if (["COLLECTING", "CONFIRMING"].includes(doc.state)) return [__("Booking"), "orange", `state,=,${esc(doc.state)}`];
+		return [__(doc.state === "COMPLETED" ? "Booked" : "Bot"), "green", `state,=,${esc(doc.state)}`];
 	},
 	onload(listview) {
 		const only = (filters) => listview.filter_area.clear(false).then(() => listview.filter_area.add(filters));
