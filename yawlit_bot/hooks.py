@@ -30,3 +30,9 @@ scheduler_events = {
 		"* * * * *": ["yawlit_bot.services.sweeper.sweep"],
 	},
 }
+
+# Removing the assignment of a taken-over conversation (the sidebar, the ToDo list) hands it
+# back to the bot, so the sidebar and the bot never disagree about who answers.
+doc_events = {
+	"ToDo": {"on_update": "yawlit_bot.services.inbox.on_assignment_change"},
+}

@@ -117,6 +117,21 @@ def hand_back(conversation: str, user: str) -> dict:
 	return {"taken_by": None}
 
 
+def on_assignment_change(todo, method=None) -> None:
+	"""A ToDo of a taken-over conversation closed or cancelled outside Hand Back: hand it back."""
+	if todo.reference_type != "WA Conversation" or todo.status == "Open":
+		return
+	conv = lock_conversation(todo.reference_name)
+	if conv.taken_by and conv.taken_by == todo.allocated_to:
+		frappe.db.sql(
+			"""update `tabWA Conversation` set taken_by = null, taken_at = null, times_asked = 0,
+			modified = %s, modified_by = %s where name = %s""",
+			(now_datetime(), frappe.session.user, conv.name),
+		)
+		add_comment(conv.name, f"Handed back to the bot: {frappe.session.user} removed the assignment of {todo.allocated_to}.")
+		notify_desk(conv.name, "handed back")
+
+
 def send_staff_reply(conversation: str, user: str, text: str) -> int:
 	"""Store the reply (sent after commit by the conversation's job, once, with its status)."""
 	conv = lock_conversation(conversation)

@@ -45,12 +45,13 @@ def _sweep() -> dict:
 		frappe.db.rollback()
 		frappe.log_error(title="yawlit_bot: campaign sweep failed")
 		result = {}
-	if settings.enabled:
-		result.update(sweep_conversations(settings))
+	# With the bot switched off, turns wait (only STOP / START run), but replies still go: staff
+	# write to customers whether or not the bot answers them.
+	result.update(sweep_conversations(settings, replies_only=not settings.enabled))
 	return result
 
 
-def sweep_conversations(settings) -> dict:
+def sweep_conversations(settings, replies_only: bool = False) -> dict:
 	cutoff = now_datetime() - timedelta(seconds=settings.sweeper_age)
 	# Only re-queue: a message waiting behind a backlog is not failing. Turns that kill their
 	# worker are counted where they start (see turn.count_turn_start).
@@ -62,7 +63,7 @@ def sweep_conversations(settings) -> dict:
 			(message.role == "user") & (message.processing_status == "Pending") & (message.received_at < cutoff)
 		)
 		.groupby(message.conversation)
-	).run()
+	).run() if not replies_only else []
 	mark_stuck_sends_unknown(cutoff - timedelta(seconds=60))
 	# Queued and never sent (a lost job), or refused and due again
 	due = message.next_attempt_at.isnull() | (message.next_attempt_at <= now_datetime())

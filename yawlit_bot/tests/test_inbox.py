@@ -131,6 +131,19 @@ class TestInbox(PipelineTestCase):
 		self.ok(asha, "yawlit_bot.api.inbox.mark_read", conversation=phone)
 		self.assertEqual(self.conversation(phone).unread_count, 0)
 
+	def test_removing_the_assignment_in_desk_hands_the_conversation_back(self):
+		from frappe.desk.form import assign_to
+
+		phone = self.new_phone()
+		self.say(phone, "Hi")
+		asha = self.login(STAFF)
+		self.ok(asha, "yawlit_bot.api.inbox.take_over", conversation=phone)
+		frappe.db.rollback()
+		assign_to.remove("WA Conversation", phone, STAFF[0], ignore_permissions=True)  # the sidebar's ✕
+		frappe.db.commit()
+		self.assertIsNone(self.conversation(phone).taken_by)
+		self.assertTrue(self.say(phone, "I am Ravi Kumar"), "the bot answers again")
+
 	def test_after_24_hours_only_the_template_goes(self):
 		phone = self.new_phone()
 		self.say(phone, "Hi")
@@ -329,6 +342,10 @@ class TestInbox(PipelineTestCase):
 
 		phone = self.new_phone()
 		self.say(phone, "Hi")
+		# the bot's answer sent (its own event published) before we listen: only ours are counted
+		self.wait_until(lambda: "Sent" in frappe.get_all(
+			"WA Message", filters={"conversation": phone, "role": "assistant"}, pluck="send_status"
+		), what="the bot's answer sent")
 		listener = redis.Redis.from_url(frappe.conf.redis_socketio or frappe.conf.redis_queue).pubsub()
 		listener.subscribe("events")
 		listener.get_message(timeout=1)  # the subscription's own confirmation
@@ -339,7 +356,12 @@ class TestInbox(PipelineTestCase):
 				message = listener.get_message(timeout=0.2)
 				if message and message["type"] == "message":
 					event = json.loads(message["data"])
-					if event["event"] == THREAD_EVENT and event["message"]["conversation"] == phone:
+					# ours: taking over and the staff reply (a send's "status" event is the worker's)
+					if (
+						event["event"] == THREAD_EVENT
+						and event["message"]["conversation"] == phone
+						and event["message"]["what"] != "status"
+					):
 						found.append(event)
 			return found
 
