@@ -6,6 +6,7 @@ specification and lints the Containerfile with hadolint.)"""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -55,12 +56,68 @@ def test_one_image_built_from_the_repo_runs_every_frappe_service(compose):
 		assert services[name].get("pull_policy") == "never", f"{name} would try a registry for a local image"
 
 
-def test_create_site_installs_the_bot_and_skips_an_existing_site(compose):
-	script = command_text(compose["services"]["create-site"])
-	assert "bench new-site" in script
-	assert "--install-app yawlit_bot" in script
-	assert re.search(r'if \[ -d "sites/\$\$SITE_NAME" \]', script), "an existing site is not created again"
-	assert "${ADMIN_PASSWORD:-" in compose["services"]["create-site"]["environment"]["ADMIN_PASSWORD"]
+def run_one_shot(compose: dict, service: str, workdir: Path) -> list[list[str]]:
+	"""Run a one-shot's script as its container would (`bash -c`, Compose's `$$` read as `$`),
+	with a stub `bench` that records its arguments (and makes the site's folder on new-site)."""
+	stub = workdir / "bin" / "bench"
+	stub.parent.mkdir(exist_ok=True)
+	stub.write_text(
+		"#!/bin/bash\n"
+		'printf "%s\\0" "$@" >> "$CALLS"; printf "\\n" >> "$CALLS"\n'
+		'if [ "$1" = new-site ]; then mkdir -p "sites/$2"; fi\n'
+	)
+	stub.chmod(0o755)
+	(workdir / "sites").mkdir(exist_ok=True)
+	(workdir / "apps").mkdir(exist_ok=True)
+	calls = workdir / "calls"
+	calls.write_text("")
+	definition = compose["services"][service]
+	environment = {
+		key: re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(value)) for key, value in (definition.get("environment") or {}).items()
+	}
+	script = command_text(definition).replace("$$", "$")
+	done = subprocess.run(
+		["bash", "-c", script],
+		cwd=workdir,
+		env={"PATH": f"{stub.parent}:/usr/bin:/bin", "CALLS": str(calls), **environment},
+		capture_output=True,
+		text=True,
+	)
+	assert done.returncode == 0, done.stdout + done.stderr
+	return [line.split("\0")[:-1] for line in calls.read_text().splitlines() if line]
+
+
+def test_create_site_installs_the_bot_once_then_migrates(compose, tmp_path):
+	first = run_one_shot(compose, "create-site", tmp_path)
+	assert first[0] == [
+		"new-site", "yawlit.localhost", "--mariadb-user-host-login-scope=%", "--db-root-password", "admin",
+		"--admin-password", "admin", "--install-app", "yawlit_bot", "--set-default",
+	]
+	assert first[1:] == [
+		["--site", "yawlit.localhost", "set-config", "host_name", "http://localhost:8080"],
+		["--site", "yawlit.localhost", "enable-scheduler"],
+	]
+	assert run_one_shot(compose, "create-site", tmp_path) == [["--site", "yawlit.localhost", "migrate"]]
+
+
+def test_create_site_starts_again_after_a_half_made_site(compose, tmp_path):
+	(tmp_path / "sites" / "yawlit.localhost").mkdir(parents=True)  # new-site failed after making the folder
+	again = run_one_shot(compose, "create-site", tmp_path)
+	assert again[0][:3] == ["new-site", "yawlit.localhost", "--force"]
+
+
+def test_the_configurator_writes_every_setting(compose, tmp_path):
+	(tmp_path / "apps").mkdir()
+	for app in ("frappe", "yawlit_bot"):
+		(tmp_path / "apps" / app).mkdir()
+	calls = run_one_shot(compose, "configurator", tmp_path)
+	assert (tmp_path / "sites" / "apps.txt").read_text().split() == ["frappe", "yawlit_bot"]
+	assert {tuple(call[:3]) for call in calls} >= {
+		("set-config", "-g", "db_host"),
+		("set-config", "-g", "redis_cache"),
+		("set-config", "-g", "redis_queue"),
+		("set-config", "-g", "redis_socketio"),
+	}
 
 
 def test_healthchecks_gate_the_one_shots(compose):
@@ -112,4 +169,6 @@ def test_the_env_file_documents_the_defaults():
 
 def test_the_old_dev_only_compose_is_gone():
 	assert not (DOCKER / "docker-compose.yml").exists()
-	assert sorted(p.name for p in DOCKER.iterdir()) == [".env", "Containerfile", "compose.yml", "entrypoint.sh"]
+	assert sorted(p.name for p in DOCKER.iterdir()) == [
+		".env", "Containerfile", "compose.yml", "entrypoint.sh", "nginx-access-log.conf"
+	]

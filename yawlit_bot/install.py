@@ -1,5 +1,7 @@
 """Install hooks: the bot's role, default settings, the webhook secret and a sample catalog."""
 
+import sys
+
 import frappe
 
 from yawlit_bot.services.roles import BOT_ROLE, CAMPAIGN_ROLE
@@ -29,8 +31,15 @@ def after_install():
 	url = ensure_webhook_secret()
 	create_sample_catalog()
 	frappe.db.commit()
-	# Printed once for the person installing; never logged. Desk shows it once too.
-	print(f"\nyawlit_bot: set this webhook URL in WAPI's panel (keep it secret):\n  {url}\n")
+	# Printed once for the person installing at a terminal; never into a log (a container's
+	# output is kept): there, the command that prints it. Desk shows it once too.
+	if sys.stdout.isatty():
+		print(f"\nyawlit_bot: set this webhook URL in WAPI's panel (keep it secret):\n  {url}\n")
+	else:
+		print(
+			"\nyawlit_bot: the webhook URL holds its secret, so it is not printed here; print it with "
+			f"`bench --site {frappe.local.site} yawlit-webhook-url`.\n"
+		)
 	from yawlit_bot.services.webhook_config import public_address_problem
 
 	problem = public_address_problem()
