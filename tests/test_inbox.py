@@ -90,3 +90,11 @@ def test_one_template_per_silence():
 	with pytest.raises(inbox.InboxRefusal, match="wait for their answer"):
 		inbox.check_template("asha@x.in", "asha@x.in", False, NOW - timedelta(days=1), NOW - timedelta(days=2))
 	inbox.check_template("asha@x.in", "asha@x.in", False, NOW - timedelta(days=3), NOW - timedelta(days=2))
+
+
+def test_the_line_after_a_turn():
+	assert inbox.line_after_turn(["Which service?", "Foam Wash ₹499"], "text", "hi") == "Bot: Foam Wash ₹499"
+	assert inbox.line_after_turn([], "location", None) == "📍 Location"  # taken over: the customer's
+	assert inbox.author_of("user", None) == inbox.CUSTOMER
+	assert inbox.author_of("assistant", "asha@x.in") == inbox.STAFF
+	assert inbox.author_of("assistant", None) == inbox.BOT

@@ -108,15 +108,10 @@ def is_worker_process(argv: list[str]) -> bool:
 	return len(argv) > 2 and argv[1] == "frappe" and argv[2] in ("worker", "worker-pool")
 
 
-@click.command("yawlit-sweep")
-@click.pass_context
-def yawlit_sweep(context):
-	"""Re-queue stuck turns, unsent replies and broken campaign chains now (the scheduler
-	does this every minute)."""
+def on_each_site(context, work) -> None:
+	"""Run `work(site)` on each site given with --site, connected, committing after each."""
 	import frappe
 	from frappe.exceptions import SiteNotSpecifiedError
-
-	from yawlit_bot.services.sweeper import sweep
 
 	if not context.obj["sites"]:
 		raise SiteNotSpecifiedError
@@ -124,10 +119,20 @@ def yawlit_sweep(context):
 		frappe.init(site=site)
 		frappe.connect()
 		try:
-			click.echo(f"{site}: {sweep()}")
+			work(site)
 			frappe.db.commit()
 		finally:
 			frappe.destroy()
+
+
+@click.command("yawlit-sweep")
+@click.pass_context
+def yawlit_sweep(context):
+	"""Re-queue stuck turns, unsent replies and broken campaign chains now (the scheduler
+	does this every minute)."""
+	from yawlit_bot.services.sweeper import sweep
+
+	on_each_site(context, lambda site: click.echo(f"{site}: {sweep()}"))
 
 
 @click.command("yawlit-webhook-url")
@@ -135,24 +140,15 @@ def yawlit_sweep(context):
 def yawlit_webhook_url(context):
 	"""Print the webhook URL to set in WAPI's panel (it holds the secret: keep it private), and
 	what is wrong with the site's public address, if anything."""
-	import frappe
-	from frappe.exceptions import SiteNotSpecifiedError
-
 	from yawlit_bot.services.webhook_config import ensure_webhook_secret, public_address_problem
 
-	if not context.obj["sites"]:
-		raise SiteNotSpecifiedError
-	for site in context.obj["sites"]:
-		frappe.init(site=site)
-		frappe.connect()
-		try:
-			click.echo(ensure_webhook_secret())
-			frappe.db.commit()
-			problem = public_address_problem()
-			if problem:
-				click.echo(problem, err=True)
-		finally:
-			frappe.destroy()
+	def show(_site) -> None:
+		click.echo(ensure_webhook_secret())
+		problem = public_address_problem()
+		if problem:
+			click.echo(problem, err=True)
+
+	on_each_site(context, show)
 
 
 commands = [yawlit_sweep, yawlit_webhook_url]

@@ -132,6 +132,21 @@ def reopen_template(name: str, language: str, customer_name: str | None) -> Temp
 	return TemplateReply(name, language or "en_US", {"field_1": (customer_name or "there").strip()[:60]})
 
 
+def author_of(role: str, sent_by: str | None) -> str:
+	"""Who wrote a stored message: the customer, the bot, or a staff member (`sent_by`)."""
+	if role == "user":
+		return CUSTOMER
+	return STAFF if sent_by else BOT
+
+
+def line_after_turn(reply_texts: list[str], message_type: str | None, text: str | None) -> str:
+	"""The inbox's line once a turn is done: the bot's last reply, or the customer's message when
+	the bot said nothing (taken over, flooding)."""
+	if reply_texts:
+		return preview(reply_texts[-1], BOT)
+	return preview(media_preview(message_type, text))
+
+
 def preview(text: str | None, who: str = CUSTOMER, by: str | None = None) -> str:
 	"""One line for the inbox: the text shortened, outgoing ones marked with who wrote them."""
 	line = " ".join((text or "").split())

@@ -20,7 +20,7 @@ def execute():
 		if not last:
 			continue
 		row = last[0]
-		who = inbox.CUSTOMER if row.role == "user" else (inbox.STAFF if row.sent_by else inbox.BOT)
+		who = inbox.author_of(row.role, row.sent_by)
 		text = inbox.media_preview(row.message_type, row.content) if who == inbox.CUSTOMER else row.content
 		frappe.db.set_value(
 			"WA Conversation",

@@ -18,6 +18,7 @@ from frappe.utils import get_datetime, now_datetime
 from yawlit_bot.engine import inbox as rules
 from yawlit_bot.services.live import publish_list, publish_thread
 from yawlit_bot.services.messages import insert_message, update_message
+from yawlit_bot.services.settings import bot_settings
 
 THREAD_PAGE = 50
 
@@ -149,8 +150,6 @@ def send_staff_reply(conversation: str, user: str, text: str) -> int:
 
 def send_reopen_template(conversation: str, user: str) -> int:
 	"""The approved template from the settings, for a customer whose window has closed."""
-	from yawlit_bot.services.settings import bot_settings
-
 	conv = lock_conversation(conversation)
 	settings = bot_settings()
 	templates = frappe.db.sql(
@@ -316,7 +315,7 @@ def thread(conversation: str, before: int | None = None, limit: int = THREAD_PAG
 		"taken_by_name": staff_name(conv.taken_by) if conv and conv.taken_by else None,
 		"in_window": rules.in_service_window(last_customer, now_datetime()),
 		"window_closes_at": rules.window_closes_at(last_customer),
-		"has_template": bool(frappe.db.get_single_value("WA Bot Settings", "reopen_template_name")),
+		"has_template": bool(bot_settings().reopen_template_name),
 	}
 
 
@@ -325,10 +324,7 @@ def _creation_of(name):
 
 
 def thread_item(row) -> dict:
-	if row.role == "user":
-		who = rules.CUSTOMER
-	else:
-		who = rules.STAFF if row.sent_by else rules.BOT
+	who = rules.author_of(row.role, row.sent_by)
 	item = {
 		"name": row.name,
 		"who": who,
@@ -422,7 +418,12 @@ def booking_panel(conversation: str) -> dict:
 			value = pad.get(field)
 			if value:
 				fields.append(
-					{"label": LABELS.get(field, field), "value": str(value), "source": (sources.get(field) or {}).get("source", "rule")}
+					{
+						"field": field,
+						"label": LABELS.get(field, field),
+						"value": str(value),
+						"source": (sources.get(field) or {}).get("source", "rule"),
+					}
 				)
 		if pad.status == "Active":
 			missing = [LABELS.get(field, field) for field in missing_required(pad.booking_values(), today_in_india(), pad.catalog_choices())]

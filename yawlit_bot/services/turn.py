@@ -306,12 +306,8 @@ def note_in_inbox(conv, message, sent: list) -> None:
 	"""The inbox's columns on the conversation: its last line, when, one more unread message."""
 	from yawlit_bot.engine import inbox
 
-	if sent:
-		conv.last_message = inbox.preview(sent[-1].body, inbox.BOT)[:140]
-		conv.last_message_at = now_datetime()
-	else:
-		conv.last_message = inbox.preview(inbox.media_preview(message.message_type, message.content))[:140]
-		conv.last_message_at = message.received_at
+	conv.last_message = inbox.line_after_turn([reply.body for reply in sent], message.message_type, message.content)[:140]
+	conv.last_message_at = now_datetime() if sent else message.received_at
 	conv.unread_count = (conv.unread_count or 0) + 1
 
 

@@ -241,7 +241,8 @@ window.yawlit_chat = window.yawlit_chat || {};
 	// and the customer's bookings.
 	function render_booking($wrapper, data) {
 		const rows = (data.fields || [])
-			.map((f) => `<tr><td class="text-muted">${esc(__(f.label))}</td><td>${esc(f.value)}</td>
+			.map((f) => `<tr><td class="text-muted">${esc(__(f.label))}</td>
+				<td>${esc(f.field === "appointment_date" ? frappe.datetime.str_to_user(f.value) : f.value)}</td>
 				<td class="text-muted small">${esc(SOURCE_LABELS[f.source] || f.source)}</td></tr>`)
 			.join("");
 		const missing = (data.missing || []).length
