@@ -97,12 +97,13 @@ def _claim(name) -> bool:
 	return run_with_db_retries(claim)
 
 
-def _record_outcome(name, values: dict) -> None:
+def _record_outcome(name, values: dict, conversation: str) -> None:
 	"""Write what became of a send and commit, retrying a deadlock: the request has left, so this
 	write is the only record of it (left `Sending`, the sweeper would call it `Unknown`)."""
 
 	def record() -> None:
 		update_message(name, values)
+		publish_thread(conversation, "status")
 		frappe.db.commit()
 
 	run_with_db_retries(record)
@@ -122,19 +123,19 @@ def send_reply(name) -> bool:
 	try:
 		buttons = json.loads(row.buttons) if row.buttons else []
 		template = json.loads(row.template) if row.template else None
-		if row.simulated:  # the WhatsApp Simulator's customer: shown in Desk, never sent
+		# the WhatsApp Simulator's customer: shown in Desk, never sent (no WAPI needed)
+		config = None if row.simulated else get_wapi_config()
+		if row.simulated:
 			response = {"data": {"wamid": f"simulated-{name}"}}
 		elif template:  # staff writing after the 24-hour window
-			response = send_template(
-				get_wapi_config(), row.conversation, template["name"], template.get("language"), template.get("fields") or {}
-			)
+			fields = template.get("fields") or {}
+			response = send_template(config, row.conversation, template["name"], template.get("language"), fields)
 		elif isinstance(buttons, dict):  # a WhatsApp list
-			config = get_wapi_config()
 			response = send_list(config, row.conversation, row.content or "", buttons)
 		elif buttons:
-			response = send_buttons(get_wapi_config(), row.conversation, row.content or "", buttons)
+			response = send_buttons(config, row.conversation, row.content or "", buttons)
 		else:
-			response = send_text(get_wapi_config(), row.conversation, row.content or "")
+			response = send_text(config, row.conversation, row.content or "")
 	except (WapiError, ValueError, KeyError, TypeError, AttributeError) as exc:
 		# the others: stored buttons or a template not in the shape written (nothing was sent)
 		kind = getattr(exc, "kind", outcome.REFUSED)
@@ -146,9 +147,8 @@ def send_reply(name) -> bool:
 				"send_error": str(exc)[:1000],
 				"next_attempt_at": now_datetime() + timedelta(seconds=delay),
 			},
+			row.conversation,
 		)
-		publish_thread(row.conversation, "status")
-		frappe.db.commit()
 		return False
 	now = now_datetime()
 	sent = {
