@@ -315,7 +315,8 @@ ORDINALS = {
 	"seventh": 7, "7th": 7, "eighth": 8, "8th": 8, "ninth": 9, "9th": 9, "tenth": 10, "10th": 10,
 	"last": -1, "aakhri": -1,
 }
-_NUMBER_RE = re.compile(r"^\s*(?:no\.?|number|option|#)?\s*(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
+# one `\s*` per gap (two side by side backtrack quadratically on a run of spaces)
+_NUMBER_RE = re.compile(r"^\s*(?:(?:no\.?|number|option|#)\s*)?(\d{1,2})(?:\s*[.)])?\s*$", re.IGNORECASE)
 _FILLER_RE = re.compile(
 	r"\b(the|one|wala|waala|vala|wali|waali|vali|option|please|pls|plz|chahiye|do|de|dedo|ok|okay|then|toh|to|"
 	r"number|no)\b",

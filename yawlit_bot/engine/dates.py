@@ -349,8 +349,8 @@ _TIME_RE = re.compile(
 	re.I | re.X,
 )
 _NOT_TIME_AFTER_RE = re.compile(
-	r"\s*(?:days?|din|dino|weeks?|hafte|months?|mahine|mins?|minutes?|kms?|cars?|bikes?|people|log|"
-	r"years?|saal|times?|bhk|floors?|rs|rupees?|inr|\d{3,})\b",
+	r"(?<!\s)\s*(?:days?|din|dino|weeks?|hafte|months?|mahine|mins?|minutes?|kms?|cars?|bikes?|people|log|"
+	r"years?|saal|times?|bhk|floors?|rs|rupees?|inr|(?<!\d)\d{3,})\b",
 	re.I,
 )
 # A bare range is a slot ("10-11") unless it is a house or plot number.

@@ -139,11 +139,14 @@ _PINCODE_ATTEMPT_RE = re.compile(
 )
 _PINCODE_RE = re.compile(rf"(?<![\w{MASK}.,/:+\-])(?P<digits>[1-9]\d{{5}})(?![\w{MASK}/:\-]|[.,]\d)")
 
-# A letter of any script, Devanagari's vowel signs included (they are marks, not letters).
-_LETTER = r"(?:[^\W\d_]|[\u0900-\u0DFF])"
+# A letter of any script, the Indic scripts' vowel signs included (they are marks, not letters).
+# The two branches are disjoint: a character both could match made `{_LETTER}+` try every way
+# of splitting a long Indic word between them, time doubling with each letter.
+_INDIC = "\u0900-\u0DFF"
+_LETTER = rf"(?:[^\W\d_{_INDIC}]|[{_INDIC}])"
 _NAME_WORD = rf"{_LETTER}+(?:['.\-]{_LETTER}+)*\.?"
 _NAME_INTRO_RE = re.compile(
-	r"\b(?P<intro>my\s+name\s+is|my\s+name'?s|name\s*(?:is|:|-|=)|(?:naam|nam)\s*(?:is|hai|:|-|toh|to)?|mera\s+(?:naam|nam)"
+	r"\b(?P<intro>my\s+name\s+is|my\s+name'?s|name\s*(?:is|:|-|=)|(?:naam|nam)(?:\s*(?:is|hai|:|-|toh|to))?|mera\s+(?:naam|nam)"
 	r"|name(?=\s+(?-i:[A-Z]))"
 	r"|i\s+am|i'm|im|this\s+is|myself)"
 	rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}})",
@@ -235,7 +238,7 @@ _ADDRESS_INTRO_RE = re.compile(
 )
 # "Kothrud mein rehta hoon": the address comes before the verb.
 _REHTA_RE = re.compile(
-	r"\s+(?:(?:me|mein|mai|main|pe|par)\s+)?(?:rehta|rehti|rahta|rahti|reheta|rehte|rahte|rehata)\s+(?:hoon|hu|hun|hain|hai|h)\b",
+	r"(?<!\s)\s+(?:(?:me|mein|mai|main|pe|par)\s+)?(?:rehta|rehti|rahta|rahti|reheta|rehte|rahte|rehata)\s+(?:hoon|hu|hun|hain|hai|h)\b",
 	re.I,
 )
 # Where an address clause stops: a new line, or a word that starts another detail.
@@ -244,9 +247,8 @@ _ADDRESS_STOP_RE = re.compile(
 	r"date\s*[:-]|time\s*[:-]|slot\s*[:-]|note\s*[:-]|notes\s*[:-])",
 	re.I,
 )
-_ADDRESS_TRAILING_RE = re.compile(
-	r"(?:[\s,.:;\-]|\b(?:pin\s*code|pincode|pin|zip|and|aur|hai|h|is|me|mein)\b)+$", re.I
-)
+_ADDRESS_TRAILING_CHARS = " \t\n,.:;-"
+_ADDRESS_TRAILING_WORD_RE = re.compile(r"\b(?:pin\s*code|pincode|pin|zip|and|aur|hai|h|is|me|mein)$", re.I)
 _ADDRESS_LEADING_RE = re.compile(
 	r"^(?:[\s,.:;!\-–]|\b(?:main|mai|hum|i|ji|haan|ok|okay|sure|yes|address|addr|hi+|hello|hey|namaste|sir|madam)\b"
 	# "already sent it - Flat 4B", "as I said, ...", "bataya tha: ..."
@@ -310,17 +312,39 @@ _LEADING_FILLER_RE = re.compile(
 	r"|main|mai|myself|i\s+am|i'm|im|this\s+is)\b[\s,.!:-]*)+",
 	re.I,
 )
-_TRAILING_NAME_FILLER_RE = re.compile(
-	r"(?:[\s,.!]+|\b(?:here|hai|hoon|hu|hun|ji|sir|madam|this\s+side|speaking|pls|plz|please|thanks|thank\s+you)\b)+$",
-	re.I,
+_TRAILING_NAME_CHARS = " \t\n,.!"
+_TRAILING_NAME_WORD_RE = re.compile(
+	r"\b(?:here|hai|hoon|hu|hun|ji|sir|madam|this\s+side|speaking|pls|plz|please|thanks|thank\s+you)$", re.I
 )
-_DIGITS_ONLY_RE = re.compile(r"^\s*\+?[\d\s\-]{4,20}\s*$")
+_DIGITS_ONLY_RE = re.compile(r"^\+?[\d\s\-]{4,20}$")  # matched on the stripped text
 _BARE_NUMBER_RE = re.compile(
 	r"^\s*(?:on\s+|at\s+)?(?P<n>\d{1,2})(?:st|nd|rd|th)?\s*(?:ko|baje|bje|tarikh)?\s*[.!]*\s*$", re.I
 )
 
 
 # ---------------------------------------------------------------- helpers
+
+
+# Trailing filler is stripped from the end backwards, a word at a time. As one `(?:...)+$`
+# pattern it was tried from every position of a long message, quadratic (or worse) in its length.
+_TAIL_WORD_REACH = 24  # the longest filler word ("thank  you") fits in this many characters
+
+
+def _tail_start(text: str, chars: str, words: re.Pattern) -> int:
+	"""Where the trailing filler of `text` starts: `chars` and whole words `words` finds at
+	the end (it is anchored with `$`), the last word taken last; len(text) when there is none."""
+	cut = len(text)
+	while True:
+		stripped = text[:cut].rstrip(chars)
+		word = words.search(stripped, max(0, len(stripped) - _TAIL_WORD_REACH))
+		if not word:
+			return cut
+		cut = word.start()
+
+
+def _strip_tail(text: str, chars: str, words: re.Pattern) -> str:
+	"""`text` less its trailing filler (characters of `chars`, words `words` finds at the end)."""
+	return text[: _tail_start(text, chars, words)].rstrip(chars)
 
 
 class _Text:
@@ -406,7 +430,8 @@ def _flag(result: Extraction, name: str, reason: str) -> None:
 
 # "kal nahi", "Swift nahi": the word (or two, "10 baje", "next Monday") before nahi is refused.
 _NEGATED_BEFORE_RE = re.compile(
-	rf"(?P<neg>(?:(?:next|agle|agla|agli|this|is|coming|\d{{1,2}}(?:[:.]\d{{2}})?)\s+)?[^\s,.;!?\n{MASK}]+)"
+	# starts only where a word starts: tried inside a long token it was quadratic
+	rf"(?<![^\s,.;!?\n{MASK}])(?P<neg>(?:(?:next|agle|agla|agli|this|is|coming|\d{{1,2}}(?:[:.]\d{{2}})?)\s+)?[^\s,.;!?\n{MASK}]+)"
 	# "kal ko nahi", "Monday ko nahi": the refused word stands before its postposition
 	r"(?:\s+(?:ko|ke|pe|par|se|wala|wali|wale|to|toh|bhi))?"
 	r"\s+(?:nahi|nahin|nhi|nai|mat|not\s+possible|won'?t\s+work|doesn'?t\s+work|is\s+not\s+possible"
@@ -432,7 +457,7 @@ _WRITTEN_BY_MISTAKE_RE = re.compile(
 )
 # "Swift ki jagah Baleno" (in place of Swift).
 _INSTEAD_OF_BEFORE_RE = re.compile(
-	rf"(?P<neg>[^\s,.;!?\n{MASK}]+)\s+(?:ki|ke)\s+(?:jagah|badle|jaga)\b", re.I
+	rf"(?<![^\s,.;!?\n{MASK}])(?P<neg>[^\s,.;!?\n{MASK}]+)\s+(?:ki|ke)\s+(?:jagah|badle|jaga)\b", re.I
 )
 _CORRECTION_RE = re.compile(
 	r"\b(?:sorry|actually|make\s+it|change\s+(?:it\s+)?to|changed?\s+to|correction|i\s+meant|"
@@ -486,7 +511,8 @@ _LABEL_WORDS: tuple[tuple[str, str], ...] = (
 )
 _LABEL_GROUPS = [group for _, group in _LABEL_WORDS]
 _LABEL_RE = re.compile(
-	r"(?P<lead>^|[\n,;|.!]\s*|\s)(?:(?:my|mera|meri|our|hamara|humara|your)\s+)?"
+	# (?<!\n): a run of new lines is entered once, not at each of its lines (quadratic)
+	r"(?P<lead>^|(?<!\n)[\n,;|.!]\s*|\s)(?:(?:my|mera|meri|our|hamara|humara|your)\s+)?"
 	r"(?:" + "|".join(f"(?P<l{i}>{words})" for i, (words, _) in enumerate(_LABEL_WORDS)) + r")"
 	r"(?:\s+(?:likh\s+lo|likh\s+lijiye|likho|note\s+karo|note\s+kar\s+lo|note\s+kijiye|please|pls|hai|badal\s+do|badlo))?"
 	r"\s*(?P<sep>[:=]+|[-–—]+|\bis\b|\bhai\b|(?<=pata)\s(?=\s*[A-Za-z]?[-/]?\d)"
@@ -671,7 +697,7 @@ def _read_phone(
 		own = sender_phone_number(sender_phone) if _SAME_NUMBER_RE.search(text.text) else None
 		if own:
 			_put(result, "phone", own, today, basis=ANSWER)
-		elif _DIGITS_ONLY_RE.match(text.text):
+		elif _DIGITS_ONLY_RE.match(text.text.strip()):
 			_flag(result, "phone", check_field("phone", text.text, today).error or "invalid")
 			text.take(0, len(text.text), "phone")
 
@@ -902,7 +928,8 @@ def _read_name_reply(text: _Text, result: Extraction, today: date, expecting: Se
 		clause = _SYMBOLS_RE.sub(" ", clause)  # "Mohit Agarwal 👍"
 		if editing:  # "change my name to Rohit", "naam galat hai, Rohit"
 			clause = " ".join(w for w in clause.split() if w.lower().strip(".") not in _EDIT_WORDS)
-		clause = _TRAILING_NAME_FILLER_RE.sub("", _LEADING_FILLER_RE.sub("", clause.strip())).strip()
+		clause = _LEADING_FILLER_RE.sub("", clause.strip())
+		clause = _strip_tail(clause, _TRAILING_NAME_CHARS, _TRAILING_NAME_WORD_RE).strip()
 		if not clause:
 			continue
 		words = clause.split()
@@ -1038,7 +1065,7 @@ def _tidy_address(raw: str, stop_at_labels: bool = True) -> str:
 	raw = _after_the_pincode_cut(raw.split("\n")[0])
 	address = re.sub(rf"\s*{MASK}+\s*", ", ", raw)
 	address = re.sub(r"\s*(?:,\s*)+", ", ", address)
-	address = _ADDRESS_TRAILING_RE.sub("", address)
+	address = _strip_tail(address, _ADDRESS_TRAILING_CHARS, _ADDRESS_TRAILING_WORD_RE)
 	address = _ADDRESS_LEADING_RE.sub("", address)
 	return clean_text(address).strip(" ,")
 
@@ -1051,17 +1078,24 @@ def _after_the_pincode_cut(text: str) -> str:
 	chopra", ". thank you", " sir", ". guard ka number ..."), is not part of it."""
 	pins = list(_AFTER_PINCODE_RE.finditer(text))
 	if not pins:
-		return _ADDRESS_POLITE_END_RE.sub("", text)
+		return _strip_polite_end(text)
 	end = pins[-1].end()
 	rest = text[end:]
 	if rest.strip() and not place_words(rest):
 		return text[:end]
-	return _ADDRESS_POLITE_END_RE.sub("", text)
+	return _strip_polite_end(text)
 
 
-_ADDRESS_POLITE_END_RE = re.compile(
-	r"(?:[\s,.!\-–]+(?:sir|madam|mam|ji|pls|plz|please|thanks|thank\s+you|thanku|ty)\b)+[\s,.!]*$", re.I
+_POLITE_SEPARATORS = " \t,.!-–"
+_POLITE_END_WORD_RE = re.compile(
+	r"(?<=[\s,.!\-–])(?:sir|madam|mam|ji|pls|plz|please|thanks|thank\s+you|thanku|ty)$", re.I
 )
+
+
+def _strip_polite_end(text: str) -> str:
+	"""", sir", ". thank you ji": polite words closing an address, with what separates them."""
+	cut = _tail_start(text, _POLITE_SEPARATORS, _POLITE_END_WORD_RE)
+	return text if cut == len(text) else text[:cut].rstrip(_POLITE_SEPARATORS)
 
 
 def _put_address(result: Extraction, address: str, today: date, basis: str = MENTION) -> bool:

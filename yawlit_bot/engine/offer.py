@@ -59,7 +59,7 @@ _BARE_ANSWER_RE = re.compile(
 	r"mil\s+jayega|no|nope|nahi|nahin|nhi|na|not|neither|koi\s+nahi)[\s,.!]*){1,4}$",
 	re.I,
 )
-_CLAUSE_RE = re.compile(r"\s*(?:,|;|\.|\bbut\b|\bpar\b|\blekin\b|\band\b|\baur\b)\s*", re.I)
+_CLAUSE_RE = re.compile(r"(?<!\s)\s*(?:,|;|\.|\bbut\b|\bpar\b|\blekin\b|\band\b|\baur\b)\s*", re.I)
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,9 @@ _BH_PLATE_RE = re.compile(r"^(\d{2})BH(\d{4})([A-Z]{1,2})$")
 _PINCODE_RE = re.compile(r"^[1-9]\d{5}$")
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 # Letters of any script; Devanagari's vowel signs are marks, not letters, so the Indic blocks
-# are named (their digits are refused below).
-_NAME_LETTER = r"(?:[^\W\d_]|[\u0900-\u0963\u0970-\u0DFF])"
+# are named (their digits are refused below). The branches are disjoint: overlapping ones made
+# a long Indic name exponential to reject.
+_NAME_LETTER = r"(?:[^\W\d_\u0900-\u0DFF]|[\u0900-\u0963\u0970-\u0DFF])"
 _NAME_RE = re.compile(rf"^{_NAME_LETTER}+(?:[ .'-]{_NAME_LETTER}+)*$")
 _SLOT_RE = re.compile(r"^(\d{1,2}):?(\d{2})?\s*-\s*(\d{1,2}):?(\d{2})?$")
 
