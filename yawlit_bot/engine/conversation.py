@@ -82,6 +82,8 @@ class Message:
 	button_id: str | None = None
 	location: dict | None = None
 	model: ModelReading | None = None  # what the language model read in it, if one was asked
+	# Reading it ran out of the turn's time budget: nothing in it is read, the customer is asked again.
+	over_budget: bool = False
 
 
 @dataclass
@@ -309,7 +311,7 @@ def decide_turn(
 	)
 	if snapshot.needs_person:
 		return decision
-	if handoff.asks_for_person(message.text):
+	if not message.over_budget and handoff.asks_for_person(message.text):
 		decision.needs_person = handoff.PERSON_ASKED
 		decision.replies.append(replies.person_coming())
 	elif decision.times_asked >= handoff.REASKS_BEFORE_A_PERSON:
@@ -335,6 +337,9 @@ def _decide(
 
 	if message.message_type not in READABLE_TYPES and not message.text:
 		unchanged.replies.append(replies.unsupported_message(message.message_type))
+		return unchanged
+	if message.over_budget:
+		unchanged.replies.append(replies.not_read(snapshot.expecting))
 		return unchanged
 
 	expecting = snapshot.expecting if snapshot.state is State.COLLECTING else ()

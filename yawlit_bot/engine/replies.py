@@ -381,6 +381,17 @@ def unsupported_message(kind: str) -> Reply:
 	)
 
 
+def not_read(expecting: tuple[str, ...] = ()) -> Reply:
+	"""The message took longer to read than a turn may spend (a very long or unusual text):
+	nothing in it was kept, and the customer is asked again, shortly."""
+	asked = [LABELS[name].lower() for name in expecting if name in LABELS]
+	again = f"your {' and '.join(asked)}" if asked else "it"
+	return Reply(
+		"Sorry, I couldn't read that message: it is too long or unusual for me. "
+		f"Could you send {again} again in a few words?"
+	)
+
+
 def slow_down() -> Reply:
 	return Reply(
 		"You're sending messages faster than I can answer. I've saved everything you sent; "

@@ -32,6 +32,7 @@ class BotSettings:
 	max_turn_attempts: int = 5
 	max_send_attempts: int = 5
 	flood_reply_limit: int = DEFAULT_REPLY_LIMIT
+	reading_budget_ms: int = 250  # CPU time a turn may spend reading one message (services/reading_budget.py)
 	campaign_rate_limit: int = 20
 	whatsapp_rate_cap: int = 80
 	campaign_batch_size: int = 100

@@ -26,10 +26,12 @@ from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.db import json_dict
 from yawlit_bot.services.live import publish_thread
 from yawlit_bot.services.messages import queue_reply, update_message
+from yawlit_bot.services.reading_budget import ReadingOverBudget, reading_budget
 from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
 from yawlit_bot.services.settings import bot_settings, stored_bot_enabled
 
 DONE, EMPTY, FAILED = "done", "empty", "failed"
+NOT_READ = "not read: it needed more than the reading budget ({} ms)"
 
 
 def bot_enabled() -> bool:
@@ -92,7 +94,9 @@ def run_next_turn(conversation: str, settings, opt_commands_only: bool | None = 
 			apply_turn(conversation, name, understood if understood and understood.message == name else None)
 			frappe.db.commit()
 			return DONE
-		except Exception as exc:
+		except (Exception, ReadingOverBudget) as exc:
+			# ReadingOverBudget reaches here only when even the short answer to an unread message
+			# ran out of time (a starved machine): a failed turn like any other, counted and retried.
 			frappe.db.rollback()
 			if should_retry(exc, attempt):
 				continue
@@ -277,8 +281,8 @@ def apply_turn(conversation: str, message_name, understood: Understood | None = 
 	else:
 		# The answer to STOP / START and a booking confirmation go even to a flooding customer
 		# (`Reply.essential`, decided with the reply's text in engine/replies.py).
-		outgoing = [opt_reply] if opt_reply else apply_booking_turn(conv, message, understood)
-		understood_by = understood.note if understood else "rules"
+		outgoing, not_read = ([opt_reply], None) if opt_reply else apply_booking_turn(conv, message, understood)
+		understood_by = not_read or (understood.note if understood else "rules")
 	conv.last_inbound_at = message.received_at
 	throttled = throttle_replies(
 		outgoing,
@@ -336,9 +340,9 @@ def messages_in_window(conversation: str, message) -> int:
 	)[0][0]
 
 
-def apply_booking_turn(conv, message, understood: Understood | None = None) -> list:
+def apply_booking_turn(conv, message, understood: Understood | None = None) -> tuple[list, str | None]:
 	"""The booking conversation's turn: scratchpad, booking and state on `conv` (saved by the
-	caller). Returns the replies."""
+	caller). Returns the replies, and why the message was not read if it was not."""
 	from yawlit_bot.engine.conversation import Message, decide_turn
 	from yawlit_bot.engine.offer import field_choices
 	from yawlit_bot.engine.understanding import DEFAULT_THRESHOLD
@@ -349,20 +353,32 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 	)
 
 	offer = load_offer()
-	decision = decide_turn(
-		load_snapshot(conv, scratchpad),
-		Message(
+	today = today_in_india()
+	budget_ms = bot_settings().reading_budget_ms
+
+	def decide(over_budget: bool = False):
+		inbound = Message(
 			text=message.content,
 			message_type=message.message_type or "text",
 			button_id=message.button_id,
 			location=json.loads(message.location) if message.location else None,
-			model=understood.reading if understood else None,
-		),
-		today_in_india(),
-		sender_phone=conversation,
-		confidence_threshold=understood.threshold if understood else DEFAULT_THRESHOLD,
-		offer=offer,
-	)
+			model=None if over_budget else understood.reading if understood else None,
+			over_budget=over_budget,
+		)
+		threshold = understood.threshold if understood else DEFAULT_THRESHOLD
+		snapshot = load_snapshot(conv, scratchpad)  # afresh: a reading cut short may have left one half-changed
+		# Only the engine runs under the budget: it reads and decides, it writes nothing.
+		with reading_budget(budget_ms):
+			return decide_turn(snapshot, inbound, today, sender_phone=conversation, confidence_threshold=threshold, offer=offer)
+
+	not_read = None
+	try:
+		decision = decide()
+	except ReadingOverBudget:
+		# Nothing from the message is kept (the model's reading neither): the customer is asked
+		# again, and the turn goes on as any other. Again over budget, the turn fails (run_next_turn).
+		not_read = NOT_READ.format(budget_ms)
+		decision = decide(over_budget=True)
 
 	# The day's free slots offered; the slot checked under its lock (a full one caught here),
 	# the price from the catalog.
@@ -403,7 +419,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> l
 
 		conv.needs_person, conv.needs_person_reason = 1, decision.needs_person
 		notify_staff(conversation, decision.needs_person)
-	return decision.replies_after(booking, unconfirmed=bool(erp and not erp.booking_id))
+	return decision.replies_after(booking, unconfirmed=bool(erp and not erp.booking_id)), not_read
 
 
 def record_turn_failure(message_name, settings) -> None:

@@ -23,6 +23,7 @@ class WABotSettings(Document):
 		self.max_turn_attempts = max(self.max_turn_attempts, 1)
 		self.max_send_attempts = max(self.max_send_attempts, 1)
 		self.flood_reply_limit = max(self.flood_reply_limit, 1)
+		self.reading_budget_ms = min(max(self.reading_budget_ms, 50), 2000)
 		self.campaign_batch_size = min(max(self.campaign_batch_size, 1), 1000)
 		problem = check_send_rate(self.campaign_rate_limit, self.whatsapp_rate_cap)
 		if problem:

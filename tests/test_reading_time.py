@@ -1,0 +1,276 @@
+"""Reading customer text takes time linear in its length, on any text up to the webhook's limit.
+
+A backtracking pattern made one message of 40 repeated Devanagari letters take minutes and hold
+a worker (issue 21). These tests run every reader of customer text on hostile input, generated
+and collected (tests/eval/hostile_texts.jsonl), and assert a time bound as well as a valid
+result. Times are CPU time of this process (`time.process_time`), so a busy machine does not
+fail them; the bounds are several times what a reading takes here (see scripts/fuzz_webhook.py
+for the figures)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import re
+import signal
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import yawlit_bot.engine as engine
+from yawlit_bot.engine.campaign import split_pasted_numbers
+from yawlit_bot.engine.catalog import choose
+from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
+from yawlit_bot.engine.dates import find_date, find_times, parse_time_slot
+from yawlit_bot.engine.extraction import MAX_INPUT, extract
+from yawlit_bot.engine.fields import DETAIL_FIELDS
+from yawlit_bot.engine.handoff import asks_for_person
+from yawlit_bot.engine.intents import read_intent
+from yawlit_bot.engine.opt_out import read_opt_command
+from yawlit_bot.engine.validation import check_field
+from yawlit_bot.engine.vocab import find_vehicle
+
+TODAY = date(2026, 12, 6)
+PHONE = "919812345678"
+BOUND = 0.25  # seconds of CPU for one reading of one message (issue 21's bound for extract)
+CORPUS = Path(__file__).parent / "eval" / "hostile_texts.jsonl"
+
+
+class Runaway(BaseException):
+	pass
+
+
+def _runaway(signum, frame):
+	raise Runaway()
+
+
+def cpu_seconds(read, text) -> float:
+	"""The CPU time of one reading; a second try on a miss (a page fault, a GC pass). A reading
+	that runs away is stopped at ten times the bound (a failure, not a hung test run)."""
+	best = None
+	for _ in range(2):
+		previous = signal.signal(signal.SIGPROF, _runaway)
+		signal.setitimer(signal.ITIMER_PROF, 10 * BOUND)
+		start = time.process_time()
+		try:
+			read(text)
+		except Runaway:
+			pass
+		finally:
+			signal.setitimer(signal.ITIMER_PROF, 0)
+			signal.signal(signal.SIGPROF, previous)
+		spent = time.process_time() - start
+		best = spent if best is None else min(best, spent)
+		if best < BOUND:
+			break
+	return best
+
+
+def corpus() -> list[tuple[str, tuple[str, ...], str]]:
+	cases = []
+	for line in CORPUS.read_text(encoding="utf-8").splitlines():
+		if line.strip():
+			case = json.loads(line)
+			text = case.get("text") or case["unit"] * case["times"]
+			cases.append((text[: MAX_INPUT + 100], tuple(case.get("expecting", ())), case["why"]))
+	return cases
+
+
+SNAPSHOTS = {
+	"new": Snapshot(),
+	"asked name": Snapshot(State.COLLECTING, {"phone": "9812345678"}, True, expecting=("first_name", "last_name")),
+	"asked address": Snapshot(State.COLLECTING, {"phone": "9812345678"}, True, expecting=("address", "pincode")),
+	"asked car": Snapshot(State.COLLECTING, {}, True, expecting=("vehicle_type", "vehicle_brand", "vehicle_model")),
+	"asked time": Snapshot(State.COLLECTING, {}, True, expecting=("appointment_date", "time_slot")),
+	"asked plate": Snapshot(State.COLLECTING, {}, True, expecting=("vehicle_plate",)),
+	"confirming": Snapshot(State.CONFIRMING, {"first_name": "Ravi", "phone": "9812345678"}, True),
+}
+
+# Every function that reads what a customer (or a staff member pasting numbers) typed.
+READERS = {
+	"extract": lambda text: extract(text, TODAY, sender_phone=PHONE),
+	"read_opt_command": read_opt_command,
+	"asks_for_person": asks_for_person,
+	"read_intent": read_intent,
+	"find_date": lambda text: find_date(text, TODAY),
+	"find_times": find_times,
+	"parse_time_slot": parse_time_slot,
+	"find_vehicle": find_vehicle,
+	"choose": lambda text: choose(text, ["Basic Wash", "Foam Wash", "Premium Wash", "Interior Cleaning"]),
+	"split_pasted_numbers": split_pasted_numbers,
+	**{
+		f"decide_turn ({name})": (lambda snapshot: lambda text: decide_turn(snapshot, Message(text=text), TODAY, PHONE))(
+			snapshot
+		)
+		for name, snapshot in SNAPSHOTS.items()
+	},
+}
+
+
+def assert_valid(extraction) -> None:
+	"""Whatever was read is a value its field accepts, as it is."""
+	for name, value in extraction.fields.items():
+		assert name in DETAIL_FIELDS or name in ("water_provided", "electricity_provided")
+		check = check_field(name, value, TODAY)
+		assert check.ok and check.value == value, (name, value, check)
+
+
+@pytest.mark.parametrize("text,expecting,why", corpus(), ids=[c[2][:40] for c in corpus()])
+def test_each_hostile_text_is_read_within_the_bound(text, expecting, why):
+	for expected in (expecting, ("first_name", "last_name"), ("address",)):
+		spent = cpu_seconds(lambda t: assert_valid(extract(t, TODAY, expected, PHONE)), text)
+		assert spent < BOUND, f"extract took {spent:.3f} s expecting {expected}: {why}"
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_every_reader_of_customer_text_stays_within_the_bound_on_the_corpus(reader):
+	read = READERS[reader]
+	worst = max((cpu_seconds(read, text), why) for text, _expecting, why in corpus())
+	assert worst[0] < BOUND, f"{reader} took {worst[0]:.3f} s on: {worst[1]}"
+
+
+# ---------------------------------------------------------------- generated texts
+
+SCRIPTS = {
+	"devanagari": (0x0900, 0x097F),
+	"bengali": (0x0980, 0x09FF),
+	"gurmukhi": (0x0A00, 0x0A7F),
+	"gujarati": (0x0A80, 0x0AFF),
+	"tamil": (0x0B80, 0x0BFF),
+	"telugu": (0x0C00, 0x0C7F),
+	"kannada": (0x0C80, 0x0CFF),
+	"malayalam": (0x0D00, 0x0D7F),
+	"latin": (0x0041, 0x007A),
+	"digits": (0x0030, 0x0039),
+	"combining marks": (0x0300, 0x036F),
+	"emoji": (0x1F300, 0x1F64F),
+}
+PUNCTUATION = " .,-:/@'!?()&#*_\n\u200d\u200c"
+WORDS = ["naam", "mera", "my name is", "i am", "main", "hoon", "mr", "kal", "subah", "baje", "10", "nahi",
+	"ki jagah", "near", "road", "flat", "sir", "ji", "foam", "wash", "swift", "MH12AB1234", "9876543210",
+	"411001", "stop", "agent", "hi", "मेरा", "नाम", "कल", "बजे"]
+
+
+@st.composite
+def hostile_texts(draw) -> str:
+	"""A long text made of a few tokens repeated, with or without separators: the shape that
+	makes a backtracking pattern slow (one long word, the same clause again and again)."""
+	alphabet = st.one_of(
+		*(st.characters(min_codepoint=lo, max_codepoint=hi) for lo, hi in SCRIPTS.values()),
+		st.sampled_from(PUNCTUATION),
+	)
+	tokens = draw(
+		st.lists(st.one_of(st.text(alphabet, min_size=1, max_size=12), st.sampled_from(WORDS)), min_size=1, max_size=4)
+	)
+	separator = draw(st.sampled_from(["", " ", ", ", "\n", ". ", "-"]))
+	length = draw(st.sampled_from([64, 512, MAX_INPUT]))
+	order = draw(st.lists(st.integers(0, len(tokens) - 1), min_size=1, max_size=8))
+	pieces, size, i = [], 0, 0
+	while size < length:
+		piece = tokens[order[i % len(order)]]
+		pieces.append(piece)
+		size += len(piece) + len(separator)
+		i += 1
+	return separator.join(pieces)[:length]
+
+
+@settings(
+	max_examples=120,
+	deadline=None,  # the bound is asserted below, on CPU time
+	derandomize=True,  # the same examples on every run: a red CI is a finding, not a coin toss
+	database=None,
+	suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(text=hostile_texts(), expecting=st.sampled_from([(), ("first_name", "last_name"), ("address", "pincode"),
+	("appointment_date", "time_slot"), ("vehicle_plate",)]))
+def test_generated_hostile_text_is_read_within_the_bound_and_validly(text, expecting):
+	spent = cpu_seconds(lambda t: assert_valid(extract(t, TODAY, expecting, PHONE)), text)
+	assert spent < BOUND, f"extract took {spent:.3f} s on {text[:60]!r}... ({len(text)} chars)"
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+	suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=hostile_texts(), snapshot=st.sampled_from(sorted(SNAPSHOTS)))
+def test_generated_hostile_text_is_a_turn_within_the_bound(text, snapshot):
+	spent = cpu_seconds(lambda t: decide_turn(SNAPSHOTS[snapshot], Message(text=t), TODAY, PHONE), text)
+	assert spent < BOUND, f"decide_turn ({snapshot}) took {spent:.3f} s on {text[:60]!r}..."
+
+
+# ---------------------------------------------------------------- every pattern, linear
+
+PUMPS = ["क", "கா", "क्", "कि", "a", "1", "a@", "12/", "a.", "a-", " ", "a ", "क ", "😀", "\u0301a",
+	"1 ", "1:", ".", ", ", "\n", "ji ", "sir ", "mr ", "nahi ", "x-y ", "@ "]
+WRAPS = [("", ""), ("", "x"), ("mera naam ", "?"), ("hi ", "@")]
+
+
+def engine_patterns() -> dict[str, re.Pattern]:
+	"""Every compiled pattern at the top of an engine module (alone or in a list, tuple or dict),
+	each once, by the first name it was found under."""
+	found: dict[str, tuple[str, re.Pattern]] = {}
+	for module_info in pkgutil.iter_modules(engine.__path__):
+		module = importlib.import_module(f"yawlit_bot.engine.{module_info.name}")
+		for name, value in vars(module).items():
+			if isinstance(value, (list, tuple, dict)):
+				items = value.values() if isinstance(value, dict) else value
+				candidates = [y for x in items for y in (x if isinstance(x, (list, tuple)) else (x,))]
+			else:
+				candidates = [value]
+			for i, candidate in enumerate(candidates):
+				if isinstance(candidate, re.Pattern):
+					label = f"{module_info.name}.{name}" + (f"[{i}]" if len(candidates) > 1 else "")
+					found.setdefault(candidate.pattern, (label, candidate))
+	return dict(found.values())
+
+
+def pattern_seconds(pattern: re.Pattern, text: str) -> float:
+	start = time.process_time()
+	for _ in pattern.finditer(text):
+		pass
+	return time.process_time() - start
+
+
+def test_there_are_patterns_to_check():
+	assert len(engine_patterns()) > 80
+
+
+@pytest.mark.parametrize("name", sorted(engine_patterns()))
+def test_every_engine_pattern_is_linear_on_pumped_text(name):
+	"""Four times the text may take at most about four times as long (a quadratic pattern takes
+	sixteen); below a millisecond a ratio is only noise."""
+	pattern = engine_patterns()[name]
+	for pump in PUMPS:
+		for before, after in WRAPS:
+			short, long = (before + (pump * (n // len(pump) + 1))[:n] + after for n in (512, 2048))
+			long_time = min(pattern_seconds(pattern, long) for _ in range(2))
+			if long_time < 0.002:
+				continue
+			short_time = min(pattern_seconds(pattern, short) for _ in range(3))
+			assert long_time < 8 * max(short_time, 0.0005), (
+				f"{name} on {before!r}+{pump!r}*n+{after!r}: {short_time:.4f} s at 512, {long_time:.4f} s at 2048"
+			)
+
+
+# ---------------------------------------------------------------- a message not read in time
+
+
+def test_a_message_over_the_budget_keeps_nothing_and_asks_again():
+	snapshot = SNAPSHOTS["asked name"]
+	decision = decide_turn(snapshot, Message(text="Ravi Kumar, kal 10 baje, agent", over_budget=True), TODAY, PHONE)
+	assert decision.state is State.COLLECTING
+	assert decision.values == snapshot.values and not decision.changed
+	assert decision.expecting == snapshot.expecting
+	assert not decision.create_booking and not decision.start_new_scratchpad
+	assert not decision.needs_person  # "agent" in a message not read is not read either
+	[reply] = decision.replies
+	assert "couldn't read" in reply.body and "first name" in reply.body.lower()
+
+
+def test_a_new_customer_over_the_budget_is_asked_again_without_a_scratchpad():
+	decision = decide_turn(Snapshot(), Message(text="x", over_budget=True), TODAY, PHONE)
+	assert decision.state is State.IDLE and not decision.start_new_scratchpad
+	assert "send it again" in decision.replies[0].body
