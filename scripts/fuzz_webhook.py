@@ -4,8 +4,12 @@
 
 Hypothesis generates WAPI-shaped and shapeless payloads: wrong types, missing keys, deep
 nesting, invalid UTF-8, huge bodies, 4,096-character texts, markup and script in names,
-SQL-looking text, Devanagari and emoji. Every answer must be below 500; afterwards every
-stored row of the fuzzed senders must still load, and every turn must have finished.
+SQL-looking text, Devanagari and emoji, and hostile long texts (yawlit_bot/testing/hostile_text.py:
+a few tokens of the Indic scripts, Latin, digits, punctuation, emoji or combining marks repeated,
+with or without spaces). Every answer must be below 500; afterwards every stored row of the
+fuzzed senders must still load, and every turn must have finished. Time is checked as well as
+answers: each text's `extract()` CPU time (p99, max: at most READ_BOUND) and each turn's time
+on the site, received to processed (p50, p99), with the messages not read (over the budget).
 Not a test: a script that prints what it saw and exits non-zero on a violation.
 """
 
@@ -32,6 +36,10 @@ from loadtest.site import Scheduler, Site, one_run_at_a_time  # noqa: E402
 from loadtest.traffic import WEBHOOK  # noqa: E402
 
 from yawlit_bot.testing import payloads  # noqa: E402
+from yawlit_bot.testing.hostile_text import hostile_texts  # noqa: E402
+
+READ_BOUND = 0.25  # seconds of CPU for extract() on one message (issue 21)
+TEXTS_SENT: list[str] = []  # every text put in an envelope, timed through extract() afterwards
 
 PHONES = [f"9189{i:08d}" for i in range(40)]
 NASTY_TEXT = st.sampled_from(
@@ -50,7 +58,11 @@ NASTY_TEXT = st.sampled_from(
 	]
 )
 TEXT = st.one_of(
-	NASTY_TEXT, st.text(max_size=300), st.text(alphabet=st.characters(codec="utf-8"), max_size=4200)
+	NASTY_TEXT,
+	st.text(max_size=300),
+	st.text(alphabet=st.characters(codec="utf-8"), max_size=4200),
+	hostile_texts(),
+	hostile_texts(),
 )
 JSON_SCALARS = st.one_of(
 	st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), TEXT
@@ -66,7 +78,9 @@ JSON_ANY = st.recursive(
 def envelope(draw):
 	"""A WAPI delivery with random fields knocked out, retyped or filled with nasty text."""
 	phone = draw(st.sampled_from(PHONES))
-	payload = payloads.text(phone, draw(TEXT))
+	text = draw(TEXT)
+	TEXTS_SENT.append(text)
+	payload = payloads.text(phone, text)
 	raw = payload["whatsapp_webhook_payload"]["entry"][0]["changes"][0]["value"]
 	mutations = draw(st.lists(st.integers(0, 9), max_size=4))
 	for mutation in mutations:
@@ -195,6 +209,7 @@ def main():
 		wait_for_quiescence(frappe, PHONES, timeout=600)
 		scheduler.stopped.set()
 		unreadable = check_stored_rows(frappe)
+		turn_times, not_read = turn_seconds(frappe)
 	finally:
 		site.stop()
 		standin.stop()
@@ -211,7 +226,51 @@ def main():
 	print(f"rows that fail to load afterwards: {len(unreadable)}")
 	for line in unreadable[:5]:
 		print("  ", line)
-	sys.exit(1 if server_errors or unreadable else 0)
+	read_times, slowest = extract_seconds(TEXTS_SENT)
+	print(
+		f"extract() on {len(read_times)} texts: p50 {percentile(read_times, 50) * 1000:.2f} ms, "
+		f"p99 {percentile(read_times, 99) * 1000:.1f} ms, max {read_times[-1] * 1000:.1f} ms "
+		f"(bound {READ_BOUND * 1000:.0f} ms) on {slowest[:40]!r}... ({len(slowest)} chars)"
+	)
+	print(
+		f"turns on the site, received to processed: p50 {percentile(turn_times, 50):.2f} s, "
+		f"p99 {percentile(turn_times, 99):.2f} s, max {turn_times[-1] if turn_times else 0:.2f} s; "
+		f"not read (over the reading budget): {not_read}"
+	)
+	too_slow = bool(read_times) and read_times[-1] >= READ_BOUND
+	sys.exit(1 if server_errors or unreadable or too_slow else 0)
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+	if not sorted_values:
+		return 0.0
+	return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * p / 100))]
+
+
+def extract_seconds(texts: list[str]) -> tuple[list[float], str]:
+	"""CPU time of extract() on each text, in this process (sorted), and the slowest text."""
+	from datetime import date
+
+	from yawlit_bot.engine.extraction import extract
+
+	timed = []
+	for text in texts:
+		start = time.process_time()
+		extract(text, date.today(), sender_phone=PHONES[0])
+		timed.append((time.process_time() - start, text))
+	timed.sort(key=lambda row: row[0])
+	return [t for t, _ in timed], (timed[-1][1] if timed else "")
+
+
+def turn_seconds(frappe) -> tuple[list[float], int]:
+	"""Each fuzzed message's time from stored to processed (sorted), and how many were not read."""
+	rows = frappe.db.sql(
+		"""select timestampdiff(microsecond, received_at, processed_at) / 1e6, understood_by
+		from `tabWA Message` where conversation in %(phones)s and role = 'user'
+		and processing_status = 'Processed' and processed_at is not null""",
+		{"phones": PHONES},
+	)
+	return sorted(float(t) for t, _ in rows), sum(1 for _, by in rows if (by or "").startswith("not read"))
 
 
 def check_stored_rows(frappe) -> list[str]:

@@ -63,6 +63,7 @@ from loadtest.site import (
 )
 from loadtest.traffic import WEBHOOK, Figures, Pacer, deliver, drive, frappe_baseline, make_conversations
 from yawlit_bot.testing import payloads
+from yawlit_bot.testing.hostile_text import corpus as hostile_corpus
 from yawlit_bot.testing.wapi_standin import WapiStandin
 
 
@@ -81,6 +82,10 @@ def main():
 	parser.add_argument("--converse", action="store_true", help="customers wait for the replies before the next message")
 	parser.add_argument("--think", type=float, default=10, help="with --converse: mean seconds between a reply and the next message")
 	parser.add_argument("--flood", type=int, default=0, help="one more sender posts this many messages at once")
+	parser.add_argument(
+		"--hostile", type=int, default=0,
+		help="one more sender posts this many hostile texts (tests/eval/hostile_texts.jsonl), one a second",
+	)
 	parser.add_argument(
 		"--baseline", action="store_true", help="first measure Frappe's own ping the same way (same clients and pacing)"
 	)
@@ -239,6 +244,21 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		frappe.db.delete("WA Conversation", {"name": flood_phone})
 		frappe.db.commit()
 
+	hostile_phone = "919999000002"
+	hostile_texts = [text for text, _, _ in hostile_corpus()]
+	hostile_texts.sort(key=len, reverse=True)  # the longest first
+	hostile_messages = [payloads.text(hostile_phone, hostile_texts[i % len(hostile_texts)]) for i in range(args.hostile)]
+	if args.hostile:
+		for doctype, field in (("WA Message", "conversation"), ("WA Booking Scratchpad", "conversation"), ("WA Conversation", "name")):
+			frappe.db.delete(doctype, {field: hostile_phone})
+		frappe.db.commit()
+
+	def hostile():
+		path = f"{WEBHOOK}?token={secret}"
+		for payload in hostile_messages:
+			deliver(site, path, json.dumps(payload).encode(), figures)
+			time.sleep(1)
+
 	def flood():
 		path = f"{WEBHOOK}?token={secret}"
 		with ThreadPoolExecutor(4) as pool:
@@ -251,6 +271,8 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		started = time.perf_counter()
 		if args.flood:
 			injectors.append(at(0, lambda: flood() or f"one sender posted {args.flood} messages as fast as 4 clients go"))
+		if args.hostile:
+			injectors.append(at(0, lambda: hostile() or f"one sender posted {args.hostile} hostile texts, one a second"))
 		scheduler.start()
 		if deadlocks:
 			deadlocks.start()
@@ -264,7 +286,8 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 			site.start_workers()
 		for thread in injectors:
 			thread.join()
-		quiet_at = wait_for_quiescence(frappe, phones + ([flood_phone] if args.flood else []), args.timeout)
+		extra = ([flood_phone] if args.flood else []) + ([hostile_phone] if args.hostile else [])
+		quiet_at = wait_for_quiescence(frappe, phones + extra, args.timeout)
 		cpu = cpu_used(cpu_at_start, cpu_snapshot(site))  # before the checks below
 		# the workers' counts live in Redis: a Redis restart wipes them
 		jobs = None if "redis-restart" in faults else jobs_run(run_redis.url) - jobs_at_start
@@ -275,6 +298,8 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		report = check_invariants(frappe, conversations, standin, faults)
 		if args.flood:
 			check_flood(frappe, flood_phone, args.flood, report)
+		if args.hostile:
+			check_hostile(frappe, hostile_phone, args.hostile, report)
 		e2e = reply_latencies(frappe, phones)
 		e2e_one_by_one = reply_latencies(frappe, [c.phone for c in conversations if not c.burst])
 		e2e_settled = reply_latencies(frappe, phones, after_seconds=OPENING_SECONDS)
@@ -300,6 +325,27 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 	)
 	if report["violations"]:
 		raise SystemExit(1)
+
+
+def check_hostile(frappe, phone: str, sent: int, report: dict) -> None:
+	"""Every hostile text stored and processed (read, or not read over the budget), none failed;
+	how long their turns took, printed with the report's violations."""
+	rows = frappe.db.sql(
+		"""select processing_status, understood_by,
+		timestampdiff(microsecond, received_at, processed_at) / 1e6
+		from `tabWA Message` where conversation = %s and role = 'user'""",
+		phone,
+	)
+	processed = [row for row in rows if row[0] == "Processed"]
+	not_read = sum(1 for row in processed if (row[1] or "").startswith("not read"))
+	times = sorted(float(row[2] or 0) for row in processed)
+	slowest = times[-1] if times else 0.0
+	print(
+		f"hostile sender: {len(rows)}/{sent} stored, {len(processed)} processed ({not_read} not read: over the "
+		f"reading budget), slowest turn {slowest:.2f} s received to processed"
+	)
+	if len(processed) != sent:
+		report["violations"].append(f"hostile sender: {sent} sent, {len(processed)} processed")
 
 
 if __name__ == "__main__":

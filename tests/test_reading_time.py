@@ -10,13 +10,11 @@ for the figures)."""
 from __future__ import annotations
 
 import importlib
-import json
 import pkgutil
 import re
 import signal
 import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,18 +25,18 @@ from yawlit_bot.engine.campaign import split_pasted_numbers
 from yawlit_bot.engine.catalog import choose
 from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
 from yawlit_bot.engine.dates import find_date, find_times, parse_time_slot
-from yawlit_bot.engine.extraction import MAX_INPUT, extract
+from yawlit_bot.engine.extraction import extract
 from yawlit_bot.engine.fields import DETAIL_FIELDS
 from yawlit_bot.engine.handoff import asks_for_person
 from yawlit_bot.engine.intents import read_intent
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.validation import check_field
 from yawlit_bot.engine.vocab import find_vehicle
+from yawlit_bot.testing.hostile_text import corpus, hostile_texts
 
 TODAY = date(2026, 12, 6)
 PHONE = "919812345678"
 BOUND = 0.25  # seconds of CPU for one reading of one message (issue 21's bound for extract)
-CORPUS = Path(__file__).parent / "eval" / "hostile_texts.jsonl"
 
 
 class Runaway(BaseException):
@@ -69,16 +67,6 @@ def cpu_seconds(read, text) -> float:
 		if best < BOUND:
 			break
 	return best
-
-
-def corpus() -> list[tuple[str, tuple[str, ...], str]]:
-	cases = []
-	for line in CORPUS.read_text(encoding="utf-8").splitlines():
-		if line.strip():
-			case = json.loads(line)
-			text = case.get("text") or case["unit"] * case["times"]
-			cases.append((text[: MAX_INPUT + 100], tuple(case.get("expecting", ())), case["why"]))
-	return cases
 
 
 SNAPSHOTS = {
@@ -135,49 +123,6 @@ def test_every_reader_of_customer_text_stays_within_the_bound_on_the_corpus(read
 
 
 # ---------------------------------------------------------------- generated texts
-
-SCRIPTS = {
-	"devanagari": (0x0900, 0x097F),
-	"bengali": (0x0980, 0x09FF),
-	"gurmukhi": (0x0A00, 0x0A7F),
-	"gujarati": (0x0A80, 0x0AFF),
-	"tamil": (0x0B80, 0x0BFF),
-	"telugu": (0x0C00, 0x0C7F),
-	"kannada": (0x0C80, 0x0CFF),
-	"malayalam": (0x0D00, 0x0D7F),
-	"latin": (0x0041, 0x007A),
-	"digits": (0x0030, 0x0039),
-	"combining marks": (0x0300, 0x036F),
-	"emoji": (0x1F300, 0x1F64F),
-}
-PUNCTUATION = " .,-:/@'!?()&#*_\n\u200d\u200c"
-WORDS = ["naam", "mera", "my name is", "i am", "main", "hoon", "mr", "kal", "subah", "baje", "10", "nahi",
-	"ki jagah", "near", "road", "flat", "sir", "ji", "foam", "wash", "swift", "MH12AB1234", "9876543210",
-	"411001", "stop", "agent", "hi", "मेरा", "नाम", "कल", "बजे"]
-
-
-@st.composite
-def hostile_texts(draw) -> str:
-	"""A long text made of a few tokens repeated, with or without separators: the shape that
-	makes a backtracking pattern slow (one long word, the same clause again and again)."""
-	alphabet = st.one_of(
-		*(st.characters(min_codepoint=lo, max_codepoint=hi) for lo, hi in SCRIPTS.values()),
-		st.sampled_from(PUNCTUATION),
-	)
-	tokens = draw(
-		st.lists(st.one_of(st.text(alphabet, min_size=1, max_size=12), st.sampled_from(WORDS)), min_size=1, max_size=4)
-	)
-	separator = draw(st.sampled_from(["", " ", ", ", "\n", ". ", "-"]))
-	length = draw(st.sampled_from([64, 512, MAX_INPUT]))
-	order = draw(st.lists(st.integers(0, len(tokens) - 1), min_size=1, max_size=8))
-	pieces, size, i = [], 0, 0
-	while size < length:
-		piece = tokens[order[i % len(order)]]
-		pieces.append(piece)
-		size += len(piece) + len(separator)
-		i += 1
-	return separator.join(pieces)[:length]
-
 
 @settings(
 	max_examples=120,
