@@ -52,6 +52,9 @@ def after_migrate():
 
 	ensure_roles()
 	ensure_bot_user()  # sites installed before the bot had its own user
+	from yawlit_bot.services.settings import repair_opening_hours
+
+	repair_opening_hours()  # a site installed with the install's moment as its opening hours
 
 
 def before_uninstall():

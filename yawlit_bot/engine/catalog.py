@@ -192,6 +192,28 @@ class Schedule:
 		return day.weekday() in self.open_days and day not in self.closed_dates and self.capacity_for(day) > 0
 
 
+DEFAULT_OPENS, DEFAULT_CLOSES = time(6, 0), time(18, 0)
+
+
+def opening_hours_problem(opens: time | None, closes: time | None, slot_minutes: int | None) -> str | None:
+	"""Why these hours allow no slot at all (None when at least one slot fits): the form's
+	validation says it, and install and migrate repair it (a fresh install once stored the
+	moment of the install as both times)."""
+	if opens is None or closes is None:
+		return "Opening hours: set Opens At and Closes At."
+	if not slot_minutes or slot_minutes <= 0:
+		return "Slot Length must be at least one minute."
+	if closes <= opens:
+		return f"Opening hours: Closes At ({closes:%H:%M}) must be after Opens At ({opens:%H:%M}): the shop is open for less than one slot."
+	open_minutes = (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
+	if open_minutes < slot_minutes:
+		return (
+			f"Opening hours: the shop is open for less than one slot ({opens:%H:%M} to {closes:%H:%M} "
+			f"is shorter than a {slot_minutes}-minute slot)."
+		)
+	return None
+
+
 def slot_id(start: time, end: time) -> str:
 	return f"{start:%H:%M}-{end:%H:%M}"
 

@@ -26,16 +26,13 @@ SERVICES = (
 
 
 def create_sample_catalog() -> bool:
-	"""On a site with no services yet: the sample add-ons and services, and the booking
-	settings stored with their defaults (06:00-18:00, one-hour slots, 2 bays). Returns whether
-	it created anything."""
+	"""Opening hours that allow a slot (06:00-18:00 unless the admin set others), and on a site
+	with no services yet the sample add-ons and services. Returns whether it created services."""
 	import frappe
 
-	if not frappe.db.get_singles_dict("WA Booking Settings"):
-		settings = frappe.get_single("WA Booking Settings")
-		# Frappe fills a Time field that has a default with the current time: set them here.
-		settings.update({"opens_at": "06:00:00", "closes_at": "18:00:00"})
-		settings.save(ignore_permissions=True)  # the defaults, stored
+	from yawlit_bot.services.settings import repair_opening_hours
+
+	repair_opening_hours()  # real opening hours, whatever the install left in the Time fields
 	if frappe.db.count("WA Service"):
 		return False
 	for name, price, water, electricity in ADDONS:

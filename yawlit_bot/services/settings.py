@@ -14,7 +14,7 @@ import frappe
 from frappe.utils import cint, get_time, getdate
 from frappe.utils.password import get_decrypted_password
 
-from yawlit_bot.engine.catalog import Schedule, split_list
+from yawlit_bot.engine.catalog import DEFAULT_CLOSES, DEFAULT_OPENS, Schedule, opening_hours_problem, split_list
 from yawlit_bot.engine.flood import DEFAULT_REPLY_LIMIT
 from yawlit_bot.engine.understanding import DEFAULT_THRESHOLD, NO_MODEL
 from yawlit_bot.services.wapi_client import WapiConfig, WapiError
@@ -93,6 +93,25 @@ class BookingSettings:
 	utility_surcharge: int
 	backend: str = "Built-in"
 	erp: ErpConfig | None = None  # with the Yawlit ERP backend over HTTP
+
+
+def repair_opening_hours() -> bool:
+	"""Opening hours that allow no slot become 06:00-18:00; hours that allow one are the admin's
+	and stay. Frappe fills every Time field of a new document with the current time, so an
+	install once stored its own moment as both Opens At and Closes At: no slot on any day.
+	Run on install, on migrate and by a patch. Returns whether it repaired anything."""
+	stored = frappe.db.get_singles_dict("WA Booking Settings")
+	opens = get_time(stored.get("opens_at")) if stored.get("opens_at") else None
+	closes = get_time(stored.get("closes_at")) if stored.get("closes_at") else None
+	slot_minutes = cint(stored.get("slot_minutes")) or 60
+	if not opening_hours_problem(opens, closes, slot_minutes):
+		return False
+	values = {"opens_at": f"{DEFAULT_OPENS:%H:%M:%S}", "closes_at": f"{DEFAULT_CLOSES:%H:%M:%S}"}
+	if opening_hours_problem(DEFAULT_OPENS, DEFAULT_CLOSES, slot_minutes):
+		values["slot_minutes"] = 60  # a slot longer than the whole default day
+	frappe.db.set_single_value("WA Booking Settings", values)
+	frappe.clear_document_cache("WA Booking Settings", "WA Booking Settings")
+	return True
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

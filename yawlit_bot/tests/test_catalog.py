@@ -191,8 +191,39 @@ class TestCatalog(FrappeTestCase):
 		with self.assertRaisesRegex(frappe.ValidationError, "after Opens At"):
 			self.booking_settings(opens_at="18:00:00", closes_at="06:00:00")
 		frappe.db.rollback()
-		with self.assertRaisesRegex(frappe.ValidationError, "does not fit"):
+		with self.assertRaisesRegex(frappe.ValidationError, "the shop is open for less than one slot"):
 			self.booking_settings(opens_at="09:00:00", closes_at="09:30:00", slot_minutes=60)
+		frappe.db.rollback()
+		with self.assertRaisesRegex(frappe.ValidationError, "the shop is open for less than one slot"):
+			self.booking_settings(opens_at="06:21:39.570690", closes_at="06:21:39.570729")
+
+	def test_install_and_migrate_repair_hours_that_hold_no_slot_and_keep_an_admins(self):
+		from yawlit_bot.patches import repair_opening_hours
+		from yawlit_bot.services.catalog import get_available_slots
+		from yawlit_bot.services.settings import booking_settings
+
+		saved = frappe.db.get_singles_dict("WA Booking Settings")
+		self.addCleanup(
+			lambda: frappe.db.set_single_value(
+				"WA Booking Settings", {k: saved.get(k) for k in ("opens_at", "closes_at", "slot_minutes")}
+			)
+			or frappe.db.commit()
+		)
+		# what a fresh install stored: the install's moment, twice
+		frappe.db.set_single_value(
+			"WA Booking Settings", {"opens_at": "06:21:39.570690", "closes_at": "06:21:39.570729", "slot_minutes": 60}
+		)
+		repair_opening_hours.execute()
+		schedule = booking_settings().schedule
+		self.assertEqual((f"{schedule.opens:%H:%M}", f"{schedule.closes:%H:%M}"), ("06:00", "18:00"))
+		tomorrow = frappe.utils.add_days(frappe.utils.getdate(), 1)
+		service = frappe.get_all("WA Service", filters={"enabled": 1}, pluck="name", limit=1)[0]
+		self.assertTrue(get_available_slots(tomorrow, service, "Hatchback"), "tomorrow has free slots")
+		# hours an admin set that hold a slot stay as they are
+		frappe.db.set_single_value("WA Booking Settings", {"opens_at": "08:30:00", "closes_at": "20:00:00"})
+		repair_opening_hours.execute()
+		schedule = booking_settings().schedule
+		self.assertEqual((f"{schedule.opens:%H:%M}", f"{schedule.closes:%H:%M}"), ("08:30", "20:00"))
 
 	def test_only_the_bots_staff_read_the_catalog(self):
 		frappe.set_user(OUTSIDER)

@@ -4,7 +4,9 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import get_time
+from frappe.utils import cint, get_time
+
+from yawlit_bot.engine.catalog import opening_hours_problem
 
 
 class WABookingSettings(Document):
@@ -12,14 +14,13 @@ class WABookingSettings(Document):
 	`services.booking_settings.booking_settings()`."""
 
 	def validate(self):
-		opens, closes = get_time(self.opens_at or "06:00:00"), get_time(self.closes_at or "18:00:00")
-		if closes <= opens:
-			frappe.throw(_("Closes At must be after Opens At."))
-		if (self.slot_minutes or 0) <= 0:
-			frappe.throw(_("Slot Length must be at least one minute."))
-		open_minutes = (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
-		if self.slot_minutes > open_minutes:
-			frappe.throw(_("A slot of {0} minutes does not fit in the opening hours.").format(self.slot_minutes))
+		problem = opening_hours_problem(
+			get_time(self.opens_at) if self.opens_at else None,
+			get_time(self.closes_at) if self.closes_at else None,
+			cint(self.slot_minutes),
+		)
+		if problem:
+			frappe.throw(_(problem), title=_("No slot fits"))
 		if self.catalog_backend == "Yawlit ERP" and not self.erp_in_process():
 			if not (self.erp_url or "").startswith(("http://", "https://")):
 				frappe.throw(_("Set the ERP URL (starting with https://) to use Yawlit's ERP."))
