@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from yawlit_bot.engine.validation import match_choice
@@ -250,6 +250,8 @@ def window_error(schedule: Schedule, day: date, today: date) -> str | None:
 		return "That date has passed."
 	if day > today + timedelta(days=schedule.days_ahead):
 		return f"We take bookings up to {schedule.days_ahead} days ahead."
+	if day.weekday() not in schedule.open_days:
+		return f"We are closed on {day:%A}s."
 	if not schedule.is_open(day):
 		return f"We are closed on {day:%A, %d %B}."
 	return None
@@ -300,6 +302,63 @@ def group_by_day_part(slots: Iterable[str]) -> dict[str, list[str]]:
 	for slot in sorted(slots):
 		groups.setdefault(day_part(slot), []).append(slot)
 	return {name: groups[name] for name, _ in DAY_PARTS if name in groups}
+
+
+# ---------------------------------------------------------------- the time a customer asked for
+
+NEAREST_SLOTS = 6  # free slots offered instead of one that cannot be had
+
+
+def schedule_slots(schedule: Schedule) -> tuple[str, ...]:
+	"""The slots of an open day by the opening hours, whatever the slot length."""
+	return tuple(slots_on(replace(schedule, open_days=frozenset(range(7)), closed_dates=frozenset(), capacity_on={}), date(2000, 1, 3)))
+
+
+def slot_holding(slots: Sequence[str], wanted: time) -> str | None:
+	"""The slot a time falls in (its start included, its end not): "10:30" is in 10:00-11:00
+	with one-hour slots, in 10:30-12:00 with 90-minute ones from 06:00."""
+	for slot in slots:
+		start, end = slot_times(slot)
+		if start <= wanted < end:
+			return slot
+	return None
+
+
+def nearest_slots(free: Sequence[str], wanted: time | None, count: int = NEAREST_SLOTS) -> tuple[str, ...]:
+	"""Up to `count` of the free slots nearest to the time asked for (all of them, first ones
+	first, when no time was asked), in time order."""
+	if wanted is None:
+		return tuple(sorted(free)[:count])
+
+	def distance(slot: str) -> tuple[int, str]:
+		start, _end = slot_times(slot)
+		return abs((start.hour * 60 + start.minute) - (wanted.hour * 60 + wanted.minute)), slot
+
+	return tuple(sorted(sorted(free, key=distance)[:count]))
+
+
+def in_day_part(slots: Sequence[str], part: str | None) -> tuple[str, ...]:
+	"""The slots in a part of the day ("Morning", "Afternoon", "Evening", or "after HH:MM")."""
+	if not part:
+		return tuple(slots)
+	if part.startswith("after "):
+		hour, minute = (int(x) for x in part[6:].split(":"))
+		return tuple(s for s in slots if slot_times(s)[0] >= time(hour, minute))
+	return tuple(s for s in slots if day_part(s) == part)
+
+
+def hours_text(slots: Sequence[str]) -> str:
+	"""'6:00 am to 6:00 pm': the day the slots cover."""
+	if not slots:
+		return ""
+	first, last = slot_times(slots[0])[0], slot_times(slots[-1])[1]
+	return f"{clock(first)} to {clock(last)}"
+
+
+def clock(moment: time) -> str:
+	"""'9:00 am', '2:30 pm'."""
+	hour = moment.hour % 12 or 12
+	return f"{hour}:{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
 
 
 def nearest_dates_with_room(

@@ -16,13 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, time
 from enum import Enum
 
 from yawlit_bot.engine import handoff
 from yawlit_bot.engine import offer as catalog_offer
 from yawlit_bot.engine import replies
+from yawlit_bot.engine.catalog import CatalogError, hours_text, in_day_part, nearest_slots, slot_holding, slot_times
+from yawlit_bot.engine.dates import find_day_part
 from yawlit_bot.engine.extraction import ANSWER, MENTION, VEHICLE_FIELDS, Extraction, extract
+from yawlit_bot.engine.indic import read_indic
 from yawlit_bot.engine.intents import Intent, edit_target
 from yawlit_bot.engine.merge import is_filled, merge_fields
 from yawlit_bot.engine.offer import Offer
@@ -106,6 +109,7 @@ class Decision:
 	question_lead: str = ""  # what the last question said before asking (notes, problems)
 	times_asked: int = 0
 	needs_person: str | None = None  # why the conversation needs a person (raised this turn)
+	day_part: str | None = None  # asked for a part of the day ("Morning", "after 16:00"): its slots offered
 
 	def replies_after(self, booking_id: str | None = None, unconfirmed: bool = False) -> list[Reply]:
 		"""The turn's replies, once its booking (if it made one) has its id: a booking made is
@@ -306,6 +310,8 @@ def decide_turn(
 	"""What this message does to the conversation, and what to answer (`_decide`), and whether
 	the conversation now needs a person (`engine/handoff.py`)."""
 	decision = _decide(snapshot, message, today, sender_phone, confidence_threshold, offer)
+	if "time_slot" in decision.expecting and not message.over_budget:
+		decision.day_part = find_day_part(read_indic(message.text or ""))
 	decision.times_asked = handoff.times_asked(
 		snapshot.expecting, decision.expecting, snapshot.times_asked, bool(decision.changed)
 	)
@@ -357,7 +363,7 @@ def _decide(
 				basis={**extraction.basis, **dict.fromkeys(picked, ANSWER)},
 			)
 	if offer is not None:
-		extraction = _with_choices(extraction, offer, message, known, expecting)
+		extraction = _in_the_slots(_with_choices(extraction, offer, message, known, expecting), offer)
 	intent = _intent_of(message, extraction)
 	active = snapshot.has_scratchpad and snapshot.state in (State.COLLECTING, State.CONFIRMING)
 
@@ -439,6 +445,33 @@ def _with_choices(
 	if intent is Intent.CANCEL and "addons" in chosen.fields:
 		intent = None  # "tyre shine cancel kar do": the add-on goes, not the booking
 	return replace(extraction, fields=fields, basis=basis, invalid=invalid, intent=intent)
+
+
+def _in_the_slots(extraction: Extraction, offer: Offer) -> Extraction:
+	"""The time asked for, read into the business's slot that holds it, whatever the slot
+	length ("10:30" is 10:30-12:00 with 90-minute slots from 6); a time no slot holds (before
+	opening, after closing) is not stored, and the customer is told the hours."""
+	slot = extraction.fields.get("time_slot")
+	hours = f"We take bookings from {hours_text(offer.slots)}. Which time in between suits you?" if offer.slots else ""
+	if offer.slots and not slot and "time_slot" in extraction.invalid:
+		# a time outside the rules' 6 am-6 pm: the business's own hours are what to say
+		return replace(extraction, invalid={**extraction.invalid, "time_slot": hours})
+	if not offer.slots or not slot:
+		return extraction
+	try:
+		wanted = time.fromisoformat(extraction.start_time) if extraction.start_time else slot_times(slot)[0]
+	except (ValueError, CatalogError):
+		return extraction
+	held = slot_holding(offer.slots, wanted)
+	if held == slot:
+		return extraction
+	fields, invalid = dict(extraction.fields), dict(extraction.invalid)
+	if held:
+		fields["time_slot"] = held
+	else:
+		del fields["time_slot"]
+		invalid["time_slot"] = hours
+	return replace(extraction, fields=fields, invalid=invalid)
 
 
 def _confirming(
@@ -524,6 +557,9 @@ class SlotCheck:
 	reason: str = ""
 	free_slots: tuple[str, ...] = ()
 	other_dates: tuple[str, ...] = ()  # ISO dates
+	# that day full or closed: the next open day with room (ISO) and its free slots
+	next_day: str | None = None
+	next_day_slots: tuple[str, ...] = ()
 
 
 def needs_slot_check(decision: Decision) -> bool:
@@ -558,11 +594,11 @@ def settle(
 			summary_preface=None,
 		)
 	if slot is not None and not slot.available:
+		# The date stays: only the time did not fit (a day with no room asks the date again too,
+		# offering the next open day's slots, and a new date replaces it).
 		values = {**decision.values, "time_slot": None}
-		asked: tuple[str, ...] = ("time_slot",)
-		if not slot.free_slots:
-			values["appointment_date"] = None
-			asked = ("appointment_date", "time_slot")
+		asked: tuple[str, ...] = ("time_slot",) if slot.free_slots else ("appointment_date", "time_slot")
+		wanted = _start_of(decision.values.get("time_slot"))
 		return replace(
 			decision,
 			state=State.COLLECTING,
@@ -577,8 +613,10 @@ def settle(
 					decision.values.get("appointment_date"),
 					decision.values.get("time_slot"),
 					slot.reason,
-					slot.free_slots,
+					nearest_slots(slot.free_slots, wanted),
 					slot.other_dates,
+					slot.next_day,
+					slot.next_day_slots,
 				),
 			],
 			expecting=asked,
@@ -609,23 +647,40 @@ def offer_times(decision: Decision, slot: SlotCheck) -> Decision:
 	left: why, and the nearest dates with room (the date is asked again)."""
 	day = decision.values.get("appointment_date")
 	if slot.free_slots:
-		reply = replies.slot_unavailable(day, None, decision.question_lead, slot.free_slots, ())
+		lead = decision.question_lead
+		free = in_day_part(slot.free_slots, decision.day_part)
+		if not free:  # nothing left in the part of the day asked for: the whole day's
+			part = decision.day_part.lower() if decision.day_part else ""
+			lead = "\n".join(filter(None, (lead, f"Sorry, nothing is free {part} on {replies.format_day(day)}.")))
+			free = slot.free_slots
+		reply = replies.slot_unavailable(day, None, lead, free, ())
 		return replace(decision, replies=[*decision.replies[:-1], reply])
+	# A day full or closed: said plainly, with the next open day's free slots. The date stays
+	# until the customer gives another (or picks one of those slots).
 	reason = slot.reason or f"Sorry, {replies.format_day(day)} is fully booked."
-	asked = ("appointment_date", "time_slot")
 	return replace(
 		decision,
-		values={**decision.values, "appointment_date": None},
-		changed={k: v for k, v in decision.changed.items() if k not in asked},
-		sources={k: v for k, v in decision.sources.items() if k not in asked},
 		replies=[
 			*decision.replies[:-1],
 			replies.slot_unavailable(
-				day, None, "\n".join(filter(None, (decision.question_lead, reason))), (), slot.other_dates
+				day,
+				None,
+				"\n".join(filter(None, (decision.question_lead, reason))),
+				(),
+				slot.other_dates,
+				slot.next_day,
+				in_day_part(slot.next_day_slots, decision.day_part) or slot.next_day_slots,
 			),
 		],
-		expecting=asked,
+		expecting=("appointment_date", "time_slot"),
 	)
+
+
+def _start_of(slot: str | None) -> time | None:
+	try:
+		return slot_times(slot or "")[0]
+	except CatalogError:
+		return None
 
 
 # What the remote booking system's failure to book means for the customer.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -367,11 +367,71 @@ _NIGHT_PHRASE_RE = re.compile(
 
 @dataclass(frozen=True)
 class TimeMention:
-	"""A clock time found in text: its 24-hour start hour (None if unreadable) and where."""
+	"""A clock time found in text: its 24-hour start hour (None if unreadable), the minute, and where."""
 
 	hour: int | None
 	start: int
 	end: int
+	minute: int = 0
+
+# Hours said in words, and the fractions Hindi says a time with: "saade das" 10:30, "sawa 5"
+# 5:15, "paune 11" 10:45, "dedh" 1:30, "dhai" 2:30.
+_HOUR_WORDS: dict[str, int] = {
+	"ek": 1, "do": 2, "teen": 3, "char": 4, "chaar": 4, "paanch": 5, "panch": 5, "chhe": 6, "che": 6,
+	"chheh": 6, "saat": 7, "sat": 7, "aath": 8, "ath": 8, "nau": 9, "no": 9, "das": 10, "dus": 10,
+	"gyarah": 11, "gyara": 11, "gyaarah": 11, "barah": 12, "bara": 12, "baarah": 12,
+	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+	"ten": 10, "eleven": 11, "twelve": 12,
+}
+_FRACTIONS: dict[str, tuple[int, int]] = {  # word: (hours to add, minute)
+	"saade": (0, 30), "sade": (0, 30), "saadhe": (0, 30), "sadhe": (0, 30), "saare": (0, 30),
+	"sawa": (0, 15), "sava": (0, 15), "paune": (-1, 45), "pone": (-1, 45), "paone": (-1, 45),
+}
+_WHOLE_FRACTIONS: dict[str, tuple[int, int]] = {"dedh": (1, 30), "derh": (1, 30), "dhai": (2, 30), "dhaai": (2, 30), "adhai": (2, 30)}
+_HOUR_WORD = "|".join(sorted(_HOUR_WORDS, key=len, reverse=True))
+_SPOKEN_TIME_RE = re.compile(
+	rf"""(?<![\w:./\-+])(?:
+	(?P<frac>{'|'.join(_FRACTIONS)})\s+(?P<fh>\d{{1,2}}|{_HOUR_WORD})\b(?:\s*(?P<fclock>{_CLOCK_WORDS})\b)?
+	|(?P<whole>{'|'.join(_WHOLE_FRACTIONS)})\b(?:\s*(?P<wclock>{_CLOCK_WORDS})\b)?
+	|(?P<word>{_HOUR_WORD})\s*(?P<clock>baje|bje|bajey|baji|bajay|o'?\s?clock|oclock)\b
+	)""",
+	re.I | re.X,
+)
+# "half past 10", "quarter to 11"
+_HALF_PAST_RE = re.compile(
+	rf"\b(?P<which>half|quarter)\s+(?P<rel>past|to)\s+(?P<h>\d{{1,2}}|{_HOUR_WORD})\b", re.I
+)
+
+
+def _hour_of(raw: str) -> int | None:
+	return int(raw) if raw.isdigit() else _HOUR_WORDS.get(raw.lower())
+
+
+def _spoken_times(text: str) -> list[TimeMention]:
+	"""Times said in words or with a fraction: they need no am/pm to be times."""
+	found = []
+	for match in _SPOKEN_TIME_RE.finditer(text):
+		if match["frac"]:
+			hour, (add, minute) = _hour_of(match["fh"]), _FRACTIONS[match["frac"].lower()]
+			hour = None if hour is None else hour + add
+		elif match["whole"]:
+			hour, minute = _WHOLE_FRACTIONS[match["whole"].lower()]
+		else:
+			hour, minute = _hour_of(match["word"]), 0
+		if hour is None or not 0 <= hour <= 23:
+			continue
+		part = _part_of_day_near(text, match.start(), match.end())
+		found.append(TimeMention(_to_24h(hour, None, part), match.start(), match.end(), minute))
+	for match in _HALF_PAST_RE.finditer(text):
+		hour = _hour_of(match["h"])
+		if hour is None or not 1 <= hour <= 12:
+			continue
+		minute = 30 if match["which"].lower() == "half" else 15
+		if match["rel"].lower() == "to":
+			hour, minute = hour - 1, 60 - minute
+		part = _part_of_day_near(text, match.start(), match.end())
+		found.append(TimeMention(_to_24h(hour, None, part), match.start(), match.end(), minute))
+	return found
 
 
 def _part_of_day_near(text: str, start: int, end: int) -> str | None:
@@ -455,8 +515,13 @@ def find_times(text: str | None) -> list[TimeMention]:
 				start_hour = h1 if 0 < end_hour - h1 <= 3 else start_hour
 		else:
 			start_hour = _to_24h(h1, mer1 or mer2, part, zero_padded)
-		mentions.append(TimeMention(start_hour, match.start(), match.end()))
-	return mentions
+		minute = int(match["m1"]) if match["m1"] and int(match["m1"]) < 60 else 0
+		mentions.append(TimeMention(start_hour, match.start(), match.end(), minute))
+	# A time said in words or with a fraction wins over a digit it contains ("saade 10 baje").
+	for spoken in _spoken_times(text):
+		mentions = [m for m in mentions if m.end <= spoken.start or m.start >= spoken.end]
+		mentions.append(spoken)
+	return sorted(mentions, key=lambda m: m.start)
 
 
 def _in_hours(hour: int | None) -> bool:
@@ -479,6 +544,43 @@ def parse_time_slot(text: str | None) -> str | None:
 			return slot_for_hour(mention.hour)
 	if not mentions and re.search(r"\b(?:noon|midday)\b", text, re.I):
 		return slot_for_hour(12)  # "noon" names its hour
+	return None
+
+
+def parse_start_time(text: str | None) -> time | None:
+	"""The time the customer asked for (its minutes kept: "10:30", "saade das"), the first one
+	inside working hours, or None. `parse_time_slot` gives its one-hour reading."""
+	for mention in find_times(text):
+		if _in_hours(mention.hour):
+			return time(mention.hour, mention.minute)
+	return None
+
+
+_AFTER_HOUR_RE = re.compile(
+	rf"\b(?:after|aftr|baad)\s+(?P<h1>\d{{1,2}})(?:[:.]00)?\s*(?P<mer1>{_MERIDIEM}|baje|bje)?"
+	rf"|(?<![\w:.])(?P<h2>\d{{1,2}})(?:[:.]00)?\s*(?P<mer2>{_MERIDIEM}|baje|bje)?\s*(?:ke|k)\s+(?:baad|bad)\b",
+	re.I,
+)
+_DAY_PART_NAMES = {_MORNING: "Morning", _AFTERNOON: "Afternoon", _NOON: "Afternoon", _EVENING: "Evening"}
+
+
+def find_day_part(text: str | None) -> str | None:
+	"""The part of the day asked for when no hour is: "Morning", "Afternoon", "Evening", or
+	"after HH:MM" ("after 4", "4 baje ke baad"). None when a clock time is said, or nothing."""
+	if not text:
+		return None
+	text = str(text)
+	after = _AFTER_HOUR_RE.search(text)
+	if after:
+		hour = int(after["h1"] or after["h2"])
+		meridiem = _meridiem(after["mer1"] or after["mer2"])
+		hour = _to_24h(hour, meridiem, _part_of_day_near(text, after.start(), after.end()))
+		return f"after {hour:02d}:00" if hour is not None and 0 <= hour <= 23 else None
+	if find_times(text):
+		return None
+	for match in _PART_OF_DAY_RE.finditer(text):
+		if not re.search(r"\b(?:good|gud|gd)\s*$", text[: match.start()], re.I):
+			return _DAY_PART_NAMES.get(_PART_OF_DAY_WORDS[match["part"].lower()])
 	return None
 
 

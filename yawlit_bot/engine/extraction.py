@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from yawlit_bot.engine.dates import find_date, find_out_of_hours_time, find_times, parse_time_slot
+from yawlit_bot.engine.dates import find_date, find_out_of_hours_time, find_times, parse_start_time, parse_time_slot
 from yawlit_bot.engine.fields import SERVICE_TYPES, VEHICLE_TYPES
 from yawlit_bot.engine.indic import read_indic_mapped
 from yawlit_bot.engine.intents import _ALIAS_WORDS, Intent, edit_target, read_intent
@@ -77,6 +77,10 @@ class Extraction:
 	correction: bool = False  # the message corrects something ("nahi", "not", "sorry, make it")
 	source: dict[str, str] = field(default_factory=dict)  # field -> "model" where the model read it
 	confidence: dict[str, float] = field(default_factory=dict)  # field -> 0..1 (rules: 1.0)
+	# The time as said when the rules read `time_slot` ("10:30", "saade das" -> "10:30"): the
+	# slot read is the hour's; the business's slot that holds this time is chosen later
+	# (catalog.slot_holding, in the conversation).
+	start_time: str | None = None
 
 	def about_the_field(self) -> set[str]:
 		"""Fields this message is about, whose values may replace stored ones."""
@@ -612,19 +616,21 @@ def _read_labelled(text: _Text, result: Extraction, today: date, expecting: Sequ
 		elif group == "appointment_date":
 			match = find_date(value, today)
 			slot = parse_time_slot(value)  # "Date: 1st Dec 10am"
-			if slot:
-				_put(result, "time_slot", slot, today, basis=LABEL)
+			if slot and _put(result, "time_slot", slot, today, basis=LABEL):
+				_note_start_time(result, value)
 			if match:
 				_store_date(result, match.value, today, basis=LABEL)
 			elif value.strip(f" {MASK}"):
 				_flag(result, "appointment_date", "I couldn't read that date. Try 'tomorrow', 'next Monday' or '25/12'.")
 		elif group == "time_slot":
-			slot = parse_time_slot(value) or parse_time_slot(re.sub(r"^\s*(\d{1,2})\s*$", r"\1 baje", value))
+			said = re.sub(r"^\s*(\d{1,2})\s*$", r"\1 baje", value)  # "Time: 10"
+			slot = parse_time_slot(said)
 			day = find_date(value, today)  # "Slot: kal 10 baje"
 			if day:
 				_store_date(result, day.value, today, basis=LABEL)
 			if slot:
-				_put(result, "time_slot", slot, today, basis=LABEL)
+				if _put(result, "time_slot", slot, today, basis=LABEL):
+					_note_start_time(result, said)
 			elif find_out_of_hours_time(value) or value.strip(f" {MASK}"):
 				_flag(result, "time_slot", _SLOT_PROBLEM)
 		elif group == "service_type":
@@ -802,9 +808,11 @@ _SLOT_PROBLEM = "We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which
 
 def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
 	tail = _after_last_correction(text.text) if result.correction else 0
-	slot = (parse_time_slot(text.text[tail:]) if tail else None) or parse_time_slot(text.text)
+	said = (text.text[tail:] if tail and parse_time_slot(text.text[tail:]) else text.text)
+	slot = parse_time_slot(said)
 	if slot:
-		_put(result, "time_slot", slot, today)
+		if _put(result, "time_slot", slot, today):
+			_note_start_time(result, said)
 	elif find_out_of_hours_time(text.text):
 		_flag(result, "time_slot", _SLOT_PROBLEM)
 	elif "time_slot" in expecting:
@@ -819,6 +827,12 @@ def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence
 			text.take(0, len(text.text), "time_slot")
 	for mention in find_times(text.text):
 		text.take(mention.start, mention.end, "time_slot")
+
+
+def _note_start_time(result: Extraction, said: str) -> None:
+	start = parse_start_time(said)
+	if start is not None and start.minute:
+		result.start_time = f"{start:%H:%M}"
 
 
 def _is_name_word(word: str) -> bool:

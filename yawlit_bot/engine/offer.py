@@ -26,7 +26,7 @@ from yawlit_bot.engine.catalog import Catalog, CatalogError, Service, choose, ut
 from yawlit_bot.engine.extraction import service_mention_blocked
 from yawlit_bot.engine.fields import NO_ADDONS, REQUIRED_FIELDS, UTILITY_FIELDS
 from yawlit_bot.engine.merge import missing_required
-from yawlit_bot.engine.replies import ADDON_ROW, DATE_ROW, SERVICE_ROW, SLOT_ROW
+from yawlit_bot.engine.replies import ADDON_ROW, DATE_ROW, DAY_SLOT_ROW, SERVICE_ROW, SLOT_ROW
 
 
 # Words every service or add-on name may carry; the others tell them apart ("foam", "tyre").
@@ -68,6 +68,10 @@ class Offer:
 
 	catalog: Catalog
 	utility_surcharge: int = 0
+	# The slots of an open day by the opening hours (catalog.schedule_slots), whatever their
+	# length: a time the customer types is read into the one that holds it. Empty when the
+	# booking system keeps its own slots (Yawlit's ERP: one-hour slots).
+	slots: tuple[str, ...] = ()
 
 
 @dataclass
@@ -93,6 +97,7 @@ def field_choices(offer: Offer, service: str | None = None) -> dict[str, tuple[s
 	return {
 		"service_type": tuple(s.service_name for s in catalog.services if s.enabled and s.prices),
 		"addons": tuple(addons),
+		**({"time_slot": offer.slots} if offer.slots else {}),
 	}
 
 
@@ -408,6 +413,11 @@ def read_choices(
 	if row.startswith(SLOT_ROW):
 		result.fields["time_slot"] = row[len(SLOT_ROW) :]
 		result.about.add("time_slot")
+		return result
+	if row.startswith(DAY_SLOT_ROW) and "|" in row:  # a slot of the next open day: both at once
+		day, slot = row[len(DAY_SLOT_ROW) :].split("|", 1)
+		result.fields.update({"appointment_date": day, "time_slot": slot})
+		result.about.update(("appointment_date", "time_slot"))
 		return result
 	if row.startswith(DATE_ROW):
 		result.fields["appointment_date"] = row[len(DATE_ROW) :]

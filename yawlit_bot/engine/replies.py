@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from yawlit_bot.engine.catalog import format_inr, group_by_day_part
+from yawlit_bot.engine.catalog import clock, format_inr, group_by_day_part, slot_times
 from yawlit_bot.engine.fields import LABELS, PART_QUESTIONS, QUESTION_GROUPS, QUESTIONS
 
 CONFIRM, EDIT, CANCEL = "Confirm", "Edit", "Cancel"
@@ -15,6 +15,7 @@ SUMMARY_BUTTONS: tuple[str, ...] = (CONFIRM, EDIT, CANCEL)
 BUTTON_IDS: dict[str, str] = {"1": CONFIRM, "2": EDIT, "3": CANCEL}
 # List-reply row ids carry what was chosen; never "1"/"2"/"3", the summary's buttons.
 SERVICE_ROW, ADDON_ROW, SLOT_ROW, DATE_ROW = "svc:", "addon:", "slot:", "date:"
+DAY_SLOT_ROW = "dayslot:"  # a slot on another day than the one asked for: "dayslot:2026-12-08|10:00-11:00"
 
 
 @dataclass(frozen=True)
@@ -238,11 +239,28 @@ def price_lines(price: Mapping[str, int]) -> list[str]:
 
 
 def slot_unavailable(
-	day: str | None, slot: str | None, reason: str, free_slots: Sequence[str], other_dates: Sequence[str]
+	day: str | None,
+	slot: str | None,
+	reason: str,
+	free_slots: Sequence[str],
+	other_dates: Sequence[str],
+	next_day: str | None = None,
+	next_day_slots: Sequence[str] = (),
 ) -> Reply:
 	"""The chosen slot cannot be had: say why and offer what has room (slots of that day by
-	part of day, or the nearest dates with room)."""
+	part of day; that day full or closed, the next open day's slots, or the nearest dates)."""
 	lines = [reason] if reason else []
+	if not free_slots and next_day and next_day_slots:
+		shown = list(next_day_slots)[:10]
+		starts = [clock(slot_times(s)[0]).replace(":00 ", " ") for s in shown]
+		said = ", ".join(starts[:-1]) + (" and " if len(starts) > 1 else "") + starts[-1]
+		lines.append(f"{format_day(next_day)} has {said} free.")
+		lines.append("Which one suits you? Or tell me another date.")
+		sections = [
+			ListSection(part, tuple(ListRow(f"{DAY_SLOT_ROW}{next_day}|{s}", s) for s in slots))
+			for part, slots in group_by_day_part(shown).items()
+		]
+		return Reply("\n".join(lines), sections=capped(sections), list_button="Choose a time")
 	if free_slots:
 		lines.append(f"Free on {format_day(day)}:")
 		lines += [f"{part}: {', '.join(slots)}" for part, slots in group_by_day_part(free_slots).items()]

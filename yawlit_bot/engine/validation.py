@@ -268,7 +268,8 @@ def check_field(
 		"email": normalize_email,
 		"first_name": normalize_name,
 		"last_name": normalize_name,
-		"time_slot": normalize_time_slot,
+		# the business's own slots (any length) when known, else the one-hour slots of 6 am-6 pm
+		"time_slot": lambda v: v if v in ((choices or {}).get("time_slot") or ()) else normalize_time_slot(v),
 		"vehicle_type": lambda v: match_choice(v, VEHICLE_TYPES),
 		"service_type": lambda v: match_choice(v, tuple((choices or {}).get("service_type") or SERVICE_TYPES)),
 		**dict.fromkeys(UTILITY_FIELDS, normalize_yes_no),

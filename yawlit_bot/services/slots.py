@@ -20,6 +20,7 @@ import frappe
 from frappe.utils import get_datetime, getdate, now_datetime
 
 from yawlit_bot.engine import catalog as rules
+from yawlit_bot.engine import slot_check as slot_rules
 from yawlit_bot.engine.conversation import SlotCheck
 from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.db import json_dict
@@ -74,19 +75,16 @@ def check_slot(
 	now = now_in_india()
 	try:
 		day = getdate(day_value)
-		start, _end = rules.slot_times(slot or "")
+		rules.slot_times(slot or "")
 	except Exception:
 		return SlotCheck(False, "Please tell me the date and time again."), None
-	problem = rules.window_error(schedule, day, now.date())
-	if not problem and slot not in rules.slots_on(schedule, day):
-		problem = f"{slot} is not one of our slots on {day:%A}."
-	if not problem and datetime.combine(day, start) <= now:
-		problem = f"{slot} on {day:%d %B} has already begun."
+	problem = slot_rules.problem_with(schedule, day, slot, now)
 	if problem:
 		return alternatives(settings, day, holder, now, problem), None
 	row = Slot(day, slot)
 	if row.taken(holder, now) >= schedule.capacity_for(day):
-		return alternatives(settings, day, holder, now, f"Sorry, {slot} on {day:%A, %d %B} has just been taken."), row
+		full = not rules.available_slots(schedule, day, now, taken_on(day, holder, now))
+		return alternatives(settings, day, holder, now, slot_rules.taken_message(day, slot, day_full=full)), row
 	return SlotCheck(True), row
 
 
@@ -137,12 +135,10 @@ def taken_on(day: date, holder: str | None, now: datetime) -> dict[str, int]:
 def alternatives(settings: BookingSettings, day: date, holder: str | None, now: datetime, reason: str) -> SlotCheck:
 	"""The slots of `day` with room, or (none left) the nearest dates with room."""
 	schedule = settings.schedule
-	free = [slot for slot, _left in rules.available_slots(schedule, day, now, taken_on(day, holder, now))]
-	if free:
-		return SlotCheck(False, reason, tuple(free))
-	window = taken_by_day(now.date(), now.date() + timedelta(days=schedule.days_ahead), holder, now)
-	dates = rules.nearest_dates_with_room(schedule, day, now, window)
-	return SlotCheck(False, reason, (), tuple(d.isoformat() for d in dates))
+	taken = {day: taken_on(day, holder, now)}
+	if not rules.available_slots(schedule, day, now, taken[day]):  # the other dates are looked at too
+		taken = taken_by_day(now.date(), now.date() + timedelta(days=schedule.days_ahead), holder, now)
+	return slot_rules.alternatives(schedule, day, now, taken, reason)
 
 
 def recount(day: date, slot: str) -> int:

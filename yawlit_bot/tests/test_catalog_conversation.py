@@ -132,6 +132,23 @@ class TestCatalogConversation(PipelineTestCase):
 		pad = self.scratchpad(phone)
 		self.assertEqual((pad.first_name, pad.vehicle_plate, pad.time_slot), ("Meera", "MH02CD4321", "11:00-12:00"))
 
+	def test_a_typed_time_lands_in_the_ninety_minute_slot_that_holds_it_and_books(self):
+		saved = set_booking_settings({"slot_minutes": 90})
+		self.addCleanup(set_booking_settings, saved)
+		phone = self.new_phone()
+		self.say(phone, "I am Kabir Shah")
+		self.say(phone, "Tata Nexon MH12XY3456")
+		self.say(phone, "basic wash")
+		self.say(phone, "kal saade das baje")
+		self.say(phone, "address: Flat 12, Green Park Society, Baner Road, Pune 411045")
+		scratchpad = self.scratchpad(phone)
+		self.assertEqual(scratchpad.time_slot, "10:30-12:00", "10:30 starts the 10:30-12:00 slot")
+		self.assertEqual(self.conversation(phone).state, "CONFIRMING")
+		confirmation = self.tap(phone, "Confirm", "1")
+		booking = frappe.get_doc("WA Service Booking", self.conversation(phone).last_booking)
+		self.assertEqual(booking.time_slot, "10:30-12:00")
+		self.assertIn(booking.name, confirmation[-1])
+
 	def test_a_closed_day_offers_the_nearest_dates_with_room(self):
 		tomorrow = today_in_india() + timedelta(days=1)
 		saved = set_booking_settings({"closed_dates": [{"date": tomorrow}]})
@@ -142,9 +159,14 @@ class TestCatalogConversation(PipelineTestCase):
 		self.say(phone, "basic wash")
 		replies = self.say(phone, "kal")
 		self.assertIn("We are closed on", replies[-1])
-		self.assertIn("Dates with free slots", replies[-1])
+		# said plainly, with the next open day's free slots as a list; the date given stays until another
+		self.assertIn("free.", replies[-1])
 		rows = [row["id"] for section in self.last_list(phone)["sections"] for row in section["rows"]]
-		self.assertIn(f"date:{tomorrow + timedelta(days=1)}", rows)
+		self.assertIn(f"dayslot:{tomorrow + timedelta(days=1)}|10:00-11:00", rows)
+		self.assertEqual(self.scratchpad(phone).appointment_date, tomorrow)
+		replies = self.choose(phone, "10:00-11:00", f"dayslot:{tomorrow + timedelta(days=1)}|10:00-11:00")
+		scratchpad = self.scratchpad(phone)
+		self.assertEqual((scratchpad.appointment_date, scratchpad.time_slot), (tomorrow + timedelta(days=1), "10:00-11:00"))
 
 
 class TestBookingThroughYawlitErp(PipelineTestCase):

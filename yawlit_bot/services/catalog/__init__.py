@@ -36,7 +36,9 @@ def load_offer() -> Offer | None:
 		catalog = yawlit_erp.last_good_catalog(settings) if settings.backend == YAWLIT_ERP else None
 		if catalog is None:
 			return None
-	return Offer(catalog, settings.utility_surcharge)
+	# built in, the opening hours' slots (any length) read a typed time; the ERP keeps its own
+	slots = rules.schedule_slots(settings.schedule) if settings.backend != YAWLIT_ERP else ()
+	return Offer(catalog, settings.utility_surcharge, slots)
 
 
 def get_profile(phone: str, simulated: bool = False) -> Profile | None:
