@@ -79,10 +79,12 @@ def test_the_nearest_free_slots_are_offered_in_time_order():
 	assert in_day_part(free, "after 16:00") == ("16:00-17:00", "17:00-18:00")
 
 
-def test_the_labelled_slot_dialogues_are_all_right():
-	"""tests/eval/slot_dialogues.jsonl: every slot length, Hinglish and Devanagari times, full
-	slots, full and closed days, the time changed after the summary (0.46 jointly before)."""
-	wrong = [(r.id, r.problems) for r in map(run, load())]
+@pytest.mark.parametrize("name", ["slot_dialogues.jsonl", "heldout_slot_dialogues.jsonl"])
+def test_the_labelled_slot_dialogues_are_all_right(name):
+	"""Every slot length, Hinglish and Devanagari times, full slots, full and closed days, the
+	time changed after the summary: the first set 0.46 jointly before; the held-out set,
+	written apart from the rules, 0.91 on its first run (its three misses fixed since)."""
+	wrong = [(r.id, r.problems) for r in map(run, load(name))]
 	wrong = [w for w in wrong if w[1]]
 	assert not wrong, wrong
-	assert len(load()) >= 40
+	assert len(load(name)) >= 40

@@ -23,8 +23,8 @@ from yawlit_bot.engine import handoff
 from yawlit_bot.engine import offer as catalog_offer
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.catalog import CatalogError, hours_text, in_day_part, nearest_slots, slot_holding, slot_times
-from yawlit_bot.engine.dates import find_day_part
-from yawlit_bot.engine.extraction import ANSWER, MENTION, VEHICLE_FIELDS, Extraction, extract
+from yawlit_bot.engine.dates import find_day_part, find_times
+from yawlit_bot.engine.extraction import ANSWER, MENTION, STATED, VEHICLE_FIELDS, Extraction, extract
 from yawlit_bot.engine.indic import read_indic
 from yawlit_bot.engine.intents import Intent, edit_target
 from yawlit_bot.engine.merge import is_filled, merge_fields
@@ -363,7 +363,7 @@ def _decide(
 				basis={**extraction.basis, **dict.fromkeys(picked, ANSWER)},
 			)
 	if offer is not None:
-		extraction = _in_the_slots(_with_choices(extraction, offer, message, known, expecting), offer)
+		extraction = _in_the_slots(_with_choices(extraction, offer, message, known, expecting), offer, message.text, expecting)
 	intent = _intent_of(message, extraction)
 	active = snapshot.has_scratchpad and snapshot.state in (State.COLLECTING, State.CONFIRMING)
 
@@ -447,14 +447,21 @@ def _with_choices(
 	return replace(extraction, fields=fields, basis=basis, invalid=invalid, intent=intent)
 
 
-def _in_the_slots(extraction: Extraction, offer: Offer) -> Extraction:
+def _in_the_slots(extraction: Extraction, offer: Offer, text: str | None = None, expecting=()) -> Extraction:
 	"""The time asked for, read into the business's slot that holds it, whatever the slot
 	length ("10:30" is 10:30-12:00 with 90-minute slots from 6); a time no slot holds (before
 	opening, after closing) is not stored, and the customer is told the hours."""
 	slot = extraction.fields.get("time_slot")
 	hours = f"We take bookings from {hours_text(offer.slots)}. Which time in between suits you?" if offer.slots else ""
 	if offer.slots and not slot and "time_slot" in extraction.invalid:
-		# a time outside the rules' 6 am-6 pm: the business's own hours are what to say
+		# a time outside the rules' 6 am-6 pm: inside the business's own hours (open till 8 pm),
+		# it is the slot that holds it; else the business's hours are what to say
+		for mention in find_times(read_indic(text or "")):
+			held = slot_holding(offer.slots, time(mention.hour, mention.minute)) if mention.hour is not None else None
+			if held:
+				invalid = {k: v for k, v in extraction.invalid.items() if k != "time_slot"}
+				basis = {**extraction.basis, "time_slot": ANSWER if "time_slot" in expecting else STATED}
+				return replace(extraction, fields={**extraction.fields, "time_slot": held}, invalid=invalid, basis=basis)
 		return replace(extraction, invalid={**extraction.invalid, "time_slot": hours})
 	if not offer.slots or not slot:
 		return extraction

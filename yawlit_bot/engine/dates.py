@@ -491,7 +491,8 @@ def find_times(text: str | None) -> list[TimeMention]:
 			continue
 		mer1, mer2 = _meridiem(match["mer1"]), _meridiem(match["mer2"])
 		clock_word = bool(match["mer2"]) and not mer2
-		colon = match["c1"] == ":"
+		# "10:30"; "10.30" too, but only on the quarter hours ("10.12" is a date as often as a time)
+		colon = match["c1"] == ":" or (match["c1"] == "." and match["m1"] in ("00", "15", "30", "45"))
 		h1 = int(match["h1"])
 		h2 = int(match["h2"]) if match["h2"] else None
 		part = _part_of_day_near(text, match.start(), match.end())
@@ -570,18 +571,25 @@ def find_day_part(text: str | None) -> str | None:
 	if not text:
 		return None
 	text = str(text)
-	after = _AFTER_HOUR_RE.search(text)
-	if after:
-		hour = int(after["h1"] or after["h2"])
-		meridiem = _meridiem(after["mer1"] or after["mer2"])
-		hour = _to_24h(hour, meridiem, _part_of_day_near(text, after.start(), after.end()))
-		return f"after {hour:02d}:00" if hour is not None and 0 <= hour <= 23 else None
-	if find_times(text):
-		return None
+	bound = find_time_bound(text)
+	if bound:
+		return bound
 	for match in _PART_OF_DAY_RE.finditer(text):
-		if not re.search(r"\b(?:good|gud|gd)\s*$", text[: match.start()], re.I):
-			return _DAY_PART_NAMES.get(_PART_OF_DAY_WORDS[match["part"].lower()])
+		if not re.search(r"\b(?:good|gud|gd)\s*$", text[max(0, match.start() - 8) : match.start()], re.I):
+			# a part of the day, unless a clock time is said with it (then that is the slot)
+			return None if find_times(text) else _DAY_PART_NAMES.get(_PART_OF_DAY_WORDS[match["part"].lower()])
 	return None
+
+
+def find_time_bound(text: str | None) -> str | None:
+	"""'after HH:00' for "after 4", "4 baje ke baad" (a bound, not a time), else None."""
+	after = _AFTER_HOUR_RE.search(str(text or ""))
+	if not after:
+		return None
+	hour = int(after["h1"] or after["h2"])
+	meridiem = _meridiem(after["mer1"] or after["mer2"])
+	hour = _to_24h(hour, meridiem, _part_of_day_near(str(text), after.start(), after.end()))
+	return f"after {hour:02d}:00" if hour is not None and 0 <= hour <= 23 else None
 
 
 def find_out_of_hours_time(text: str | None) -> bool:

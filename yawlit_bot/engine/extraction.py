@@ -14,7 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from yawlit_bot.engine.dates import find_date, find_out_of_hours_time, find_times, parse_start_time, parse_time_slot
+from yawlit_bot.engine.dates import (
+	find_date,
+	find_time_bound,
+	find_out_of_hours_time,
+	find_times,
+	parse_start_time,
+	parse_time_slot,
+)
 from yawlit_bot.engine.fields import SERVICE_TYPES, VEHICLE_TYPES
 from yawlit_bot.engine.indic import read_indic_mapped
 from yawlit_bot.engine.intents import _ALIAS_WORDS, Intent, edit_target, read_intent
@@ -363,6 +370,7 @@ class _Text:
 		# where each character of `text` came from in it.
 		self.source = source if source is not None and source != text else None
 		self.positions = positions
+		self._blanked: tuple[tuple, bytearray] | None = None  # (spans seen, keep) -> blanked chars
 
 	def take(self, start: int, end: int, kind: str = "") -> None:
 		self.text = self.text[:start] + MASK * (end - start) + self.text[end:]
@@ -382,13 +390,22 @@ class _Text:
 		source, at = (self.source, self.positions) if self.source is not None else (self.original, None)
 		place = (lambda i: at[i]) if at else (lambda i: i)
 		first, last = place(start), place(end)
-		chars = list(source[first:last])
-		for s, e, kind in self.spans:
-			if kind in keep:
-				continue
-			for i in range(max(place(s), first), min(place(e), last)):
-				chars[i - first] = MASK
-		return "".join(chars)
+		blanked = self._blanked_chars(source, place, keep)
+		return "".join(MASK if blanked[i] else source[i] for i in range(first, last))
+
+	def _blanked_chars(self, source: str, place, keep: frozenset[str]) -> bytearray:
+		"""Which characters of `source` other fields' values cover, built once per set of spans:
+		an address read clause by clause asks for many pieces (looping over every span for each
+		piece was quadratic on a message of a thousand refusals)."""
+		key = (len(self.spans), keep)
+		if self._blanked is None or self._blanked[0] != key:
+			blanked = bytearray(len(source))
+			for s, e, kind in self.spans:
+				if kind not in keep:
+					first, last = place(s), place(e)
+					blanked[first:last] = b"\x01" * max(0, last - first)
+			self._blanked = (key, blanked)
+		return self._blanked[1]
 
 
 def _sanitise(raw: object) -> str:
@@ -807,6 +824,11 @@ _SLOT_PROBLEM = "We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which
 
 
 def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
+	if find_time_bound(text.text):
+		# "after 4", "4 baje ke baad": a bound, not a time; the free slots after it are offered
+		for mention in find_times(text.text):
+			text.take(mention.start, mention.end, "time_slot")
+		return
 	tail = _after_last_correction(text.text) if result.correction else 0
 	said = (text.text[tail:] if tail and parse_time_slot(text.text[tail:]) else text.text)
 	slot = parse_time_slot(said)
