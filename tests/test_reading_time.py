@@ -24,14 +24,19 @@ import yawlit_bot.engine as engine
 from yawlit_bot.engine.campaign import split_pasted_numbers
 from yawlit_bot.engine.catalog import choose
 from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
-from yawlit_bot.engine.dates import find_date, find_times, parse_time_slot
+from yawlit_bot.engine.dates import find_date, find_day_part, find_times, parse_start_time, parse_time_slot
 from yawlit_bot.engine.extraction import extract
 from yawlit_bot.engine.fields import DETAIL_FIELDS
 from yawlit_bot.engine.handoff import asks_for_person
-from yawlit_bot.engine.intents import read_intent
+from yawlit_bot.engine.inbox import preview
+from yawlit_bot.engine.indic import read_indic_mapped
+from yawlit_bot.engine.intents import edit_target, read_intent
 from yawlit_bot.engine.opt_out import read_opt_command
+from yawlit_bot.engine.places import looks_like_address, looks_like_place
 from yawlit_bot.engine.validation import check_field
 from yawlit_bot.engine.vocab import find_vehicle
+from yawlit_bot.engine.wapi_payload import parse_webhook
+from yawlit_bot.testing import payloads
 from yawlit_bot.testing.hostile_text import corpus, hostile_texts
 
 TODAY = date(2026, 12, 6)
@@ -91,6 +96,14 @@ READERS = {
 	"find_vehicle": find_vehicle,
 	"choose": lambda text: choose(text, ["Basic Wash", "Foam Wash", "Premium Wash", "Interior Cleaning"]),
 	"split_pasted_numbers": split_pasted_numbers,
+	"edit_target": edit_target,
+	"looks_like_address": looks_like_address,
+	"looks_like_place": looks_like_place,
+	"read_indic_mapped": read_indic_mapped,
+	"find_day_part": find_day_part,
+	"parse_start_time": parse_start_time,
+	"inbox preview": preview,
+	"parse_webhook": lambda text: parse_webhook(payloads.text(PHONE, text)),
 	**{
 		f"decide_turn ({name})": (lambda snapshot: lambda text: decide_turn(snapshot, Message(text=text), TODAY, PHONE))(
 			snapshot
