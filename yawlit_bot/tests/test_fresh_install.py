@@ -37,6 +37,8 @@ class TestFreshInstall(FrappeTestCase):
 			"--no-backup", "--force",
 		)
 		self.assertEqual(created.returncode, 0, created.stdout[-2000:] + created.stderr[-2000:])
+		migrated = bench("--site", site, "migrate")  # the README's install: install-app, then migrate
+		self.assertEqual(migrated.returncode, 0, migrated.stdout[-2000:] + migrated.stderr[-2000:])
 		run = bench("--site", site, "execute", "yawlit_bot.tests.fresh_site.book_readme_happy_path", timeout=300)
 		self.assertEqual(run.returncode, 0, run.stdout[-2000:] + run.stderr[-3000:])
 		result = json.loads(next(line for line in reversed(run.stdout.splitlines()) if line.startswith("{")))
