@@ -32,7 +32,9 @@ from yawlit_bot.engine.offer import Offer
 from yawlit_bot.engine.profile import ADDRESS_CHOICE, VEHICLE_CHOICE, Profile, choice_question, open_choice
 from yawlit_bot.engine.profile import proposals as profile_proposals
 from yawlit_bot.engine.profile import read_choice as read_profile_choice
+from yawlit_bot.engine import upcoming as upcoming_rules
 from yawlit_bot.engine.replies import Reply
+from yawlit_bot.engine.upcoming import DEFAULT_CUTOFF_HOURS, Upcoming
 from yawlit_bot.engine.understanding import (
 	DEFAULT_THRESHOLD,
 	SOURCE_CUSTOMER_EDIT,
@@ -74,6 +76,10 @@ class Snapshot:
 	profile: Profile | None = None  # a returning customer's details (read at a fresh start)
 	times_asked: int = 0  # turns running the bot has asked `expecting`
 	needs_person: bool = False  # the flag is up already (staff have not cleared it)
+	# the customer's confirmed bookings not begun yet (read when no booking is being collected)
+	upcoming: tuple[Upcoming, ...] = ()
+	pending_cancel: str | None = None  # the booking the bot asked "cancel it?" about
+	cancel_cutoff_hours: int = DEFAULT_CUTOFF_HOURS  # closer to its slot, a person cancels
 
 
 @dataclass
@@ -110,6 +116,8 @@ class Decision:
 	times_asked: int = 0
 	needs_person: str | None = None  # why the conversation needs a person (raised this turn)
 	day_part: str | None = None  # asked for a part of the day ("Morning", "after 16:00"): its slots offered
+	cancel_booking: str | None = None  # the customer's upcoming booking to cancel (services/booking.py)
+	pending_cancel: str | None = None  # asked "cancel it?" about this booking: the answer comes next
 
 	def replies_after(self, booking_id: str | None = None, unconfirmed: bool = False) -> list[Reply]:
 		"""The turn's replies, once its booking (if it made one) has its id: a booking made is
@@ -367,6 +375,10 @@ def _decide(
 	intent = _intent_of(message, extraction)
 	active = snapshot.has_scratchpad and snapshot.state in (State.COLLECTING, State.CONFIRMING)
 
+	if not active:
+		about_upcoming = _about_upcoming(snapshot, message, intent, unchanged)
+		if about_upcoming is not None:
+			return about_upcoming
 	if intent is Intent.CANCEL:
 		if not active:
 			unchanged.replies.append(replies.nothing_to_cancel())
@@ -398,6 +410,54 @@ def _decide(
 	if profile_question:  # the car on record was picked (or another given): the address next
 		return _welcome_back(decision, snapshot.profile, today, first_time=False, answered=profile_question)
 	return decision
+
+
+def _about_upcoming(snapshot: Snapshot, message: Message, intent: Intent | None, unchanged: Decision) -> Decision | None:
+	"""No booking being collected, and the message is about one already made: which one, the
+	question once ("Cancel your booking ...?"), then the cancellation (or a person, close to the
+	slot). None when the message is about something else."""
+	by_id = {b.booking_id: b for b in snapshot.upcoming}
+	row = (message.button_id or "").strip()
+	asked = by_id.get(snapshot.pending_cancel or "")
+	if asked is not None:
+		if intent in (Intent.CONFIRM, Intent.CANCEL):  # "Yes, cancel it" (button 1), "haan", "cancel"
+			return _cancel_upcoming(unchanged, asked, snapshot.cancel_cutoff_hours)
+		if intent in (Intent.DENY, Intent.EDIT):  # "No, keep it" (button 2), "nahi"
+			unchanged.replies.append(upcoming_rules.kept(asked))
+			return unchanged
+		# anything else: the question lapses and the message is read as any other
+	if row.startswith(upcoming_rules.CANCEL_ROW) and row[len(upcoming_rules.CANCEL_ROW) :] in by_id:
+		return _ask_to_cancel(unchanged, by_id[row[len(upcoming_rules.CANCEL_ROW) :]], snapshot.cancel_cutoff_hours)
+	if intent is not Intent.CANCEL or not snapshot.upcoming:
+		return None
+	if len(snapshot.upcoming) > 1:
+		unchanged.replies.append(upcoming_rules.ask_which(snapshot.upcoming))
+		return unchanged
+	return _ask_to_cancel(unchanged, snapshot.upcoming[0], snapshot.cancel_cutoff_hours)
+
+
+def _ask_to_cancel(unchanged: Decision, booking: Upcoming, cutoff_hours: int) -> Decision:
+	reason = upcoming_rules.too_late_reason(booking, cutoff_hours)
+	if reason:
+		unchanged.needs_person = reason
+		unchanged.replies.append(upcoming_rules.person_will_help(booking))
+		return unchanged
+	unchanged.replies.append(upcoming_rules.ask_to_cancel(booking))
+	unchanged.pending_cancel = booking.booking_id
+	return unchanged
+
+
+def _cancel_upcoming(unchanged: Decision, booking: Upcoming, cutoff_hours: int) -> Decision:
+	reason = upcoming_rules.too_late_reason(booking, cutoff_hours)
+	if reason:  # the slot came closer while the customer thought about it
+		unchanged.needs_person = reason
+		unchanged.replies.append(upcoming_rules.person_will_help(booking))
+		return unchanged
+	unchanged.cancel_booking = booking.booking_id
+	unchanged.replies.append(upcoming_rules.cancelled(booking))
+	# not COMPLETED any more: a stray second tap must not hear "your booking is confirmed"
+	unchanged.state = State.IDLE
+	return unchanged
 
 
 def _welcome_back(

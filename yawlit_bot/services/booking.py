@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import frappe
-from frappe.utils import getdate
+from frappe import _
+from frappe.utils import get_datetime, getdate
 
 from yawlit_bot.engine import catalog as rules
 from yawlit_bot.engine.catalog import CatalogError, area_served
@@ -248,3 +249,49 @@ def create_booking(
 	if row is not None:
 		slots.take_seat(row, scratchpad.conversation)
 	return booking.name
+
+
+def upcoming_bookings(phone: str, settings) -> tuple:
+	"""The customer's confirmed bookings that have not begun, soonest first (at most ten): what
+	"cancel my booking" may be about. One indexed read."""
+	from yawlit_bot.engine.upcoming import Upcoming
+
+	now = now_in_india()
+	rows = frappe.db.sql(
+		"""select name, appointment_date, time_slot, service_type, starts_at from `tabWA Service Booking`
+		where phone = %s and status = 'Confirmed' and appointment_date >= %s
+		order by starts_at, name limit 10""",
+		(phone, now.date()),
+		as_dict=True,
+	)
+	changeable = settings.backend == catalog.BUILT_IN  # Yawlit's ERP takes no cancellation from the bot
+	return tuple(
+		Upcoming(
+			row.name,
+			str(row.appointment_date),
+			row.time_slot or "",
+			row.service_type or "",
+			(get_datetime(row.starts_at) - now).total_seconds() / 3600,
+			changeable,
+		)
+		for row in rows
+		if row.starts_at and get_datetime(row.starts_at) > now
+	)
+
+
+def cancel_by_customer(booking_id: str, conversation: str) -> bool:
+	"""Cancel the customer's own booking in this turn's transaction: the booking row locked, its
+	seat given back once (the booking's own seat move, under the slot's row lock), who and when
+	noted on it. False when it is no longer a confirmed booking of this customer."""
+	row = frappe.db.sql(
+		"select name from `tabWA Service Booking` where name = %s and phone = %s and status = 'Confirmed' for update",
+		(booking_id, conversation),
+	)
+	if not row:
+		return False
+	booking = frappe.get_doc("WA Service Booking", booking_id)
+	booking.status = "Cancelled"
+	booking.flags.by_customer = True  # the bot answers the customer itself: no staff notice
+	booking.save(ignore_permissions=True)
+	booking.add_comment("Info", _("Cancelled by the customer over WhatsApp"))
+	return True

@@ -93,6 +93,7 @@ class BookingSettings:
 	utility_surcharge: int
 	backend: str = "Built-in"
 	erp: ErpConfig | None = None  # with the Yawlit ERP backend over HTTP
+	cancel_cutoff_hours: int = 2  # closer to its slot, a customer's cancellation goes to a person
 
 
 def repair_opening_hours() -> bool:
@@ -144,6 +145,7 @@ def booking_settings() -> BookingSettings:
 	return BookingSettings(
 		schedule=schedule,
 		hold_minutes=number("hold_minutes", 10),
+		cancel_cutoff_hours=number("change_cutoff_hours", 2),
 		served_pincodes=split_list(stored.get("served_pincodes")),
 		served_cities=split_list(stored.get("served_cities")),
 		utility_surcharge=number("utility_surcharge", 150),

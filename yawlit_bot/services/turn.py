@@ -20,7 +20,14 @@ from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
-from yawlit_bot.services.booking import book_in_erp, create_booking, keep_seat, settle_with_catalog
+from yawlit_bot.services.booking import (
+	book_in_erp,
+	cancel_by_customer,
+	create_booking,
+	keep_seat,
+	settle_with_catalog,
+	upcoming_bookings,
+)
 from yawlit_bot.services.catalog import load_offer
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.db import json_dict
@@ -28,7 +35,7 @@ from yawlit_bot.services.live import publish_thread
 from yawlit_bot.services.messages import queue_reply, update_message
 from yawlit_bot.services.reading_budget import ReadingOverBudget, reading_budget
 from yawlit_bot.services.retry import DB_RETRIES, run_with_db_retries, should_retry
-from yawlit_bot.services.settings import bot_settings, stored_bot_enabled
+from yawlit_bot.services.settings import booking_settings, bot_settings, stored_bot_enabled
 
 DONE, EMPTY, FAILED = "done", "empty", "failed"
 NOT_READ = "not read: it needed more than the reading budget ({} ms)"
@@ -159,7 +166,12 @@ def load_snapshot(conv, scratchpad):
 	# them to pick a car or address on record.
 	choosing = bool({VEHICLE_CHOICE, ADDRESS_CHOICE} & set(expecting))
 	wants_profile = not active or conv.state not in ("COLLECTING", "CONFIRMING") or choosing
+	collecting = active and conv.state in ("COLLECTING", "CONFIRMING")
+	settings = booking_settings()
 	return Snapshot(
+		upcoming=() if collecting else upcoming_bookings(conv.name, settings),
+		pending_cancel=conv.pending_cancel or None,
+		cancel_cutoff_hours=settings.cancel_cutoff_hours,
 		state=State(conv.state or State.IDLE.value),
 		values=scratchpad.booking_values() if scratchpad else {},
 		has_scratchpad=active,
@@ -409,6 +421,9 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 		scratchpad.save(ignore_permissions=True)
 		conv.active_scratchpad = scratchpad.name
 
+	if decision.cancel_booking and not cancel_by_customer(decision.cancel_booking, conversation):
+		decision.replies = [replies.Reply(f"Booking {decision.cancel_booking} is no longer active: nothing to cancel.")]
+	conv.pending_cancel = decision.pending_cancel
 	conv.state = decision.state.value
 	conv.expecting = ",".join(decision.expecting)
 	conv.editing_field = decision.editing_field

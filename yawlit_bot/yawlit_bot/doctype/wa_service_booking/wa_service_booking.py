@@ -69,8 +69,8 @@ class WAServiceBooking(Document):
 		from yawlit_bot.engine.staff_changes import notice_for
 
 		before = self.get_doc_before_save()
-		if before is None or not self.conversation:
-			return  # a new booking: the bot has just confirmed it itself
+		if before is None or not self.conversation or self.flags.by_customer:
+			return  # a new booking, or the customer's own cancellation: the bot answers it itself
 		notice = notice_for(before.as_dict(), self.as_dict(), self.name)
 		if notice is None:
 			return

@@ -1,0 +1,72 @@
+"""The customer cancels a booking already made, over WhatsApp (engine/upcoming.py): which one,
+asked once, then cancelled; close to its slot, or with a booking system that takes no
+cancellation from the bot, a person takes it."""
+
+from datetime import date
+
+from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
+from yawlit_bot.engine.upcoming import CANCEL_ROW, Upcoming
+
+TODAY = date(2026, 11, 25)
+PHONE = "919812345678"
+ONE = Upcoming("WA-BKG-0007", "2026-11-26", "10:00-11:00", "Foam Wash", hours_to_go=26)
+TWO = Upcoming("WA-BKG-0009", "2026-11-28", "16:00-17:00", "Basic Wash", hours_to_go=80)
+
+
+def turn(snapshot, text=None, **message):
+	return decide_turn(snapshot, Message(text=text, **message), TODAY, PHONE)
+
+
+def done(*bookings, pending=None):
+	return Snapshot(State.COMPLETED, upcoming=bookings, pending_cancel=pending)
+
+
+def test_cancel_my_booking_asks_once_naming_the_booking():
+	for said in ("cancel my booking", "booking cancel kar do", "mujhe booking cancel karni hai"):
+		decision = turn(done(ONE), said)
+		assert decision.pending_cancel == ONE.booking_id, said
+		assert not decision.cancel_booking
+		assert "WA-BKG-0007" in decision.replies[-1].body and decision.replies[-1].buttons
+
+
+def test_yes_cancels_and_no_keeps_it():
+	asked = done(ONE, pending=ONE.booking_id)
+	for yes in ({"text": "Yes, cancel it", "button_id": "1"}, {"text": "haan"}):
+		decision = turn(asked, **yes)
+		assert decision.cancel_booking == ONE.booking_id and decision.pending_cancel is None
+		assert "is cancelled" in decision.replies[-1].body
+		assert decision.state is State.IDLE
+	for no in ({"text": "No, keep it", "button_id": "2"}, {"text": "nahi"}):
+		decision = turn(asked, **no)
+		assert not decision.cancel_booking and decision.pending_cancel is None
+		assert "stays" in decision.replies[-1].body
+
+
+def test_several_bookings_are_listed_and_the_row_picks_one():
+	decision = turn(done(ONE, TWO), "cancel booking")
+	rows = [row.id for section in decision.replies[-1].sections for row in section.rows]
+	assert rows == [CANCEL_ROW + ONE.booking_id, CANCEL_ROW + TWO.booking_id]
+	picked = turn(done(ONE, TWO), TWO.booking_id, button_id=CANCEL_ROW + TWO.booking_id)
+	assert picked.pending_cancel == TWO.booking_id and not picked.cancel_booking
+
+
+def test_close_to_the_slot_a_person_takes_it():
+	soon = Upcoming("WA-BKG-0011", "2026-11-25", "10:00-11:00", hours_to_go=1.5)
+	decision = turn(done(soon), "cancel my booking")
+	assert decision.needs_person and not decision.cancel_booking and not decision.pending_cancel
+	assert "person" in decision.replies[-1].body
+
+
+def test_a_booking_system_that_takes_no_cancellation_hands_it_to_a_person():
+	erp = Upcoming("ERP-1", "2026-11-27", "10:00-11:00", hours_to_go=50, changeable_by_bot=False)
+	assert turn(done(erp), "cancel my booking").needs_person
+
+
+def test_no_upcoming_booking_says_there_is_nothing_to_cancel():
+	assert "no booking" in turn(done(), "cancel my booking").replies[-1].body.lower()
+
+
+def test_another_message_lets_the_question_lapse_and_is_read():
+	decision = turn(done(ONE, pending=ONE.booking_id), "hi, I need another wash")
+	assert not decision.cancel_booking and decision.pending_cancel is None
+	assert decision.start_new_scratchpad
