@@ -78,7 +78,7 @@ class Snapshot:
 	needs_person: bool = False  # the flag is up already (staff have not cleared it)
 	# the customer's confirmed bookings not begun yet (read when no booking is being collected)
 	upcoming: tuple[Upcoming, ...] = ()
-	pending_cancel: str | None = None  # the booking the bot asked "cancel it?" about
+	pending_change: str | None = None  # "cancel:<booking>" / "move:<booking>": what the bot asked about
 	cancel_cutoff_hours: int = DEFAULT_CUTOFF_HOURS  # closer to its slot, a person cancels
 
 
@@ -117,7 +117,9 @@ class Decision:
 	needs_person: str | None = None  # why the conversation needs a person (raised this turn)
 	day_part: str | None = None  # asked for a part of the day ("Morning", "after 16:00"): its slots offered
 	cancel_booking: str | None = None  # the customer's upcoming booking to cancel (services/booking.py)
-	pending_cancel: str | None = None  # asked "cancel it?" about this booking: the answer comes next
+	move_booking: tuple[str, str, str] | None = None  # (booking, new date, new slot): moved by the services
+	offer_move_day: tuple[str, str] | None = None  # (booking, date): that day's free slots to offer for it
+	pending_change: str | None = None  # "cancel:<booking>" / "move:<booking>": the answer comes next
 
 	def replies_after(self, booking_id: str | None = None, unconfirmed: bool = False) -> list[Reply]:
 		"""The turn's replies, once its booking (if it made one) has its id: a booking made is
@@ -376,7 +378,7 @@ def _decide(
 	active = snapshot.has_scratchpad and snapshot.state in (State.COLLECTING, State.CONFIRMING)
 
 	if not active:
-		about_upcoming = _about_upcoming(snapshot, message, intent, unchanged)
+		about_upcoming = _about_upcoming(snapshot, message, intent, extraction, unchanged)
 		if about_upcoming is not None:
 			return about_upcoming
 	if intent is Intent.CANCEL:
@@ -412,51 +414,105 @@ def _decide(
 	return decision
 
 
-def _about_upcoming(snapshot: Snapshot, message: Message, intent: Intent | None, unchanged: Decision) -> Decision | None:
-	"""No booking being collected, and the message is about one already made: which one, the
-	question once ("Cancel your booking ...?"), then the cancellation (or a person, close to the
-	slot). None when the message is about something else."""
+def _about_upcoming(
+	snapshot: Snapshot, message: Message, intent: Intent | None, extraction: Extraction, unchanged: Decision
+) -> Decision | None:
+	"""No booking being collected, and the message is about one already made: cancel it (asked
+	once) or move it (the date, then that day's free slots), or a person close to the slot.
+	None when the message is about something else."""
 	by_id = {b.booking_id: b for b in snapshot.upcoming}
 	row = (message.button_id or "").strip()
-	asked = by_id.get(snapshot.pending_cancel or "")
-	if asked is not None:
+	action, _, pending_id = (snapshot.pending_change or "").partition(":")
+	asked = by_id.get(pending_id)
+	day, slot = extraction.fields.get("appointment_date"), extraction.fields.get("time_slot")
+	cutoff = snapshot.cancel_cutoff_hours
+
+	picked = upcoming_rules.read_row(row, by_id)
+	if picked is not None:
+		kind, booking, new_day, new_slot = picked
+		if kind == upcoming_rules.MOVE_TO:
+			return _move_upcoming(unchanged, booking, new_day, new_slot, cutoff)
+		if kind == upcoming_rules.MOVE:
+			return _ask_new_time(unchanged, booking, cutoff)
+		return _ask_to_cancel(unchanged, booking, cutoff)
+	if asked is not None and action == upcoming_rules.CANCEL:
 		if intent in (Intent.CONFIRM, Intent.CANCEL):  # "Yes, cancel it" (button 1), "haan", "cancel"
-			return _cancel_upcoming(unchanged, asked, snapshot.cancel_cutoff_hours)
+			return _cancel_upcoming(unchanged, asked, cutoff)
 		if intent in (Intent.DENY, Intent.EDIT):  # "No, keep it" (button 2), "nahi"
 			unchanged.replies.append(upcoming_rules.kept(asked))
 			return unchanged
-		# anything else: the question lapses and the message is read as any other
-	if row.startswith(upcoming_rules.CANCEL_ROW) and row[len(upcoming_rules.CANCEL_ROW) :] in by_id:
-		return _ask_to_cancel(unchanged, by_id[row[len(upcoming_rules.CANCEL_ROW) :]], snapshot.cancel_cutoff_hours)
-	if intent is not Intent.CANCEL or not snapshot.upcoming:
+	if asked is not None and action == upcoming_rules.MOVE:
+		if day:
+			return _move_upcoming(unchanged, asked, day, slot, cutoff)
+		if intent in (Intent.DENY, Intent.CANCEL) and not upcoming_rules.wants_to_move(message.text):
+			unchanged.replies.append(upcoming_rules.kept(asked))
+			return unchanged
+	# anything else: a question asked lapses and the message is read as any other
+	moving = upcoming_rules.wants_to_move(message.text)
+	if not snapshot.upcoming or not (moving or intent is Intent.CANCEL):
 		return None
 	if len(snapshot.upcoming) > 1:
-		unchanged.replies.append(upcoming_rules.ask_which(snapshot.upcoming))
+		unchanged.replies.append(upcoming_rules.ask_which(snapshot.upcoming, move=moving))
 		return unchanged
-	return _ask_to_cancel(unchanged, snapshot.upcoming[0], snapshot.cancel_cutoff_hours)
+	booking = snapshot.upcoming[0]
+	if not moving:
+		return _ask_to_cancel(unchanged, booking, cutoff)
+	if day:  # "kal nahi ho payega, parso karo"
+		return _move_upcoming(unchanged, booking, day, slot, cutoff)
+	return _ask_new_time(unchanged, booking, cutoff)
+
+
+def _a_person(unchanged: Decision, booking: Upcoming, cutoff_hours: int) -> Decision | None:
+	reason = upcoming_rules.too_late_reason(booking, cutoff_hours)
+	if not reason:
+		return None
+	unchanged.needs_person = reason
+	unchanged.replies.append(upcoming_rules.person_will_help(booking))
+	return unchanged
 
 
 def _ask_to_cancel(unchanged: Decision, booking: Upcoming, cutoff_hours: int) -> Decision:
-	reason = upcoming_rules.too_late_reason(booking, cutoff_hours)
-	if reason:
-		unchanged.needs_person = reason
-		unchanged.replies.append(upcoming_rules.person_will_help(booking))
-		return unchanged
+	person = _a_person(unchanged, booking, cutoff_hours)
+	if person is not None:
+		return person
 	unchanged.replies.append(upcoming_rules.ask_to_cancel(booking))
-	unchanged.pending_cancel = booking.booking_id
+	unchanged.pending_change = f"{upcoming_rules.CANCEL}:{booking.booking_id}"
 	return unchanged
 
 
 def _cancel_upcoming(unchanged: Decision, booking: Upcoming, cutoff_hours: int) -> Decision:
-	reason = upcoming_rules.too_late_reason(booking, cutoff_hours)
-	if reason:  # the slot came closer while the customer thought about it
-		unchanged.needs_person = reason
-		unchanged.replies.append(upcoming_rules.person_will_help(booking))
-		return unchanged
+	person = _a_person(unchanged, booking, cutoff_hours)  # the slot came closer meanwhile
+	if person is not None:
+		return person
 	unchanged.cancel_booking = booking.booking_id
 	unchanged.replies.append(upcoming_rules.cancelled(booking))
 	# not COMPLETED any more: a stray second tap must not hear "your booking is confirmed"
 	unchanged.state = State.IDLE
+	return unchanged
+
+
+def _ask_new_time(unchanged: Decision, booking: Upcoming, cutoff_hours: int) -> Decision:
+	person = _a_person(unchanged, booking, cutoff_hours)
+	if person is not None:
+		return person
+	unchanged.replies.append(upcoming_rules.ask_new_date(booking))
+	unchanged.pending_change = f"{upcoming_rules.MOVE}:{booking.booking_id}"
+	return unchanged
+
+
+def _move_upcoming(unchanged: Decision, booking: Upcoming, day: str, slot: str | None, cutoff_hours: int) -> Decision:
+	"""A new date and time: the booking moves (services check the seat under its lock); a date
+	alone: that day's free slots are offered (services read them, `upcoming.offer_move`)."""
+	person = _a_person(unchanged, booking, cutoff_hours)
+	if person is not None:
+		return person
+	unchanged.pending_change = f"{upcoming_rules.MOVE}:{booking.booking_id}"
+	if slot:
+		unchanged.move_booking = (booking.booking_id, day, slot)
+		unchanged.replies.append(upcoming_rules.moved(booking, day, slot))
+		unchanged.pending_change = None
+	else:
+		unchanged.offer_move_day = (booking.booking_id, day)
 	return unchanged
 
 

@@ -4,13 +4,47 @@ late for the bot (a person takes it). The services cancel it under the booking's
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from yawlit_bot.engine import replies
+from yawlit_bot.engine.catalog import group_by_day_part
 from yawlit_bot.engine.replies import ListRow, ListSection, Reply, capped, format_day
 
 CANCEL_ROW = "cancelbk:"  # a row of the list of upcoming bookings: "cancelbk:WA-BKG-0001"
+MOVE_ROW = "movebk:"  # the same list, to move one: "movebk:WA-BKG-0001"
+MOVE_TO_ROW = "moveto:"  # a new slot for it: "moveto:WA-BKG-0001|2026-11-27|10:00-11:00"
+CANCEL, MOVE, MOVE_TO = "cancel", "move", "moveto"  # what a pending question or a row is about
 DEFAULT_CUTOFF_HOURS = 2
+
+# "reschedule", "change my booking", "booking shift karo", "kal nahi ho payega, parso karo"
+_MOVE_RE = re.compile(
+	r"\b(?:re-?schedule|postpone|prepone|shift|move)\b"
+	r"|\b(?:change|badal\w*|badlo)\b.{0,20}\b(?:booking|appointment|date|time|slot|din|samay)\b"
+	r"|\b(?:booking|appointment|date|time|slot|din|samay)\b.{0,20}\b(?:change|badal\w*|badlo|aage|peeche|shift)\b"
+	r"|\bnahi\s+ho\s+pa(?:yega|ega|aega)\b|\bnahi\s+aa\s+pa(?:unga|aunga|ungi|aungi)\b"
+	r"|\b(?:can'?t|cannot|won'?t\s+be\s+able\s+to)\s+make\s+it\b",
+	re.I,
+)
+
+
+def wants_to_move(text: str | None) -> bool:
+	"""The customer asks to move a booking already made (not to cancel it)."""
+	return bool(_MOVE_RE.search((text or "")[:500]))
+
+
+def read_row(row: str, bookings: Mapping[str, "Upcoming"]) -> tuple[str, "Upcoming", str, str] | None:
+	"""A tapped row of these lists: (what, booking, new date, new slot), or None."""
+	if row.startswith(MOVE_TO_ROW):
+		parts = row[len(MOVE_TO_ROW) :].split("|")
+		if len(parts) == 3 and parts[0] in bookings:
+			return MOVE_TO, bookings[parts[0]], parts[1], parts[2]
+		return None
+	for prefix, kind in ((CANCEL_ROW, CANCEL), (MOVE_ROW, MOVE)):
+		if row.startswith(prefix) and row[len(prefix) :] in bookings:
+			return kind, bookings[row[len(prefix) :]], "", ""
+	return None
 
 
 @dataclass(frozen=True)
@@ -30,9 +64,10 @@ def describe(booking: Upcoming) -> str:
 	return f"{booking.booking_id} on {format_day(booking.day)}, {booking.slot}{what}"
 
 
-def ask_which(bookings: tuple[Upcoming, ...]) -> Reply:
-	rows = tuple(ListRow(CANCEL_ROW + b.booking_id, b.booking_id, f"{format_day(b.day)}, {b.slot}") for b in bookings)
-	lines = ["Which booking should I cancel?", *(f"• {describe(b)}" for b in bookings)]
+def ask_which(bookings: tuple[Upcoming, ...], move: bool = False) -> Reply:
+	prefix = MOVE_ROW if move else CANCEL_ROW
+	rows = tuple(ListRow(prefix + b.booking_id, b.booking_id, f"{format_day(b.day)}, {b.slot}") for b in bookings)
+	lines = [f"Which booking should I {'move' if move else 'cancel'}?", *(f"• {describe(b)}" for b in bookings)]
 	return Reply("\n".join(lines), sections=capped([ListSection("Your bookings", rows)]), list_button="Choose a booking")
 
 
@@ -68,3 +103,37 @@ def too_late_reason(booking: Upcoming, cutoff_hours: int) -> str | None:
 
 def person_will_help(booking: Upcoming) -> Reply:
 	return Reply(f"A person from our team will help you with booking {booking.booking_id} shortly.")
+
+
+def ask_new_date(booking: Upcoming) -> Reply:
+	return Reply(f"Sure. Your booking is {describe(booking)}. Which date (and time) would you like instead?")
+
+
+def moved(booking: Upcoming, day: str, slot: str) -> Reply:
+	return Reply(
+		f"Done: your booking {booking.booking_id} is moved to {format_day(day)}, {slot}. "
+		f"{format_day(booking.day)}, {booking.slot} is given up.",
+		essential=True,
+	)
+
+
+def offer_move(
+	booking: Upcoming, day: str, reason: str, free_slots: Sequence[str], next_day: str | None = None, next_slots: Sequence[str] = ()
+) -> Reply:
+	"""The free slots to move the booking to, as a list (that day's; that day full or closed:
+	the next open day's)."""
+	lines = [reason] if reason else []
+	if not free_slots and next_day and next_slots:
+		day, free_slots = next_day, next_slots
+	if not free_slots:
+		lines.append("Please tell me another date.")
+		return Reply("\n".join(lines))
+	shown = list(free_slots)[:10]
+	lines.append(f"Free on {format_day(day)} for booking {booking.booking_id}:")
+	lines += [f"{part}: {', '.join(slots)}" for part, slots in group_by_day_part(shown).items()]
+	lines.append("Which time suits you?")
+	sections = [
+		ListSection(part, tuple(ListRow(f"{MOVE_TO_ROW}{booking.booking_id}|{day}|{s}", s) for s in slots))
+		for part, slots in group_by_day_part(shown).items()
+	]
+	return Reply("\n".join(lines), sections=capped(sections), list_button="Choose a time")

@@ -295,3 +295,34 @@ def cancel_by_customer(booking_id: str, conversation: str) -> bool:
 	booking.save(ignore_permissions=True)
 	booking.add_comment("Info", _("Cancelled by the customer over WhatsApp"))
 	return True
+
+
+def move_by_customer(booking_id: str, day: str, slot: str, conversation: str):
+	"""Move the customer's own booking to (`day`, `slot`) in this turn's transaction: the booking
+	row locked, the old seat given back and the new one taken by the booking's own seat move
+	(under the slots' row locks, so a race for the last seat has one winner). Returns None when
+	moved, else a SlotCheck saying why not and what has room (nothing changed)."""
+	from yawlit_bot.engine.conversation import SlotCheck
+
+	row = frappe.db.sql(
+		"select name from `tabWA Service Booking` where name = %s and phone = %s and status = 'Confirmed' for update",
+		(booking_id, conversation),
+	)
+	if not row:
+		return SlotCheck(False, f"Booking {booking_id} is no longer active: nothing to move.")
+	check, _row = slots.check_slot(day, slot, conversation)
+	if not check.available:
+		return check
+	booking = frappe.get_doc("WA Service Booking", booking_id)
+	before = f"{getdate(booking.appointment_date):%d %b}, {booking.time_slot}"
+	frappe.db.savepoint("move_booking")
+	try:
+		booking.appointment_date, booking.time_slot = day, slot
+		booking.flags.by_customer = True  # the bot answers the customer itself: no staff notice
+		booking.save(ignore_permissions=True)
+	except frappe.ValidationError:
+		frappe.db.rollback(save_point="move_booking")  # the old seat stays taken, as it was
+		check, _row = slots.check_slot(day, slot, conversation)
+		return check if not check.available else SlotCheck(False, "That time could not be booked. Please pick another.")
+	booking.add_comment("Info", _("Moved by the customer over WhatsApp from {0}").format(before))
+	return None

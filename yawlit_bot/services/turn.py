@@ -23,6 +23,8 @@ from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
 from yawlit_bot.services.booking import (
 	book_in_erp,
 	cancel_by_customer,
+	free_times,
+	move_by_customer,
 	create_booking,
 	keep_seat,
 	settle_with_catalog,
@@ -170,7 +172,7 @@ def load_snapshot(conv, scratchpad):
 	settings = booking_settings()
 	return Snapshot(
 		upcoming=() if collecting else upcoming_bookings(conv.name, settings),
-		pending_cancel=conv.pending_cancel or None,
+		pending_change=conv.pending_change or None,
 		cancel_cutoff_hours=settings.cancel_cutoff_hours,
 		state=State(conv.state or State.IDLE.value),
 		values=scratchpad.booking_values() if scratchpad else {},
@@ -423,7 +425,9 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 
 	if decision.cancel_booking and not cancel_by_customer(decision.cancel_booking, conversation):
 		decision.replies = [replies.Reply(f"Booking {decision.cancel_booking} is no longer active: nothing to cancel.")]
-	conv.pending_cancel = decision.pending_cancel
+	if decision.move_booking or decision.offer_move_day:
+		decision = move_or_offer(decision, conversation, offer)
+	conv.pending_change = decision.pending_change
 	conv.state = decision.state.value
 	conv.expecting = ",".join(decision.expecting)
 	conv.editing_field = decision.editing_field
@@ -435,6 +439,39 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 		conv.needs_person, conv.needs_person_reason = 1, decision.needs_person
 		notify_staff(conversation, decision.needs_person)
 	return decision.replies_after(booking, unconfirmed=bool(erp and not erp.booking_id)), not_read
+
+
+def move_or_offer(decision, conversation: str, offer):
+	"""The customer's move of a booking: done (under its row lock), or that day's free slots
+	offered for it (also when the slot asked for has no room)."""
+	from dataclasses import replace as changed
+
+	from yawlit_bot.engine import upcoming as upcoming_rules
+
+	settings = booking_settings()
+	bookings = {b.booking_id: b for b in upcoming_bookings(conversation, settings)}
+	booking_id, day = (decision.move_booking or decision.offer_move_day)[:2]
+	booking = bookings.get(booking_id)
+	if booking is None:
+		return changed(decision, replies=[replies.Reply(f"Booking {booking_id} is no longer active: nothing to move.")], move_booking=None, offer_move_day=None, pending_change=None)
+	if decision.move_booking:
+		failed = move_by_customer(booking_id, day, decision.move_booking[2], conversation)
+		if failed is None:
+			return decision
+		check = failed if failed.free_slots or failed.next_day_slots else free_times(day, {}, conversation, settings, offer) or failed
+		reason = failed.reason
+	else:
+		check = free_times(day, {}, conversation, settings, offer)
+		reason = check.reason if check else ""
+	reply = upcoming_rules.offer_move(
+		booking, day, reason, check.free_slots if check else (), check.next_day if check else None, check.next_day_slots if check else ()
+	)
+	return changed(
+		decision,
+		replies=[*[r for r in decision.replies if "is moved to" not in r.body], reply],
+		move_booking=None,
+		pending_change=f"{upcoming_rules.MOVE}:{booking_id}",
+	)
 
 
 def record_turn_failure(message_name, settings) -> None:
