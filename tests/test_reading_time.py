@@ -34,6 +34,7 @@ from yawlit_bot.engine.intents import edit_target, read_intent
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.places import looks_like_address, looks_like_place
 from yawlit_bot.engine.validation import check_field
+from yawlit_bot.engine.upcoming import Upcoming, wants_to_move
 from yawlit_bot.engine.vocab import find_vehicle
 from yawlit_bot.engine.wapi_payload import parse_webhook
 from yawlit_bot.testing import payloads
@@ -82,6 +83,11 @@ SNAPSHOTS = {
 	"asked time": Snapshot(State.COLLECTING, {}, True, expecting=("appointment_date", "time_slot")),
 	"asked plate": Snapshot(State.COLLECTING, {}, True, expecting=("vehicle_plate",)),
 	"confirming": Snapshot(State.CONFIRMING, {"first_name": "Ravi", "phone": "9812345678"}, True),
+	"booked, asked to move": Snapshot(
+		State.COMPLETED,
+		upcoming=(Upcoming("WA-BKG-1", "2026-12-08", "10:00-11:00", "Foam Wash", 40.0),),
+		pending_change="move:WA-BKG-1",
+	),
 }
 
 # Every function that reads what a customer (or a staff member pasting numbers) typed.
@@ -103,6 +109,7 @@ READERS = {
 	"find_day_part": find_day_part,
 	"parse_start_time": parse_start_time,
 	"inbox preview": preview,
+	"wants_to_move": wants_to_move,
 	"parse_webhook": lambda text: parse_webhook(payloads.text(PHONE, text)),
 	**{
 		f"decide_turn ({name})": (lambda snapshot: lambda text: decide_turn(snapshot, Message(text=text), TODAY, PHONE))(
