@@ -131,13 +131,17 @@ class TestFloodAndRecovery(PipelineTestCase):
 		)
 
 		def make_due(name):
+			attempts = first_reply().send_attempts
 			frappe.db.sql(
 				"update `tabWA Message` set next_attempt_at = %s where name = %s",
 				(now_datetime() - timedelta(seconds=1), name),
 			)
 			frappe.db.commit()
-			self.assertGreaterEqual(sweep()["resend_conversations"], 1)
+			offered = sweep()["resend_conversations"]
 			frappe.db.commit()
+			# the sweeper offers it, unless the due-set's own job took it first (both are the design)
+			taken = first_reply().send_attempts > attempts or first_reply().send_status == "Sending"
+			self.assertTrue(offered >= 1 or taken, "the due reply is offered again")
 
 		self.standin.configure(fail_next=3)  # the resend is refused too
 		make_due(refused.name)
