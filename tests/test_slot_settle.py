@@ -60,8 +60,10 @@ def test_a_full_slot_at_confirm_books_nothing_and_asks_for_another_time_keeping_
 def test_a_full_day_asks_for_another_date_with_the_nearest_that_have_room():
 	decision = settle(summary_shown(), SlotCheck(False, "That day is fully booked.", (), ("2026-11-27", "2026-11-28")))
 	assert decision.expecting == ("appointment_date", "time_slot")
-	# the date the customer gave stays until they give another
-	assert decision.values["appointment_date"] == FULL["appointment_date"]
+	# no next open day's slots to offer: the date is asked again
+	assert decision.values["appointment_date"] is None
+	offered = settle(summary_shown(), SlotCheck(False, "Full.", (), ("2026-11-27",), "2026-11-27", ("10:00-11:00",)))
+	assert offered.values["appointment_date"] == "2026-11-27", "the next open day offered is the date now"
 	assert not any(r.buttons for r in decision.replies), "no summary with a slot that cannot be had"
 	assert "Fri 27 Nov 2026" in decision.replies[-1].body
 

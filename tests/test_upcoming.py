@@ -82,14 +82,29 @@ def test_reschedule_asks_for_the_new_date_then_offers_that_days_slots():
 		assert "Which date" in decision.replies[-1].body
 	dated = turn(done(ONE, pending=f"move:{ONE.booking_id}"), "parso")
 	assert dated.offer_move_day == (ONE.booking_id, "2026-11-27") and not dated.move_booking
-	assert dated.pending_change == f"move:{ONE.booking_id}"
+	assert dated.pending_change == f"move:{ONE.booking_id}|2026-11-27"
+	# a time typed for the day offered moves it
+	timed = turn(done(ONE, pending=f"move:{ONE.booking_id}|2026-11-27"), "4 baje")
+	assert timed.move_booking == (ONE.booking_id, "2026-11-27", "16:00-17:00")
 
 
-def test_a_date_and_time_moves_it_at_once():
+def test_a_date_and_time_read_from_free_text_is_asked_once_then_moved():
 	decision = turn(done(ONE), "kal nahi ho payega, parso 11 baje karo")
-	assert decision.move_booking == (ONE.booking_id, "2026-11-27", "11:00-12:00")
-	assert "moved to Fri 27 Nov 2026, 11:00-12:00" in decision.replies[-1].body
-	assert decision.pending_change is None
+	assert not decision.move_booking, "read from free text: asked first"
+	assert "Move your booking" in decision.replies[-1].body
+	pending = f"moveto:{ONE.booking_id}|2026-11-27|11:00-12:00"
+	assert decision.pending_change == pending
+	moved = turn(done(ONE, pending=pending), "Yes, move it", button_id="1")
+	assert moved.move_booking == (ONE.booking_id, "2026-11-27", "11:00-12:00")
+	assert "moved to Fri 27 Nov 2026, 11:00-12:00" in moved.replies[-1].body
+	kept = turn(done(ONE, pending=pending), "No, keep it", button_id="2")
+	assert not kept.move_booking and "stays" in kept.replies[-1].body
+
+
+def test_a_new_booking_is_not_a_move():
+	for said in ("Need another booking for tomorrow 10 am, I will move the car out", "ek aur booking karni hai kal 10 baje"):
+		decision = turn(done(ONE), said)
+		assert not decision.move_booking and not (decision.pending_change or "").startswith("move")
 
 
 def test_a_slot_row_moves_it_and_several_bookings_are_listed_to_move():

@@ -353,9 +353,11 @@ def _decide(
 
 	if message.message_type not in READABLE_TYPES and not message.text:
 		unchanged.replies.append(replies.unsupported_message(message.message_type))
+		unchanged.pending_change = snapshot.pending_change  # a question asked still waits
 		return unchanged
 	if message.over_budget:
 		unchanged.replies.append(replies.not_read(snapshot.expecting))
+		unchanged.pending_change = snapshot.pending_change
 		return unchanged
 
 	expecting = snapshot.expecting if snapshot.state is State.COLLECTING else ()
@@ -422,10 +424,14 @@ def _about_upcoming(
 	None when the message is about something else."""
 	by_id = {b.booking_id: b for b in snapshot.upcoming}
 	row = (message.button_id or "").strip()
-	action, _, pending_id = (snapshot.pending_change or "").partition(":")
+	# pending: "cancel:<booking>", "move:<booking>", "move:<booking>|<day offered>",
+	# "moveto:<booking>|<day>|<slot>" (a move read from free text, asked once)
+	action, _, pending = (snapshot.pending_change or "").partition(":")
+	pending_id, _, rest = pending.partition("|")
 	asked = by_id.get(pending_id)
 	day, slot = extraction.fields.get("appointment_date"), extraction.fields.get("time_slot")
 	cutoff = snapshot.cancel_cutoff_hours
+	yes, no = intent in (Intent.CONFIRM, Intent.CANCEL), intent in (Intent.DENY, Intent.EDIT)
 
 	picked = upcoming_rules.read_row(row, by_id)
 	if picked is not None:
@@ -436,15 +442,22 @@ def _about_upcoming(
 			return _ask_new_time(unchanged, booking, cutoff)
 		return _ask_to_cancel(unchanged, booking, cutoff)
 	if asked is not None and action == upcoming_rules.CANCEL:
-		if intent in (Intent.CONFIRM, Intent.CANCEL):  # "Yes, cancel it" (button 1), "haan", "cancel"
+		if yes:  # "Yes, cancel it" (button 1), "haan", "cancel"
 			return _cancel_upcoming(unchanged, asked, cutoff)
-		if intent in (Intent.DENY, Intent.EDIT):  # "No, keep it" (button 2), "nahi"
+		if no:  # "No, keep it" (button 2), "nahi"
 			unchanged.replies.append(upcoming_rules.kept(asked))
 			return unchanged
-	if asked is not None and action == upcoming_rules.MOVE:
-		if day:
-			return _move_upcoming(unchanged, asked, day, slot, cutoff)
-		if intent in (Intent.DENY, Intent.CANCEL) and not upcoming_rules.wants_to_move(message.text):
+	if asked is not None and action == upcoming_rules.MOVE_TO and rest.count("|") == 1:
+		if yes and not day:  # "Yes, move it"
+			return _move_upcoming(unchanged, asked, *rest.split("|"), cutoff)
+		if no and not day:
+			unchanged.replies.append(upcoming_rules.kept(asked))
+			return unchanged
+	if asked is not None and action in (upcoming_rules.MOVE, upcoming_rules.MOVE_TO):
+		offered_day = rest.split("|")[0] if rest else None
+		if day or (slot and offered_day):  # a new date, or a time for the day offered
+			return _move_upcoming(unchanged, asked, day or offered_day, slot, cutoff)
+		if no and not upcoming_rules.wants_to_move(message.text):
 			unchanged.replies.append(upcoming_rules.kept(asked))
 			return unchanged
 	# anything else: a question asked lapses and the message is read as any other
@@ -457,8 +470,15 @@ def _about_upcoming(
 	booking = snapshot.upcoming[0]
 	if not moving:
 		return _ask_to_cancel(unchanged, booking, cutoff)
-	if day:  # "kal nahi ho payega, parso karo"
-		return _move_upcoming(unchanged, booking, day, slot, cutoff)
+	if day and slot:  # "kal nahi ho payega, parso 4 baje karo": read from free text, so asked once
+		person = _a_person(unchanged, booking, cutoff)
+		if person is not None:
+			return person
+		unchanged.replies.append(upcoming_rules.ask_to_move(booking, day, slot))
+		unchanged.pending_change = f"{upcoming_rules.MOVE_TO}:{booking.booking_id}|{day}|{slot}"
+		return unchanged
+	if day:
+		return _move_upcoming(unchanged, booking, day, None, cutoff)
 	return _ask_new_time(unchanged, booking, cutoff)
 
 
@@ -513,6 +533,7 @@ def _move_upcoming(unchanged: Decision, booking: Upcoming, day: str, slot: str |
 		unchanged.pending_change = None
 	else:
 		unchanged.offer_move_day = (booking.booking_id, day)
+		unchanged.pending_change = f"{upcoming_rules.MOVE}:{booking.booking_id}|{day}"
 	return unchanged
 
 
@@ -717,9 +738,11 @@ def settle(
 			summary_preface=None,
 		)
 	if slot is not None and not slot.available:
-		# The date stays: only the time did not fit (a day with no room asks the date again too,
-		# offering the next open day's slots, and a new date replaces it).
+		# The date stays when only the time did not fit. A day with no room (full, closed) becomes
+		# the next open day whose slots are offered, so a time typed next lands on the day offered.
 		values = {**decision.values, "time_slot": None}
+		if not slot.free_slots:
+			values["appointment_date"] = slot.next_day if slot.next_day_slots else None
 		asked: tuple[str, ...] = ("time_slot",) if slot.free_slots else ("appointment_date", "time_slot")
 		wanted = _start_of(decision.values.get("time_slot"))
 		return replace(
@@ -778,11 +801,12 @@ def offer_times(decision: Decision, slot: SlotCheck) -> Decision:
 			free = slot.free_slots
 		reply = replies.slot_unavailable(day, None, lead, free, ())
 		return replace(decision, replies=[*decision.replies[:-1], reply])
-	# A day full or closed: said plainly, with the next open day's free slots. The date stays
-	# until the customer gives another (or picks one of those slots).
+	# A day full or closed: said plainly, with the next open day's free slots; that day is the
+	# date now (a time typed next lands on it), until the customer gives another.
 	reason = slot.reason or f"Sorry, {replies.format_day(day)} is fully booked."
 	return replace(
 		decision,
+		values={**decision.values, "appointment_date": slot.next_day if slot.next_day_slots else None},
 		replies=[
 			*decision.replies[:-1],
 			replies.slot_unavailable(

@@ -350,7 +350,7 @@ _TIME_RE = re.compile(
 )
 _NOT_TIME_AFTER_RE = re.compile(
 	r"(?<!\s)\s*(?:days?|din|dino|weeks?|hafte|months?|mahine|mins?|minutes?|kms?|cars?|bikes?|people|log|"
-	r"years?|saal|times?|bhk|floors?|rs|rupees?|inr|(?<!\d)\d{3,})\b",
+	r"years?|saal|times?|bhk|floors?|rs|rupees?|inr|ghante|ghanta|hours?|sau|hazaar|(?<!\d)\d{3,})\b",
 	re.I,
 )
 # A bare range is a slot ("10-11") unless it is a house or plot number.
@@ -384,7 +384,7 @@ _HOUR_WORDS: dict[str, int] = {
 	"ten": 10, "eleven": 11, "twelve": 12,
 }
 _FRACTIONS: dict[str, tuple[int, int]] = {  # word: (hours to add, minute)
-	"saade": (0, 30), "sade": (0, 30), "saadhe": (0, 30), "sadhe": (0, 30), "saare": (0, 30),
+	"saade": (0, 30), "sade": (0, 30), "saadhe": (0, 30), "sadhe": (0, 30),
 	"sawa": (0, 15), "sava": (0, 15), "paune": (-1, 45), "pone": (-1, 45), "paone": (-1, 45),
 }
 _WHOLE_FRACTIONS: dict[str, tuple[int, int]] = {"dedh": (1, 30), "derh": (1, 30), "dhai": (2, 30), "dhaai": (2, 30), "adhai": (2, 30)}
@@ -392,7 +392,7 @@ _HOUR_WORD = "|".join(sorted(_HOUR_WORDS, key=len, reverse=True))
 _SPOKEN_TIME_RE = re.compile(
 	rf"""(?<![\w:./\-+])(?:
 	(?P<frac>{'|'.join(_FRACTIONS)})\s+(?P<fh>\d{{1,2}}|{_HOUR_WORD})\b(?:\s*(?P<fclock>{_CLOCK_WORDS})\b)?
-	|(?P<whole>{'|'.join(_WHOLE_FRACTIONS)})\b(?:\s*(?P<wclock>{_CLOCK_WORDS})\b)?
+	|(?P<whole>{'|'.join(_WHOLE_FRACTIONS)})\s*(?P<wclock>{_CLOCK_WORDS})\b
 	|(?P<word>{_HOUR_WORD})\s*(?P<clock>baje|bje|bajey|baji|bajay|o'?\s?clock|oclock)\b
 	)""",
 	re.I | re.X,
@@ -418,8 +418,10 @@ def _spoken_times(text: str) -> list[TimeMention]:
 			hour, minute = _WHOLE_FRACTIONS[match["whole"].lower()]
 		else:
 			hour, minute = _hour_of(match["word"]), 0
-		if hour is None or not 0 <= hour <= 23:
-			continue
+		if hour == 0:
+			hour = 12  # "paune ek": a quarter to one is 12:45
+		if hour is None or not 0 <= hour <= 23 or _NOT_TIME_AFTER_RE.match(text[match.end() : match.end() + 16]):
+			continue  # "saade 3 km", "sawa 2 ghante"
 		part = _part_of_day_near(text, match.start(), match.end())
 		found.append(TimeMention(_to_24h(hour, None, part), match.start(), match.end(), minute))
 	for match in _HALF_PAST_RE.finditer(text):
@@ -428,7 +430,7 @@ def _spoken_times(text: str) -> list[TimeMention]:
 			continue
 		minute = 30 if match["which"].lower() == "half" else 15
 		if match["rel"].lower() == "to":
-			hour, minute = hour - 1, 60 - minute
+			hour, minute = (hour - 1) or 12, 60 - minute
 		part = _part_of_day_near(text, match.start(), match.end())
 		found.append(TimeMention(_to_24h(hour, None, part), match.start(), match.end(), minute))
 	return found
@@ -557,9 +559,11 @@ def parse_start_time(text: str | None) -> time | None:
 	return None
 
 
+# "after 4", "after 4:30 pm", "4 baje ke baad"; not "after 10th", "after 5 mins"
 _AFTER_HOUR_RE = re.compile(
-	rf"\b(?:after|aftr|baad)\s+(?P<h1>\d{{1,2}})(?:[:.]00)?\s*(?P<mer1>{_MERIDIEM}|baje|bje)?"
-	rf"|(?<![\w:.])(?P<h2>\d{{1,2}})(?:[:.]00)?\s*(?P<mer2>{_MERIDIEM}|baje|bje)?\s*(?:ke|k)\s+(?:baad|bad)\b",
+	rf"\b(?:after|aftr)\s+(?P<h1>\d{{1,2}})(?:[:.](?P<m1>[0-5]\d))?(?!\d|st\b|nd\b|rd\b|th\b)\s*(?P<mer1>{_MERIDIEM}|baje|bje)?"
+	rf"(?!\s*(?:mins?|minutes?|hours?|hrs?|days?|din|ghante|ghanta|tarikh)\b)"
+	rf"|(?<![\w:.])(?P<h2>\d{{1,2}})(?:[:.](?P<m2>[0-5]\d))?\s*(?P<mer2>{_MERIDIEM}|baje|bje)?\s*(?:ke|k)\s+(?:baad|bad)\b",
 	re.I,
 )
 _DAY_PART_NAMES = {_MORNING: "Morning", _AFTERNOON: "Afternoon", _NOON: "Afternoon", _EVENING: "Evening"}
@@ -575,21 +579,33 @@ def find_day_part(text: str | None) -> str | None:
 	if bound:
 		return bound
 	for match in _PART_OF_DAY_RE.finditer(text):
+		refused = re.match(r"\s*(?:ko\s+|me\s+|mein\s+)?(?:nahi|nahin|nhi|nai|mat|not)\b", text[match.end() :], re.I) or re.search(
+			r"\bnot\s*$", text[max(0, match.start() - 6) : match.start()], re.I
+		)
+		if refused:
+			continue  # "subah nahi, shaam ko": the evening
 		if not re.search(r"\b(?:good|gud|gd)\s*$", text[max(0, match.start() - 8) : match.start()], re.I):
 			# a part of the day, unless a clock time is said with it (then that is the slot)
 			return None if find_times(text) else _DAY_PART_NAMES.get(_PART_OF_DAY_WORDS[match["part"].lower()])
 	return None
 
 
-def find_time_bound(text: str | None) -> str | None:
-	"""'after HH:00' for "after 4", "4 baje ke baad" (a bound, not a time), else None."""
+def time_bound(text: str | None) -> tuple[str, int, int] | None:
+	"""("after HH:MM", start, end) for "after 4", "4:30 baje ke baad" (a bound, not a time)."""
 	after = _AFTER_HOUR_RE.search(str(text or ""))
 	if not after:
 		return None
-	hour = int(after["h1"] or after["h2"])
+	hour, minute = int(after["h1"] or after["h2"]), int(after["m1"] or after["m2"] or 0)
 	meridiem = _meridiem(after["mer1"] or after["mer2"])
 	hour = _to_24h(hour, meridiem, _part_of_day_near(str(text), after.start(), after.end()))
-	return f"after {hour:02d}:00" if hour is not None and 0 <= hour <= 23 else None
+	if hour is None or not 0 <= hour <= 23:
+		return None
+	return f"after {hour:02d}:{minute:02d}", after.start(), after.end()
+
+
+def find_time_bound(text: str | None) -> str | None:
+	bound = time_bound(text)
+	return bound[0] if bound else None
 
 
 def find_out_of_hours_time(text: str | None) -> bool:

@@ -16,7 +16,7 @@ from datetime import date
 
 from yawlit_bot.engine.dates import (
 	find_date,
-	find_time_bound,
+	time_bound,
 	find_out_of_hours_time,
 	find_times,
 	parse_start_time,
@@ -824,11 +824,13 @@ _SLOT_PROBLEM = "We work 6 am to 6 pm, in one-hour slots like 10:00-11:00. Which
 
 
 def _read_time(text: _Text, result: Extraction, today: date, expecting: Sequence[str]) -> None:
-	if find_time_bound(text.text):
-		# "after 4", "4 baje ke baad": a bound, not a time; the free slots after it are offered
+	bound = time_bound(text.text)
+	if bound:
+		# "after 4", "4 baje ke baad": a bound, not a time (the free slots after it are offered);
+		# another time in the message is still read
 		for mention in find_times(text.text):
-			text.take(mention.start, mention.end, "time_slot")
-		return
+			if mention.start < bound[2] and mention.end > bound[1]:
+				text.take(mention.start, mention.end, "time_slot")
 	tail = _after_last_correction(text.text) if result.correction else 0
 	said = (text.text[tail:] if tail and parse_time_slot(text.text[tail:]) else text.text)
 	slot = parse_time_slot(said)

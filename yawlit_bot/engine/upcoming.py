@@ -20,18 +20,21 @@ DEFAULT_CUTOFF_HOURS = 2
 
 # "reschedule", "change my booking", "booking shift karo", "kal nahi ho payega, parso karo"
 _MOVE_RE = re.compile(
-	r"\b(?:re-?schedule|postpone|prepone|shift|move)\b"
-	r"|\b(?:change|badal\w*|badlo)\b.{0,20}\b(?:booking|appointment|date|time|slot|din|samay)\b"
-	r"|\b(?:booking|appointment|date|time|slot|din|samay)\b.{0,20}\b(?:change|badal\w*|badlo|aage|peeche|shift)\b"
+	r"\b(?:re-?schedule|postpone|prepone)\b"
+	r"|\b(?:shift|move|change|badal\w*|badlo)\s+(?:my\s+|the\s+|meri\s+|apni\s+)?(?:booking|appointment|slot)\b"
+	r"|\b(?:booking|appointment)\s+(?:ka\s+|ki\s+|ko\s+)?(?:date|time|slot|din|samay)?\s*(?:change|badal\w*|badlo|shift)\b"
 	r"|\bnahi\s+ho\s+pa(?:yega|ega|aega)\b|\bnahi\s+aa\s+pa(?:unga|aunga|ungi|aungi)\b"
 	r"|\b(?:can'?t|cannot|won'?t\s+be\s+able\s+to)\s+make\s+it\b",
 	re.I,
 )
+# "another booking", "ek aur booking", "new booking": a new one, not a move
+_ANOTHER_RE = re.compile(r"\b(?:another|new|second|one\s+more|ek\s+aur|aur\s+ek|dusri|doosri|nayi|nai\s+booking)\b", re.I)
 
 
 def wants_to_move(text: str | None) -> bool:
-	"""The customer asks to move a booking already made (not to cancel it)."""
-	return bool(_MOVE_RE.search((text or "")[:500]))
+	"""The customer asks to move a booking already made (not to cancel it, not a new one)."""
+	text = (text or "")[:500]
+	return bool(_MOVE_RE.search(text)) and not _ANOTHER_RE.search(text)
 
 
 def read_row(row: str, bookings: Mapping[str, "Upcoming"]) -> tuple[str, "Upcoming", str, str] | None:
@@ -107,6 +110,13 @@ def person_will_help(booking: Upcoming) -> Reply:
 
 def ask_new_date(booking: Upcoming) -> Reply:
 	return Reply(f"Sure. Your booking is {describe(booking)}. Which date (and time) would you like instead?")
+
+
+MOVE_BUTTONS = ("Yes, move it", "No, keep it")  # tapped as "1" / "2", like the summary's first two
+
+
+def ask_to_move(booking: Upcoming, day: str, slot: str) -> Reply:
+	return Reply(f"Move your booking {describe(booking)} to {format_day(day)}, {slot}?", MOVE_BUTTONS)
 
 
 def moved(booking: Upcoming, day: str, slot: str) -> Reply:

@@ -251,17 +251,18 @@ def create_booking(
 	return booking.name
 
 
-def upcoming_bookings(phone: str, settings) -> tuple:
-	"""The customer's confirmed bookings that have not begun, soonest first (at most ten): what
-	"cancel my booking" may be about. One indexed read."""
+def upcoming_bookings(conversation: str, settings) -> tuple:
+	"""The bookings this WhatsApp conversation made that are confirmed and have not begun,
+	soonest first (at most ten): what "cancel my booking" may be about. By the conversation, not
+	the phone typed in the booking (which may be another contact's number)."""
 	from yawlit_bot.engine.upcoming import Upcoming
 
 	now = now_in_india()
 	rows = frappe.db.sql(
 		"""select name, appointment_date, time_slot, service_type, starts_at from `tabWA Service Booking`
-		where phone = %s and status = 'Confirmed' and appointment_date >= %s
+		where conversation = %s and status = 'Confirmed' and appointment_date >= %s
 		order by starts_at, name limit 10""",
-		(phone, now.date()),
+		(conversation, now.date()),
 		as_dict=True,
 	)
 	changeable = settings.backend == catalog.BUILT_IN  # Yawlit's ERP takes no cancellation from the bot
@@ -284,7 +285,7 @@ def cancel_by_customer(booking_id: str, conversation: str) -> bool:
 	seat given back once (the booking's own seat move, under the slot's row lock), who and when
 	noted on it. False when it is no longer a confirmed booking of this customer."""
 	row = frappe.db.sql(
-		"select name from `tabWA Service Booking` where name = %s and phone = %s and status = 'Confirmed' for update",
+		"select name from `tabWA Service Booking` where name = %s and conversation = %s and status = 'Confirmed' for update",
 		(booking_id, conversation),
 	)
 	if not row:
@@ -305,14 +306,13 @@ def move_by_customer(booking_id: str, day: str, slot: str, conversation: str):
 	from yawlit_bot.engine.conversation import SlotCheck
 
 	row = frappe.db.sql(
-		"select name from `tabWA Service Booking` where name = %s and phone = %s and status = 'Confirmed' for update",
+		"select name from `tabWA Service Booking` where name = %s and conversation = %s and status = 'Confirmed' for update",
 		(booking_id, conversation),
 	)
 	if not row:
 		return SlotCheck(False, f"Booking {booking_id} is no longer active: nothing to move.")
-	check, _row = slots.check_slot(day, slot, conversation)
-	if not check.available:
-		return check
+	# No seat check before the move: the booking's own seat move locks both slot rows in name
+	# order (a check here first would lock the new one out of order: two opposite moves deadlock)
 	booking = frappe.get_doc("WA Service Booking", booking_id)
 	before = f"{getdate(booking.appointment_date):%d %b}, {booking.time_slot}"
 	frappe.db.savepoint("move_booking")

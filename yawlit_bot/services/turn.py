@@ -470,7 +470,7 @@ def move_or_offer(decision, conversation: str, offer):
 		decision,
 		replies=[*[r for r in decision.replies if "is moved to" not in r.body], reply],
 		move_booking=None,
-		pending_change=f"{upcoming_rules.MOVE}:{booking_id}",
+		pending_change=f"{upcoming_rules.MOVE}:{booking_id}|{day}",
 	)
 
 

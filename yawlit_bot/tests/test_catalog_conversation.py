@@ -163,7 +163,8 @@ class TestCatalogConversation(PipelineTestCase):
 		self.assertIn("free.", replies[-1])
 		rows = [row["id"] for section in self.last_list(phone)["sections"] for row in section["rows"]]
 		self.assertIn(f"dayslot:{tomorrow + timedelta(days=1)}|10:00-11:00", rows)
-		self.assertEqual(self.scratchpad(phone).appointment_date, tomorrow)
+		# the day offered is the date now: a time typed next lands on it
+		self.assertEqual(self.scratchpad(phone).appointment_date, tomorrow + timedelta(days=1))
 		replies = self.choose(phone, "10:00-11:00", f"dayslot:{tomorrow + timedelta(days=1)}|10:00-11:00")
 		scratchpad = self.scratchpad(phone)
 		self.assertEqual((scratchpad.appointment_date, scratchpad.time_slot), (tomorrow + timedelta(days=1), "10:00-11:00"))

@@ -120,11 +120,14 @@ class TestCustomerReschedule(OwnBookingCase):
 		self.assertEqual(recount(self.day, SLOT), self.capacity - 1, "the old seat is given back")
 		self.assertEqual(recount(later, "11:00-12:00"), taken_on(later, None, now_in_india()).get("11:00-12:00", 0))
 
-	def test_a_date_and_time_in_one_message_moves_it_at_once(self):
+	def test_a_date_and_time_in_one_message_is_asked_once_then_moved(self):
 		phone = self.new_phone()
 		booking = self.book(phone)
 		later = self.day + timedelta(days=1)
-		done = self.say(phone, "kal nahi ho payega, parso 4 baje karo")
+		asked = self.say(phone, "kal nahi ho payega, parso 4 baje karo")
+		self.assertIn("Move your booking", asked[-1])
+		self.assertEqual(frappe.db.get_value("WA Service Booking", booking, "time_slot"), SLOT, "asked, not moved")
+		done = self.tap(phone, "Yes, move it", "1")
 		self.assertIn("moved to", done[-1])
 		moved = frappe.get_doc("WA Service Booking", booking)
 		self.assertEqual((str(moved.appointment_date), moved.time_slot), (str(later), "16:00-17:00"))

@@ -72,7 +72,12 @@ class TestFloodAndRecovery(PipelineTestCase):
 		self.standin.reset()
 		result = sweep()
 		frappe.db.commit()
-		self.assertGreaterEqual(result["lost_jobs_replaced"], 1)
+		# replaced by the sweeper; unless the ready list still held the conversation (take() pops
+		# the oldest entry, which may be another test's) and a live job took it meanwhile
+		live = frappe.db.count(
+			"WA Message", {"conversation": phone, "role": "assistant", "send_status": ["!=", "Queued"]}
+		) or turn_jobs.conversation_lock(phone, 1).is_held()
+		self.assertTrue(result["lost_jobs_replaced"] >= 1 or live, "the lost job is replaced")
 		self.wait_until(
 			lambda: not frappe.db.count(
 				"WA Message", {"conversation": phone, "role": "assistant", "send_status": ["!=", "Sent"]}
