@@ -370,6 +370,8 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 	today = today_in_india()
 	budget_ms = bot_settings().reading_budget_ms
 
+	read: dict = {}
+
 	def decide(over_budget: bool = False):
 		inbound = Message(
 			text=message.content,
@@ -380,7 +382,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 			over_budget=over_budget,
 		)
 		threshold = understood.threshold if understood else DEFAULT_THRESHOLD
-		snapshot = load_snapshot(conv, scratchpad)  # afresh: a reading cut short may have left one half-changed
+		snapshot = read["snapshot"] = load_snapshot(conv, scratchpad)  # afresh: a cut-short reading may have changed one
 		# Only the engine runs under the budget: it reads and decides, it writes nothing.
 		with reading_budget(budget_ms):
 			return decide_turn(snapshot, inbound, today, sender_phone=conversation, confidence_threshold=threshold, offer=offer)
@@ -426,7 +428,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 	if decision.cancel_booking and not cancel_by_customer(decision.cancel_booking, conversation):
 		decision.replies = [replies.Reply(f"Booking {decision.cancel_booking} is no longer active: nothing to cancel.")]
 	if decision.move_booking or decision.offer_move_day:
-		decision = move_or_offer(decision, conversation, offer)
+		decision = move_or_offer(decision, conversation, offer, read["snapshot"].upcoming)
 	conv.pending_change = decision.pending_change
 	conv.state = decision.state.value
 	conv.expecting = ",".join(decision.expecting)
@@ -441,7 +443,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 	return decision.replies_after(booking, unconfirmed=bool(erp and not erp.booking_id)), not_read
 
 
-def move_or_offer(decision, conversation: str, offer):
+def move_or_offer(decision, conversation: str, offer, upcoming: tuple):
 	"""The customer's move of a booking: done (under its row lock), or that day's free slots
 	offered for it (also when the slot asked for has no room)."""
 	from dataclasses import replace as changed
@@ -449,7 +451,7 @@ def move_or_offer(decision, conversation: str, offer):
 	from yawlit_bot.engine import upcoming as upcoming_rules
 
 	settings = booking_settings()
-	bookings = {b.booking_id: b for b in upcoming_bookings(conversation, settings)}
+	bookings = {b.booking_id: b for b in upcoming}  # as the turn read them, under the conversation's row lock
 	booking_id, day = (decision.move_booking or decision.offer_move_day)[:2]
 	booking = bookings.get(booking_id)
 	if booking is None:

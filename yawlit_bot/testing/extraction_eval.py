@@ -126,6 +126,19 @@ class DialogueResult:
 	missing: list[str]
 
 
+def snapshot_after(decision) -> Snapshot:
+	"""The conversation as the next turn finds it, as the turn would have stored it."""
+	active = decision.state in (State.COLLECTING, State.CONFIRMING)
+	return Snapshot(
+		state=decision.state,
+		values=decision.values if active else {},
+		has_scratchpad=active,
+		expecting=decision.expecting,
+		editing_field=decision.editing_field,
+		unconfirmed=decision.unconfirmed,
+	)
+
+
 def run_dialogue(
 	item: dict, model_step: ModelStep | None = None, threshold: float = 0.6, offer: Offer | None = None
 ) -> DialogueResult:
@@ -136,15 +149,7 @@ def run_dialogue(
 	for text in item["turns"]:
 		reading = model_step(text, snapshot) if model_step else None
 		decision = decide_turn(snapshot, Message(text=text, model=reading), TODAY, sender, threshold, offer)
-		active = decision.state in (State.COLLECTING, State.CONFIRMING)
-		snapshot = Snapshot(
-			state=decision.state,
-			values=decision.values if active else {},
-			has_scratchpad=active,
-			expecting=decision.expecting,
-			editing_field=decision.editing_field,
-			unconfirmed=decision.unconfirmed,
-		)
+		snapshot = snapshot_after(decision)
 	want = item["expected"]
 	scored = DETAIL_FIELDS + (UTILITY_FIELDS if offer is not None else ())
 	if offer is not None and want.get("service_type"):

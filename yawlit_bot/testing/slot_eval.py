@@ -20,7 +20,6 @@ from yawlit_bot.engine.catalog import Catalog, Schedule, Service
 from yawlit_bot.engine.conversation import (
 	Message,
 	Snapshot,
-	State,
 	asks_time,
 	decide_turn,
 	needs_slot_check,
@@ -28,6 +27,7 @@ from yawlit_bot.engine.conversation import (
 	settle,
 )
 from yawlit_bot.engine.offer import Offer
+from yawlit_bot.testing.extraction_eval import snapshot_after
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "tests" / "eval"
 TODAY = date(2026, 11, 25)  # a Wednesday: "kal" is Thursday 26, "parso" Friday 27
@@ -106,15 +106,7 @@ def run(item: dict) -> SlotResult:
 	for turn in [OPENING, *item["turns"]]:
 		message = Message(text=turn["title"], button_id=turn["row"]) if isinstance(turn, dict) else Message(text=turn)
 		decision = _catalog_answers(decide_turn(snapshot, message, TODAY, SENDER, offer=offer), schedule, taken)
-		active = decision.state in (State.COLLECTING, State.CONFIRMING)
-		snapshot = Snapshot(
-			state=decision.state,
-			values=decision.values if active else {},
-			has_scratchpad=active,
-			expecting=decision.expecting,
-			editing_field=decision.editing_field,
-			unconfirmed=decision.unconfirmed,
-		)
+		snapshot = snapshot_after(decision)
 	result = SlotResult(item["id"], want=item["expected"])
 	result.got = {name: snapshot.values.get(name) for name in ("appointment_date", "time_slot")}
 	last = decision.replies[-1] if decision and decision.replies else None
