@@ -84,7 +84,11 @@ def run_next_turn(conversation: str, settings, opt_commands_only: bool | None = 
 		opt_commands_only = not settings.enabled
 	# The model reads the message before the conversation row is locked: the row lock is never
 	# held while a model answers. Nothing it says is written until the turn, under the lock.
+	# A fresh snapshot first: one begun while the last turn's replies were sent would not see
+	# a message stored meanwhile, and that message's turn would then run unread by the model.
+	frappe.db.rollback()
 	understood = None if opt_commands_only else read_next_with_model(conversation)
+	reread = opt_commands_only or not model_in_use()
 	for attempt in range(DB_RETRIES):
 		frappe.db.rollback()
 		name = None
@@ -93,6 +97,15 @@ def run_next_turn(conversation: str, settings, opt_commands_only: bool | None = 
 			if not name:
 				frappe.db.commit()
 				return EMPTY
+			if not reread and not (understood and understood.message == name):
+				# Stored between the model's look and the lock: let go of the row, read it, lock again.
+				reread = True
+				frappe.db.rollback()
+				understood = read_next_with_model(conversation)
+				name = lock_next_pending(conversation, opt_commands_only=opt_commands_only)
+				if not name:
+					frappe.db.commit()
+					return EMPTY
 			if attempt == 0 and count_turn_start(name) > settings.max_turn_attempts:
 				give_up(
 					name,
@@ -198,6 +211,12 @@ class Understood:
 
 
 _understood: dict[tuple, Understood] = {}  # this process's last reading, for a retried turn
+
+
+def model_in_use() -> bool:
+	from yawlit_bot.services.model_reader import model_config
+
+	return model_config().enabled
 
 
 def read_next_with_model(conversation: str) -> Understood | None:
