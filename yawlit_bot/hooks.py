@@ -27,7 +27,7 @@ after_request = ["yawlit_bot.api.request_guard.short_webhook_errors"]
 # replies WAPI refused; it is the safety net behind the per-message jobs.
 scheduler_events = {
 	"cron": {
-		"* * * * *": ["yawlit_bot.services.sweeper.sweep"],
+		"* * * * *": ["yawlit_bot.services.sweeper.sweep", "yawlit_bot.services.aftercare.send_due"],
 	},
 }
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time
 from enum import Enum
 
-from yawlit_bot.engine import handoff
+from yawlit_bot.engine import aftercare, handoff
 from yawlit_bot.engine import offer as catalog_offer
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.catalog import CatalogError, hours_text, in_day_part, nearest_slots, slot_holding, slot_times
@@ -80,6 +80,7 @@ class Snapshot:
 	upcoming: tuple[Upcoming, ...] = ()
 	pending_change: str | None = None  # "cancel:<booking>" / "move:<booking>": what the bot asked about
 	cancel_cutoff_hours: int = DEFAULT_CUTOFF_HOURS  # closer to its slot, a person cancels
+	reminded_booking: str | None = None  # the upcoming booking whose reminder went last
 
 
 @dataclass
@@ -120,6 +121,9 @@ class Decision:
 	move_booking: tuple[str, str, str] | None = None  # (booking, new date, new slot): moved by the services
 	offer_move_day: tuple[str, str] | None = None  # (booking, date): that day's free slots to offer for it
 	pending_change: str | None = None  # "cancel:<booking>" / "move:<booking>": the answer comes next
+	confirm_visit: str | None = None  # the booking its reminder's "Confirm visit" was tapped for
+	feedback_rating: tuple[str, int] | None = None  # (booking, 1-5), stored on the booking
+	feedback_comment: tuple[str, str] | None = None  # (booking, the customer's words)
 
 	def replies_after(self, booking_id: str | None = None, unconfirmed: bool = False) -> list[Reply]:
 		"""The turn's replies, once its booking (if it made one) has its id: a booking made is
@@ -379,6 +383,9 @@ def _decide(
 	intent = _intent_of(message, extraction)
 	active = snapshot.has_scratchpad and snapshot.state in (State.COLLECTING, State.CONFIRMING)
 
+	after_visit = _after_the_visit(snapshot, message, intent, extraction, unchanged, active)
+	if after_visit is not None:
+		return after_visit
 	if not active:
 		about_upcoming = _about_upcoming(snapshot, message, intent, extraction, unchanged)
 		if about_upcoming is not None:
@@ -414,6 +421,67 @@ def _decide(
 	if profile_question:  # the car on record was picked (or another given): the address next
 		return _welcome_back(decision, snapshot.profile, today, first_time=False, answered=profile_question)
 	return decision
+
+
+# A message that says this much is about a new booking, not a comment on the last visit.
+_BOOKING_SIGNS = frozenset({"service_type", "appointment_date", "vehicle_plate", "address", "pincode"})
+
+
+def _after_the_visit(
+	snapshot: Snapshot, message: Message, intent: Intent | None, extraction: Extraction, unchanged: Decision, active: bool
+) -> Decision | None:
+	"""A rating for a visit (its list row, or typed when asked), the comment after it, or a tap
+	on a reminder's buttons. None when the message is about something else."""
+	first_name = snapshot.profile.first_name if snapshot.profile else ""
+	action, _, booking_id = (snapshot.pending_change or "").partition(":")
+	row = (message.button_id or "").strip()
+	if row.startswith(aftercare.RATE_ROW):
+		booking_id = row[len(aftercare.RATE_ROW) :].partition("|")[0]
+		action = aftercare.RATE
+	if booking_id and action == aftercare.RATE and (row or not active):
+		rating = aftercare.read_rating(message.text, message.button_id, booking_id)
+		if rating is not None:
+			unchanged.feedback_rating = (booking_id, rating)
+			unchanged.replies.append(aftercare.rating_reply(rating, first_name))
+			unchanged.pending_change = aftercare.pending_question(aftercare.COMMENT, booking_id)
+			if rating <= aftercare.LOW_RATING:
+				unchanged.needs_person = aftercare.low_rating_reason(booking_id, rating)
+			return unchanged
+	if booking_id and action == aftercare.COMMENT and not active and message.text and not message.button_id:
+		text = message.text.strip()
+		about_else = (
+			bool(_BOOKING_SIGNS & set(extraction.fields))
+			or len(extraction.fields) > 1
+			or intent in (Intent.CANCEL, Intent.GREETING)
+			or upcoming_rules.wants_to_move(text)
+		)
+		if not about_else:
+			if aftercare.is_no_comment(text) or intent is Intent.DENY:
+				unchanged.replies.append(aftercare.comment_thanks())
+			elif intent is Intent.THANKS and len(text.split()) <= 3:
+				unchanged.replies.append(replies.you_are_welcome())
+			else:
+				unchanged.feedback_comment = (booking_id, text[:1000])
+				unchanged.replies.append(aftercare.comment_thanks())
+			return unchanged
+	tapped = aftercare.reminder_tap(message.text)
+	if tapped and not active:
+		by_id = {b.booking_id: b for b in snapshot.upcoming}
+		booking = by_id.get(snapshot.reminded_booking or "") or (
+			snapshot.upcoming[0] if len(snapshot.upcoming) == 1 else None
+		)
+		if booking is None:
+			if len(snapshot.upcoming) > 1 and tapped == aftercare.RESCHEDULE:
+				unchanged.replies.append(upcoming_rules.ask_which(snapshot.upcoming, move=True))
+			else:
+				unchanged.replies.append(aftercare.no_upcoming_visit())
+			return unchanged
+		if tapped == aftercare.RESCHEDULE:
+			return _ask_new_time(unchanged, booking, snapshot.cancel_cutoff_hours)
+		unchanged.confirm_visit = booking.booking_id
+		unchanged.replies.append(aftercare.visit_confirmed(first_name, booking.day, booking.slot))
+		return unchanged
+	return None
 
 
 def _about_upcoming(

@@ -8,12 +8,14 @@ and in the patch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import frappe
 from frappe.utils import cint, get_time, getdate
 from frappe.utils.password import get_decrypted_password
 
+from yawlit_bot.engine.aftercare import DEFAULT_EVENING_AT, DEFAULT_FEEDBACK_DELAY_MINUTES, DEFAULT_MORNING_AT
+from yawlit_bot.engine.aftercare import ReminderTimes, read_template_sources
 from yawlit_bot.engine.catalog import DEFAULT_CLOSES, DEFAULT_OPENS, Schedule, opening_hours_problem, split_list
 from yawlit_bot.engine.flood import DEFAULT_REPLY_LIMIT
 from yawlit_bot.engine.understanding import DEFAULT_THRESHOLD, NO_MODEL
@@ -94,6 +96,26 @@ class BookingSettings:
 	backend: str = "Built-in"
 	erp: ErpConfig | None = None  # with the Yawlit ERP backend over HTTP
 	cancel_cutoff_hours: int = 2  # closer to its slot, a customer's cancellation goes to a person
+	aftercare: AftercareSettings = field(default_factory=lambda: AftercareSettings())
+
+
+@dataclass(frozen=True)
+class Template:
+	"""An approved WhatsApp template and what fills its {{1}}, {{2}}... (`aftercare.TEMPLATE_SOURCES`)."""
+
+	name: str = ""
+	language: str = "en"
+	sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AftercareSettings:
+	"""Reminders before the visit and feedback after it (`engine/aftercare.py`)."""
+
+	times: ReminderTimes = ReminderTimes()
+	reminder_template: Template = Template()
+	feedback_delay_minutes: int = DEFAULT_FEEDBACK_DELAY_MINUTES
+	feedback_template: Template = Template()
 
 
 def repair_opening_hours() -> bool:
@@ -146,6 +168,7 @@ def booking_settings() -> BookingSettings:
 		schedule=schedule,
 		hold_minutes=number("hold_minutes", 10),
 		cancel_cutoff_hours=number("change_cutoff_hours", 2),
+		aftercare=aftercare_settings(stored, number),
 		served_pincodes=split_list(stored.get("served_pincodes")),
 		served_cities=split_list(stored.get("served_cities")),
 		utility_surcharge=number("utility_surcharge", 150),
@@ -161,4 +184,31 @@ def booking_settings() -> BookingSettings:
 		)
 		if stored.get("catalog_backend") == "Yawlit ERP"
 		else None,
+	)
+
+
+def aftercare_settings(stored: dict, number) -> AftercareSettings:
+	def template(prefix: str, default_sources: str) -> Template:
+		try:
+			sources = read_template_sources(stored.get(f"{prefix}_template_values") or default_sources)
+		except ValueError:  # the form refuses these; a value stored past it falls back
+			sources = read_template_sources(default_sources)
+		return Template(
+			(stored.get(f"{prefix}_template_name") or "").strip(),
+			(stored.get(f"{prefix}_template_language") or "en").strip(),
+			sources,
+		)
+
+	morning_on = stored.get("morning_reminder") is not None and cint(stored.get("morning_reminder"))
+	return AftercareSettings(
+		times=ReminderTimes(
+			evening=get_time(stored.get("evening_reminder_at")) if stored.get("evening_reminder_at") else DEFAULT_EVENING_AT,
+			morning=(get_time(stored.get("morning_reminder_at")) if stored.get("morning_reminder_at") else DEFAULT_MORNING_AT)
+			if morning_on
+			else None,
+		),
+		reminder_template=template("reminder", "first_name, day, slot"),
+		# 0 or missing means the default, as for every number here (a field added after install reads 0)
+		feedback_delay_minutes=number("feedback_delay_minutes", 0) or DEFAULT_FEEDBACK_DELAY_MINUTES,
+		feedback_template=template("feedback", "first_name, service"),
 	)

@@ -10,6 +10,7 @@ Fences, outermost first:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import traceback
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ import frappe
 from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.engine import replies
+from yawlit_bot.engine.aftercare import reminder_tap
+from yawlit_bot.services import aftercare
 from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
 from yawlit_bot.services.booking import (
 	book_in_erp,
@@ -401,7 +404,10 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 			over_budget=over_budget,
 		)
 		threshold = understood.threshold if understood else DEFAULT_THRESHOLD
-		snapshot = read["snapshot"] = load_snapshot(conv, scratchpad)  # afresh: a cut-short reading may have changed one
+		snapshot = load_snapshot(conv, scratchpad)  # afresh: a cut-short reading may have changed one
+		if reminder_tap(message.content) and snapshot.upcoming:
+			snapshot = dataclasses.replace(snapshot, reminded_booking=aftercare.reminded_booking(conversation))
+		read["snapshot"] = snapshot
 		# Only the engine runs under the budget: it reads and decides, it writes nothing.
 		with reading_budget(budget_ms):
 			return decide_turn(snapshot, inbound, today, sender_phone=conversation, confidence_threshold=threshold, offer=offer)
@@ -448,6 +454,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 		decision.replies = [replies.Reply(f"Booking {decision.cancel_booking} is no longer active: nothing to cancel.")]
 	if decision.move_booking or decision.offer_move_day:
 		decision = move_or_offer(decision, conversation, offer, read["snapshot"].upcoming)
+	decision = record_visit_answers(decision, conversation)
 	conv.pending_change = decision.pending_change
 	conv.state = decision.state.value
 	conv.expecting = ",".join(decision.expecting)
@@ -460,6 +467,25 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 		conv.needs_person, conv.needs_person_reason = 1, decision.needs_person
 		notify_staff(conversation, decision.needs_person)
 	return decision.replies_after(booking, unconfirmed=bool(erp and not erp.booking_id)), not_read
+
+
+def record_visit_answers(decision, conversation: str):
+	"""A reminder confirmed, a rating or a comment: written on the booking, which must be this
+	conversation's (a rating row names its booking; it cannot rate another customer's visit)."""
+	if decision.confirm_visit:
+		aftercare.confirm_visit(decision.confirm_visit, conversation)
+	rated = decision.feedback_rating
+	if rated and not aftercare.store_rating(rated[0], conversation, rated[1]):
+		return dataclasses.replace(
+			decision,
+			replies=[replies.Reply("Sorry, I could not find that visit to rate.")],
+			needs_person=None,
+			pending_change=None,
+			feedback_rating=None,
+		)
+	if decision.feedback_comment:
+		aftercare.store_comment(decision.feedback_comment[0], conversation, decision.feedback_comment[1])
+	return decision
 
 
 def move_or_offer(decision, conversation: str, offer, upcoming: tuple):

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, get_time
 
+from yawlit_bot.engine.aftercare import read_template_sources
 from yawlit_bot.engine.catalog import opening_hours_problem
 
 
@@ -21,6 +22,11 @@ class WABookingSettings(Document):
 		)
 		if problem:
 			frappe.throw(_(problem), title=_("No slot fits"))
+		for prefix in ("reminder", "feedback"):
+			try:
+				read_template_sources(self.get(f"{prefix}_template_values"))
+			except ValueError as exc:
+				frappe.throw(_(str(exc)), title=_("Template values"))
 		if self.catalog_backend == "Yawlit ERP" and not self.erp_in_process():
 			if not (self.erp_url or "").startswith(("http://", "https://")):
 				frappe.throw(_("Set the ERP URL (starting with https://) to use Yawlit's ERP."))
