@@ -186,3 +186,39 @@ class TestVisitOutcome:
 		assert not aftercare.feedback_due(done, done + timedelta(minutes=59), 60)
 		assert aftercare.feedback_due(done, done + timedelta(minutes=60), 60)
 		assert not aftercare.feedback_due(done, done + timedelta(days=4), 60)
+
+
+class TestComebackRules:
+	def test_the_form_values_read(self):
+		from yawlit_bot.engine.campaign import Comeback, read_comeback
+
+		assert read_comeback({"away_days": "30", "city": " Pune ", "pincode": "411 045", "vehicle_type": "SUV"}) == Comeback(
+			30, "Pune", "411045", "SUV"
+		)
+		assert read_comeback(None) == Comeback()
+		assert read_comeback({"never_booked": 1}).never_booked
+
+	@pytest.mark.parametrize(
+		("values", "says"),
+		[
+			({"away_days": "-3"}, "whole number"),
+			({"away_days": "ten"}, "whole number"),
+			({"pincode": "12345"}, "pincode"),
+			({"vehicle_type": "Truck"}, "Vehicle type"),
+			({"never_booked": 1, "city": "Pune"}, "one or the other"),
+		],
+	)
+	def test_what_is_refused_says_why(self, values, says):
+		from yawlit_bot.engine.campaign import AudienceError, read_comeback
+
+		with pytest.raises(AudienceError, match=says):
+			read_comeback(values)
+
+	def test_the_results_rows(self):
+		from yawlit_bot.engine.campaign import campaign_results
+
+		rows = campaign_results({"sent": 10, "delivered": 8, "read": 5, "opted_out": 1}, replied=4, bookings=2, days=7)
+		assert rows[0] == ("Sent", 10, "")
+		assert ("Replied", 4, "40%") in rows
+		assert ("Bookings within 7 days", 2, "20%") in rows
+		assert campaign_results({}, 0, 0, 7)[1] == ("Delivered", 0, "-")

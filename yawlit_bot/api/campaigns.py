@@ -13,6 +13,7 @@ from frappe.utils import escape_html
 
 from yawlit_bot.engine import campaign as rules
 from yawlit_bot.services import campaigns
+from yawlit_bot.services.clock import today_in_india
 
 SENDER_ROLES = ("WA Campaign Manager", "System Manager")
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -129,3 +130,43 @@ def add_from_conversations(campaign: str, filters: str | dict | None = None) -> 
 def add_from_bookings(campaign: str, filters: str | dict | None = None) -> dict:
 	"""Customers with a booking, narrowed by WA Service Booking filters."""
 	return _add(campaign, lambda: campaigns.candidates_from_bookings(frappe.parse_json(filters)), "Bookings")
+
+
+@frappe.whitelist()
+def comeback_audience(campaign: str, filters: str | dict | None = None) -> dict:
+	"""How many customers the choice from the bookings finds now (opted-out numbers left out),
+	with a few names, before they are added."""
+	_campaign(campaign, "read")
+	try:
+		rule = rules.read_comeback(frappe.parse_json(filters) if filters else {})
+	except rules.AudienceError as exc:
+		frappe.throw(str(exc), title=_("Cannot choose these customers"))
+	found = campaigns.comeback_candidates(rule, today_in_india())
+	return {
+		"count": len(found),
+		"sample": [" ".join(filter(None, (c.first_name, c.last_name))) or c.raw for c in found[:5]],
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+def add_comeback_audience(campaign: str, filters: str | dict | None = None) -> dict:
+	"""Add the customers `comeback_audience` counts (as they are at this moment)."""
+
+	def read():
+		try:
+			rule = rules.read_comeback(frappe.parse_json(filters) if filters else {})
+		except rules.AudienceError as exc:
+			frappe.throw(str(exc), title=_("Cannot choose these customers"))
+		return campaigns.comeback_candidates(rule, today_in_india())
+
+	return _add(campaign, read, "Bookings: bring back")
+
+
+@frappe.whitelist()
+def results(campaign: str, days: int | str = rules.DEFAULT_RESULT_DAYS) -> dict:
+	"""The campaign's results: sent, delivered, read, replied, opted out after it, bookings."""
+	_campaign(campaign, "read")
+	days = frappe.utils.cint(days) or rules.DEFAULT_RESULT_DAYS
+	if not 1 <= days <= 90:
+		frappe.throw(_("Choose between 1 and 90 days."))
+	return campaigns.campaign_results(campaign, days)

@@ -246,3 +246,67 @@ def campaign_progress(status_counts: Mapping[str, int]) -> dict[str, int | float
 		"cancelled": counts[CANCELLED],
 		"percent": round(100.0 * (total - open_) / total, 1) if total else 0.0,
 	}
+
+
+# ---------------------------------------------------------------- bringing customers back
+
+VEHICLE_TYPES = ("Hatchback", "Sedan", "SUV", "MUV", "Bike")
+MAX_AWAY_DAYS = 3650
+DEFAULT_RESULT_DAYS = 7  # a booking this soon after a campaign reached the customer counts for it
+
+
+@dataclass(frozen=True)
+class Comeback:
+	"""Customers to bring back, chosen from the bookings (`services/campaigns.comeback_candidates`).
+	Opted-out numbers are always left out, and so is anyone with a visit still to come."""
+
+	away_days: int = 0  # the last completed visit at least this many days ago (0: any)
+	city: str = ""
+	pincode: str = ""
+	vehicle_type: str = ""
+	service: str = ""
+	never_booked: bool = False  # wrote to the bot and never booked
+
+
+def read_comeback(values: Mapping | None) -> Comeback:
+	"""The audience form's values, checked; raises AudienceError saying what is wrong."""
+	values = values or {}
+	raw_days = str(values.get("away_days") or "0").strip()
+	if not raw_days.isdigit() or int(raw_days) > MAX_AWAY_DAYS:
+		raise AudienceError(f"Days since the last visit must be a whole number from 0 to {MAX_AWAY_DAYS}.")
+	pincode = re.sub(r"\s", "", str(values.get("pincode") or ""))
+	if pincode and not re.fullmatch(r"[1-9][0-9]{5}", pincode):
+		raise AudienceError(f"{pincode[:20]} is not a 6-digit pincode.")
+	vehicle = str(values.get("vehicle_type") or "").strip()
+	if vehicle and vehicle not in VEHICLE_TYPES:
+		raise AudienceError(f"Vehicle type is one of {', '.join(VEHICLE_TYPES)}.")
+	rule = Comeback(
+		away_days=int(raw_days),
+		city=clean_text(str(values.get("city") or ""))[:100],
+		pincode=pincode,
+		vehicle_type=vehicle,
+		service=clean_text(str(values.get("service") or ""))[:140],
+		never_booked=str(values.get("never_booked") or "0").lower() in ("1", "true", "yes", "on"),
+	)
+	if rule.never_booked and (rule.away_days or rule.city or rule.pincode or rule.vehicle_type or rule.service):
+		raise AudienceError(
+			"Customers who never booked have no visit, city, vehicle or service to choose by: choose one or the other."
+		)
+	return rule
+
+
+def campaign_results(counts: Mapping[str, int], replied: int, bookings: int, days: int) -> list[tuple[str, int, str]]:
+	"""What the results page shows: (label, number, share of those sent)."""
+	sent = int(counts.get("sent") or 0)
+
+	def share(n: int) -> str:
+		return f"{round(100.0 * n / sent)}%" if sent else "-"
+
+	return [
+		("Sent", sent, ""),
+		("Delivered", int(counts.get("delivered") or 0), share(int(counts.get("delivered") or 0))),
+		("Read", int(counts.get("read") or 0), share(int(counts.get("read") or 0))),
+		("Replied", replied, share(replied)),
+		("Opted out", int(counts.get("opted_out") or 0), ""),
+		(f"Bookings within {days} days", bookings, share(bookings)),
+	]

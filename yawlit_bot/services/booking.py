@@ -27,6 +27,7 @@ from yawlit_bot.engine.conversation import (
 from yawlit_bot.engine.fields import ALL_FIELDS
 from yawlit_bot.engine.offer import Offer, chosen_addons
 from yawlit_bot.services import catalog, slots
+from yawlit_bot.services.campaigns import campaign_from
 from yawlit_bot.services.clock import now_in_india
 from yawlit_bot.services.settings import BookingSettings, booking_settings
 
@@ -227,6 +228,7 @@ def create_booking(
 			"scratchpad": scratchpad.name,
 			"conversation": scratchpad.conversation,
 			"status": "Confirmed",
+			"campaign": campaign_from(scratchpad.conversation),  # what brought the customer back, if a campaign did
 			**{name: scratchpad.get(name) for name in ALL_FIELDS},
 			"service": service if service and frappe.db.exists("WA Service", service) else None,
 			**(

@@ -114,13 +114,7 @@ def candidates_from_conversations(filters: dict | None) -> list[rules.Candidate]
 	rows = frappe.get_all(
 		"WA Conversation", filters={**(filters or {}), "simulated": 0}, fields=["name", "contact_name"]
 	)
-	candidates = []
-	for row in rows:
-		first, _sep, last = (row.contact_name or "").partition(" ")
-		if first == row.name:  # no profile name: the conversation was named after the number
-			first = last = ""
-		candidates.append(rules.Candidate(row.name, first or None, last or None))
-	return candidates
+	return [rules.Candidate(row.name, *_split_contact_name(row.name, row.contact_name)) for row in rows]
 
 
 def candidates_from_bookings(filters: dict | None) -> list[rules.Candidate]:
@@ -131,6 +125,110 @@ def candidates_from_bookings(filters: dict | None) -> list[rules.Candidate]:
 		order_by="creation desc",
 	)
 	return [rules.Candidate(row.phone or "", row.first_name, row.last_name) for row in rows]
+
+
+def comeback_candidates(rule: rules.Comeback, today) -> list[rules.Candidate]:
+	"""Customers to bring back (`engine.campaign.Comeback`), by their WhatsApp conversation, named
+	as on their latest booking. Never the WhatsApp Simulator's, never an opted-out number, never
+	anyone with a confirmed visit still to come."""
+	opted_out = "exists (select 1 from `tabWA Opt Out` o where o.phone = {0} and o.opted_out = 1)"
+	if rule.never_booked:
+		rows = frappe.db.sql(
+			f"""select c.name, c.contact_name from `tabWA Conversation` c
+			where c.simulated = 0
+				and not exists (select 1 from `tabWA Service Booking` b where b.conversation = c.name)
+				and not {opted_out.format("c.name")}
+			order by c.name""",
+			as_dict=True,
+		)
+		return [
+			rules.Candidate(row.name, *_split_contact_name(row.name, row.contact_name)) for row in rows
+		]
+	conditions = ["b.status = 'Completed'", "b.simulated = 0", "b.conversation is not null"]
+	values: dict = {"cutoff": today - timedelta(days=rule.away_days), "today": today}
+	for column, value in (
+		("city", rule.city),
+		("pincode", rule.pincode),
+		("vehicle_type", rule.vehicle_type),
+		("service_type", rule.service),
+	):
+		if value:
+			conditions.append(f"b.`{column}` = %({column})s")
+			values[column] = value
+	rows = frappe.db.sql(
+		f"""select v.conversation,
+			(select x.first_name from `tabWA Service Booking` x where x.conversation = v.conversation
+				order by x.appointment_date desc, x.name desc limit 1) as first_name,
+			(select x.last_name from `tabWA Service Booking` x where x.conversation = v.conversation
+				order by x.appointment_date desc, x.name desc limit 1) as last_name
+		from (
+			select b.conversation, max(b.appointment_date) as last_visit from `tabWA Service Booking` b
+			where {" and ".join(conditions)} group by b.conversation
+		) v
+		where v.last_visit <= %(cutoff)s
+			and not exists (select 1 from `tabWA Service Booking` u where u.conversation = v.conversation
+				and u.status = 'Completed' and u.appointment_date > %(cutoff)s)
+			and not exists (select 1 from `tabWA Service Booking` u where u.conversation = v.conversation
+				and u.status = 'Confirmed' and u.appointment_date >= %(today)s)
+			and not {opted_out.format("v.conversation")}
+		order by v.conversation""",
+		values,
+		as_dict=True,
+	)
+	return [rules.Candidate(row.conversation, row.first_name, row.last_name) for row in rows]
+
+
+def _split_contact_name(phone: str, contact_name: str | None) -> tuple[str | None, str | None]:
+	first, _sep, last = (contact_name or "").partition(" ")
+	if first == phone:  # no profile name: the conversation was named after the number
+		return None, None
+	return first or None, last or None
+
+
+def campaign_from(conversation: str, now=None) -> str | None:
+	"""The campaign a booking made now came from: the latest that reached this customer within
+	`DEFAULT_RESULT_DAYS` before it."""
+	now = now or now_datetime()
+	rows = frappe.db.sql(
+		"""select campaign from `tabWA Campaign Recipient`
+		where phone = %s and status in ('Sent', 'Delivered', 'Read') and sent_at between %s and %s
+		order by sent_at desc limit 1""",
+		(conversation, now - timedelta(days=rules.DEFAULT_RESULT_DAYS), now),
+	)
+	return rows[0][0] if rows else None
+
+
+def campaign_results(campaign: str, days: int = rules.DEFAULT_RESULT_DAYS) -> dict:
+	"""Sent, delivered, read, replied, opted out after it, and bookings made within `days`."""
+	progress = rules.campaign_progress(status_counts(campaign))
+	reached = "r.campaign = %(campaign)s and r.status in ('Sent', 'Delivered', 'Read') and r.sent_at is not null"
+	window = "between r.sent_at and r.sent_at + interval %(days)s day"
+	values = {"campaign": campaign, "days": days}
+	replied = frappe.db.sql(
+		f"""select count(*) from `tabWA Campaign Recipient` r where {reached}
+		and exists (select 1 from `tabWA Message` m where m.conversation = r.phone and m.role = 'user'
+			and m.received_at {window})""",
+		values,
+	)[0][0]
+	stopped = frappe.db.sql(
+		f"""select count(*) from `tabWA Campaign Recipient` r join `tabWA Opt Out` o on o.phone = r.phone
+		where {reached} and o.opted_out = 1 and o.opted_out_at {window}""",
+		values,
+	)[0][0]
+	bookings = frappe.db.sql(
+		f"""select count(*) from `tabWA Service Booking` b join `tabWA Campaign Recipient` r
+			on r.phone = b.conversation and r.campaign = b.campaign
+		where b.campaign = %(campaign)s and {reached} and b.creation {window}""",
+		values,
+	)[0][0]
+	counts = {**progress, "opted_out": stopped}
+	return {
+		"days": days,
+		"rows": [
+			{"label": label, "value": value, "share": share}
+			for label, value, share in rules.campaign_results(counts, replied, bookings, days)
+		],
+	}
 
 
 # ---------------------------------------------------------------- counts

@@ -386,6 +386,85 @@ class TestCampaignAudience(CampaignTestCase):
 		row = frappe.get_doc("WA Campaign Recipient", campaigns.recipient_name(other, booker))
 		self.assertEqual((row.first_name, row.last_name, row.source), ("Ravi", "Kumar", "Bookings"))
 
+	def visited(self, phone: str, days_ago: int, status: str = "Completed", city: str = "Pune", vehicle: str = "SUV") -> str:
+		"""A past (or coming) booking of `phone`, written straight to the table's DocType."""
+		if not frappe.db.exists("WA Conversation", phone):
+			frappe.get_doc({"doctype": "WA Conversation", "phone": phone, "contact_name": phone}).insert(
+				ignore_permissions=True
+			)
+		scratchpad = frappe.get_doc({"doctype": "WA Booking Scratchpad", "conversation": phone, "status": "Completed"})
+		scratchpad.flags.from_bot = True
+		scratchpad.insert(ignore_permissions=True)
+		doc = frappe.get_doc(
+			{
+				"doctype": "WA Service Booking",
+				"scratchpad": scratchpad.name,
+				"conversation": phone,
+				"status": status,
+				"first_name": "Asha",
+				"last_name": phone[-4:],
+				"phone": phone,
+				"city": city,
+				"vehicle_type": vehicle,
+				"service_type": "Foam Wash",
+				"appointment_date": frappe.utils.add_days(frappe.utils.nowdate(), -days_ago),
+				"time_slot": "10:00-11:00",
+			}
+		)
+		doc.flags.seat_taken = True  # the seat is not what these tests are about
+		doc.insert(ignore_permissions=True)
+		frappe.db.commit()
+		return doc.name
+
+	def test_a_comeback_audience_counts_what_it_sends_and_its_results_count_the_booking(self):
+		away, recent, stopped, coming, never = self.phones(5)
+		self.visited(away, 60)
+		self.visited(recent, 10)
+		self.visited(stopped, 60)
+		frappe.get_doc({"doctype": "WA Opt Out", "phone": stopped, "opted_out": 1}).insert(ignore_permissions=True)
+		self.visited(coming, 60)
+		self.visited(coming, -3, status="Confirmed")  # a visit still to come: nobody to bring back
+		frappe.get_doc({"doctype": "WA Conversation", "phone": never, "contact_name": "Meena Rao"}).insert(
+			ignore_permissions=True
+		)
+		frappe.db.commit()
+		campaign = self.make_campaign()
+		ours = set(self.customers)
+
+		def found(filters) -> set[str]:
+			rule = campaigns.rules.read_comeback(filters)
+			return {c.raw for c in campaigns.comeback_candidates(rule, frappe.utils.getdate())} & ours
+
+		self.assertEqual(found({"away_days": 30}), {away})
+		self.assertEqual(found({"away_days": 30, "city": "pune", "vehicle_type": "SUV"}), {away})
+		self.assertEqual(found({"away_days": 30, "city": "Mumbai"}), set())
+		self.assertEqual(found({"away_days": 5}), {away, recent})
+		self.assertEqual(found({"never_booked": 1}), {never})
+		with self.assertRaises(frappe.ValidationError):
+			api.comeback_audience(campaign, {"away_days": 30, "never_booked": 1})
+		# the count shown is what is added, and what is sent (only this test's customers are found
+		# when the away days are this long and the city is this one)
+		shown = api.comeback_audience(campaign, {"away_days": 30, "city": "Pune", "service": "Foam Wash"})
+		added = api.add_comeback_audience(campaign, {"away_days": 30, "city": "Pune", "service": "Foam Wash"})
+		self.assertEqual(added["added"], shown["count"])
+		self.assertIn(away, self.rows(campaign))
+		[booker] = self.phones(1)  # a pasted number too: the one who books
+		api.add_numbers(campaign, booker)
+		self.assertEqual(api.send(campaign)["queued"], shown["count"] + 1)
+		self.wait_status(campaign, ("Completed",), timeout=60)
+		self.assertEqual(sum(self.template_sends().values()), shown["count"] + 1)
+		self.assertEqual(self.template_sends()[away], 1)
+
+		# a customer answers and books: the booking carries the campaign, the results count it
+		self.fill_booking(booker)
+		self.tap(booker, "Confirm", "1")
+		booking = self.conversation(booker).last_booking
+		self.assertEqual(frappe.db.get_value("WA Service Booking", booking, "campaign"), campaign)
+		results = {row["label"]: row["value"] for row in api.results(campaign)["rows"]}
+		self.assertEqual(results["Sent"], shown["count"] + 1)
+		self.assertEqual(results["Replied"], 1)
+		self.assertEqual(results["Bookings within 7 days"], 1)
+
 	def test_wrong_wapi_token_fails_the_campaign_and_sends_nothing(self):
 		phones = self.phones(5)
 		campaign = self.make_campaign(phones)

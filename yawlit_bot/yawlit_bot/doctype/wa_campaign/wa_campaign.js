@@ -21,6 +21,7 @@ frappe.ui.form.on("WA Campaign", {
 			frm.add_custom_button(__("Retry Failed"), () => retry_failed(frm));
 		}
 		show_progress(frm, counts_from_doc(frm.doc));
+		if (frm.doc.status !== "Draft") show_results(frm);
 		if (RUNNING.includes(frm.doc.status)) start_polling(frm);
 	},
 	onhide(frm) {
@@ -133,8 +134,74 @@ function report_added(frm, r) {
 	frm.reload_doc();
 }
 
+// What the campaign brought: sent, delivered, read, replied, opted out after it, bookings made.
+function show_results(frm, days) {
+	frappe.call({ method: API + "results", args: { campaign: frm.doc.name, days: days || 7 }, type: "GET" }).then((r) => {
+		if (!r.message) return;
+		const cells = r.message.rows
+			.map(
+				(row) => `<div class="col-sm-2 yawlit-result" data-label="${frappe.utils.escape_html(row.label)}" data-value="${row.value}">
+					<div class="text-muted small">${frappe.utils.escape_html(__(row.label))}</div>
+					<div class="h4">${row.value} <span class="text-muted small">${row.share}</span></div></div>`
+			)
+			.join("");
+		const html = `<div class="yawlit-campaign-results row" data-days="${r.message.days}">${cells}</div>`;
+		const $area = frm.dashboard.progress_area.body;
+		const $old = $area.find(".yawlit-campaign-results");
+		if ($old.length) $old.replaceWith(html);
+		else $area.append(html);
+		frm.dashboard.progress_area.show();
+	});
+}
+
+// Customers chosen from the bookings: the count (opted-out numbers left out) shown as the
+// choice changes, before anything is added.
+function bring_back_dialog(frm) {
+	const d = new frappe.ui.Dialog({
+		title: __("Bring Customers Back"),
+		fields: [
+			{ fieldname: "away_days", fieldtype: "Int", label: __("Last visit at least this many days ago"), default: 30 },
+			{ fieldname: "city", fieldtype: "Data", label: __("City") },
+			{ fieldname: "pincode", fieldtype: "Data", label: __("Pincode") },
+			{ fieldtype: "Column Break" },
+			{ fieldname: "vehicle_type", fieldtype: "Select", label: __("Vehicle type"), options: ["", "Hatchback", "Sedan", "SUV", "MUV", "Bike"] },
+			{ fieldname: "service", fieldtype: "Link", options: "WA Service", label: __("Service taken") },
+			{ fieldname: "never_booked", fieldtype: "Check", label: __("Wrote to the bot but never booked") },
+			{ fieldtype: "Section Break" },
+			{ fieldname: "found", fieldtype: "HTML" },
+		],
+		primary_action_label: __("Add"),
+		primary_action(values) {
+			d.hide();
+			frappe
+				.call({ method: API + "add_comeback_audience", args: { campaign: frm.doc.name, filters: values }, freeze: true })
+				.then((r) => report_added(frm, r));
+		},
+	});
+	const count = frappe.utils.debounce(() => {
+		frappe
+			.call({ method: API + "comeback_audience", args: { campaign: frm.doc.name, filters: d.get_values(true) }, type: "GET" })
+			.then((r) => {
+				const found = r.message || { count: 0, sample: [] };
+				const names = found.sample.map((n) => frappe.utils.escape_html(n)).join(", ");
+				d.fields_dict.found.$wrapper.html(
+					`<div class="yawlit-comeback-count" data-count="${found.count}">${__("{0} customers found", [found.count])}` +
+						(names ? `<div class="text-muted small">${names}${found.count > 5 ? ", …" : ""}</div>` : "") +
+						"</div>"
+				);
+				d.get_primary_btn().text(__("Add {0}", [found.count]));
+			});
+	}, 300);
+	for (const field of ["away_days", "city", "pincode", "vehicle_type", "service", "never_booked"]) {
+		d.fields_dict[field].df.onchange = count;
+	}
+	d.show();
+	count();
+}
+
 function add_audience_buttons(frm) {
 	const group = __("Add Recipients");
+	frm.add_custom_button(__("Bring Customers Back"), () => bring_back_dialog(frm), group);
 	const ask = (title, fields, method, to_args) => {
 		const d = new frappe.ui.Dialog({
 			title,
