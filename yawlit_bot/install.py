@@ -15,6 +15,32 @@ def ensure_roles():
 			)
 
 
+WORKSPACE_BLOCK = "WA Today and Tomorrow"
+
+
+def ensure_workspace_block():
+	"""The workspace's "today and tomorrow" block: a Custom HTML Block, its html, script and
+	style kept in the app (templates/workspace_blocks) and written on install and migrate."""
+	from pathlib import Path
+
+	folder = Path(frappe.get_app_path("yawlit_bot", "templates", "workspace_blocks"))
+	values = {
+		"html": (folder / "today_and_tomorrow.html").read_text(),
+		"script": (folder / "today_and_tomorrow.js").read_text(),
+		"style": (folder / "today_and_tomorrow.css").read_text(),
+		"private": 0,
+	}
+	roles = [{"role": BOT_ROLE}, {"role": "System Manager"}]  # the day plan's readers
+	if frappe.db.exists("Custom HTML Block", WORKSPACE_BLOCK):
+		block = frappe.get_doc("Custom HTML Block", WORKSPACE_BLOCK)
+		block.update(values)
+		block.set("roles", roles)
+		block.save(ignore_permissions=True)
+	else:
+		block = frappe.get_doc({"doctype": "Custom HTML Block", **values, "roles": roles})
+		block.insert(ignore_permissions=True, set_name=WORKSPACE_BLOCK)
+
+
 def before_install():
 	ensure_roles()
 
@@ -28,6 +54,7 @@ def after_install():
 
 	ensure_roles()
 	ensure_bot_user()
+	ensure_workspace_block()
 	url = ensure_webhook_secret()
 	create_sample_catalog()
 	frappe.db.commit()
@@ -52,6 +79,7 @@ def after_migrate():
 
 	ensure_roles()
 	ensure_bot_user()  # sites installed before the bot had its own user
+	ensure_workspace_block()
 	from yawlit_bot.services.settings import repair_opening_hours
 
 	repair_opening_hours()  # a site installed with the install's moment as its opening hours

@@ -39,3 +39,32 @@ def last_campaign_delivered(filters=None) -> dict:
 @frappe.whitelist()
 def last_campaign_read(filters=None) -> dict:
 	return _last_campaign("read_count")
+
+
+def _bot_staff() -> None:
+	from yawlit_bot.services.roles import BOT_ROLE
+
+	frappe.only_for((BOT_ROLE, "System Manager"))
+
+
+@frappe.whitelist()
+def day_plan() -> dict:
+	"""Today's to-do, tomorrow's bookings with their reminder status, this month's feedback."""
+	from yawlit_bot.services.day_plan import day_plan as read
+
+	_bot_staff()
+	return read()
+
+
+@frappe.whitelist()
+def feedback_average(filters=None) -> dict:
+	"""The number card: this month's average rating (1-5) from the customers' feedback."""
+	from yawlit_bot.services.day_plan import feedback_this_month
+
+	_bot_staff()
+	average, count = feedback_this_month()
+	return {
+		"value": average or 0,
+		"fieldtype": "Float",
+		"route": ["List", "WA Service Booking"],
+	}

@@ -150,6 +150,40 @@ def visit_outcome_problem(status: str, outcome: str, day: date, today: date) -> 
 	return None
 
 
+# Today's to-do, as the day plan and the workspace show it.
+UPCOMING, IN_PROGRESS, DONE = "upcoming", "in progress", "done"
+TODO_GROUPS = (UPCOMING, IN_PROGRESS, DONE, "no-show")
+
+
+def todo_group(status: str, starts_at: datetime | None, now: datetime) -> str | None:
+	"""Where a booking of today stands: to come, under way, done or a no-show (None: cancelled)."""
+	if status == COMPLETED:
+		return DONE
+	if status == NO_SHOW:
+		return "no-show"
+	if status != "Confirmed":
+		return None
+	# begun and not yet marked done: under way (staff mark it when the crew is back)
+	return IN_PROGRESS if starts_at and starts_at <= now else UPCOMING
+
+
+def reminder_status(stored: str | None, send_status: str | None, confirmed: bool) -> str:
+	"""A booking's reminder as staff read it: not yet, queued, sent, delivered, read, skipped
+	(and why), or confirmed by the customer."""
+	if confirmed:
+		return "Confirmed by the customer"
+	if not stored:
+		return "Not yet"
+	if stored.startswith(SKIPPED):
+		return "Skipped: " + stored[len(SKIPPED) :]
+	return send_status or "Queued"
+
+
+def average_rating(ratings: Sequence[int]) -> float | None:
+	rated = [r for r in ratings if r and 1 <= r <= 5]
+	return round(sum(rated) / len(rated), 1) if rated else None
+
+
 # ---------------------------------------------------------------- feedback
 
 RATE_ROW = "rate:"  # a row of the rating list: "rate:WA-BKG-0001|4"

@@ -18,11 +18,12 @@ CHROMEDRIVER = shutil.which("chromedriver")
 
 try:
 	from selenium import webdriver
+	from selenium.common.exceptions import StaleElementReferenceException
 	from selenium.webdriver.common.by import By
 	from selenium.webdriver.support import expected_conditions as EC
 	from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:  # pragma: no cover - .ci/run installs it
-	webdriver = By = EC = WebDriverWait = None
+	webdriver = By = EC = WebDriverWait = StaleElementReferenceException = None
 
 
 def browser_missing() -> str | None:

@@ -45,6 +45,36 @@ class CampaignTestCase(PipelineTestCase):
 			api.add_numbers(doc.name, "\n".join(phones))
 		return doc.name
 
+	def visited(self, phone: str, days_ago: int, status: str = "Completed", city: str = "Pune", vehicle: str = "SUV") -> str:
+		"""A past (or coming) booking of `phone`, written straight to the table's DocType."""
+		if not frappe.db.exists("WA Conversation", phone):
+			frappe.get_doc({"doctype": "WA Conversation", "phone": phone, "contact_name": phone}).insert(
+				ignore_permissions=True
+			)
+		scratchpad = frappe.get_doc({"doctype": "WA Booking Scratchpad", "conversation": phone, "status": "Completed"})
+		scratchpad.flags.from_bot = True
+		scratchpad.insert(ignore_permissions=True)
+		doc = frappe.get_doc(
+			{
+				"doctype": "WA Service Booking",
+				"scratchpad": scratchpad.name,
+				"conversation": phone,
+				"status": status,
+				"first_name": "Asha",
+				"last_name": phone[-4:],
+				"phone": phone,
+				"city": city,
+				"vehicle_type": vehicle,
+				"service_type": "Foam Wash",
+				"appointment_date": frappe.utils.add_days(frappe.utils.nowdate(), -days_ago),
+				"time_slot": "10:00-11:00",
+			}
+		)
+		doc.flags.seat_taken = True  # the seat is not what these tests are about
+		doc.insert(ignore_permissions=True)
+		frappe.db.commit()
+		return doc.name
+
 	def phones(self, n: int) -> list[str]:
 		return list(dict.fromkeys(self.new_phone() for _ in range(n + 5)))[:n]
 
@@ -62,7 +92,7 @@ class CampaignTestCase(PipelineTestCase):
 			for r in frappe.get_all(
 				"WA Campaign Recipient",
 				{"campaign": campaign},
-				["phone", "status", "wamid", "attempts", "error"],
+				["phone", "status", "wamid", "attempts", "error", "source"],
 			)
 		}
 
@@ -385,36 +415,6 @@ class TestCampaignAudience(CampaignTestCase):
 		self.assertEqual(api.add_from_bookings(other, {"phone": booker})["added"], 1)
 		row = frappe.get_doc("WA Campaign Recipient", campaigns.recipient_name(other, booker))
 		self.assertEqual((row.first_name, row.last_name, row.source), ("Ravi", "Kumar", "Bookings"))
-
-	def visited(self, phone: str, days_ago: int, status: str = "Completed", city: str = "Pune", vehicle: str = "SUV") -> str:
-		"""A past (or coming) booking of `phone`, written straight to the table's DocType."""
-		if not frappe.db.exists("WA Conversation", phone):
-			frappe.get_doc({"doctype": "WA Conversation", "phone": phone, "contact_name": phone}).insert(
-				ignore_permissions=True
-			)
-		scratchpad = frappe.get_doc({"doctype": "WA Booking Scratchpad", "conversation": phone, "status": "Completed"})
-		scratchpad.flags.from_bot = True
-		scratchpad.insert(ignore_permissions=True)
-		doc = frappe.get_doc(
-			{
-				"doctype": "WA Service Booking",
-				"scratchpad": scratchpad.name,
-				"conversation": phone,
-				"status": status,
-				"first_name": "Asha",
-				"last_name": phone[-4:],
-				"phone": phone,
-				"city": city,
-				"vehicle_type": vehicle,
-				"service_type": "Foam Wash",
-				"appointment_date": frappe.utils.add_days(frappe.utils.nowdate(), -days_ago),
-				"time_slot": "10:00-11:00",
-			}
-		)
-		doc.flags.seat_taken = True  # the seat is not what these tests are about
-		doc.insert(ignore_permissions=True)
-		frappe.db.commit()
-		return doc.name
 
 	def test_a_comeback_audience_counts_what_it_sends_and_its_results_count_the_booking(self):
 		away, recent, stopped, coming, never = self.phones(5)

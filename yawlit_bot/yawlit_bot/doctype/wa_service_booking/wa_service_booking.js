@@ -12,7 +12,7 @@ frappe.ui.form.on("WA Service Booking", {
 			}
 		}
 		if (frm.doc.feedback_rating) {
-			const stars = "⭐".repeat(frm.doc.feedback_rating);
+			const stars = "★".repeat(frm.doc.feedback_rating);
 			frm.dashboard.set_headline(
 				`${__("Feedback")}: ${stars} (${frm.doc.feedback_rating}/5)` +
 					(frm.doc.feedback_comment ? ` — ${frappe.utils.escape_html(frm.doc.feedback_comment)}` : "")
