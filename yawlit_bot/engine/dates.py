@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, time, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -436,7 +437,12 @@ def _spoken_times(text: str) -> list[TimeMention]:
 	return found
 
 
+_ANY_LETTER_RE = re.compile(r"[a-z]", re.I)
+
+
 def _part_of_day_near(text: str, start: int, end: int) -> str | None:
+	if not _ANY_LETTER_RE.search(text, max(0, start - 30), end + 24):
+		return None  # no word near it at all (a run of numbers): one look instead of two
 	before = _PART_BEFORE_RE.search(text[max(0, start - 24) : start])
 	if before and not re.search(r"\b(?:good|gud|gd)\s+\w+\s*$", text[max(0, start - 30) : start], re.I):
 		return _PART_OF_DAY_WORDS[before["part"].lower()]
@@ -484,6 +490,13 @@ def find_times(text: str | None) -> list[TimeMention]:
 	am/pm, baje/o'clock, a colon, a range ("10-11") or a part of day next to it."""
 	if not text:
 		return []
+	# One turn asks about the same text several times (the time, the day part, out of hours):
+	# read once. The mentions are frozen, so the copy of the list is all a caller may change.
+	return list(_find_times(str(text)))
+
+
+@lru_cache(maxsize=32)
+def _find_times(text: str) -> tuple[TimeMention, ...]:
 	# "between 3 and 4 pm" is the range "3 to 4 pm" (same length, so positions hold).
 	text = _BETWEEN_AND_RE.sub(lambda m: m[1] + "to ", str(text))
 	mentions: list[TimeMention] = []
@@ -524,7 +537,7 @@ def find_times(text: str | None) -> list[TimeMention]:
 	for spoken in _spoken_times(text):
 		mentions = [m for m in mentions if m.end <= spoken.start or m.start >= spoken.end]
 		mentions.append(spoken)
-	return sorted(mentions, key=lambda m: m.start)
+	return tuple(sorted(mentions, key=lambda m: m.start))
 
 
 def _in_hours(hour: int | None) -> bool:
