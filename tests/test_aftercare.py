@@ -3,6 +3,7 @@ a comment do to the conversation, and when a visit may be marked done."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -79,24 +80,43 @@ UPCOMING = Upcoming("BKG-2026-00001", str(DAY), "10:00-11:00", "Foam Wash", hour
 OTHER = Upcoming("BKG-2026-00002", str(DAY + timedelta(days=3)), "12:00-13:00", "Interior", hours_to_go=88)
 
 
+def reminded(booking: Upcoming, message: int = 101) -> Upcoming:
+	return replace(booking, reminded=message)
+
+
 def turn(snapshot: Snapshot, text: str, button_id: str | None = None):
 	return decide_turn(snapshot, Message(text, "interactive" if button_id else "text", button_id), DAY - timedelta(days=1), PHONE)
 
 
 class TestReminderTaps:
 	def test_confirm_visit_notes_it_and_never_books_again(self):
-		snapshot = Snapshot(State.COMPLETED, upcoming=(UPCOMING, OTHER), reminded_booking=UPCOMING.booking_id)
+		snapshot = Snapshot(State.COMPLETED, upcoming=(reminded(UPCOMING, 102), reminded(OTHER, 90)))
 		decision = turn(snapshot, "Confirm visit", "1")
 		assert decision.confirm_visit == UPCOMING.booking_id
 		assert not decision.create_booking and not decision.cancel_booking
 		assert "See you" in decision.replies[0].body
 
 	def test_reschedule_asks_for_the_new_time_of_the_reminded_booking(self):
-		snapshot = Snapshot(State.COMPLETED, upcoming=(UPCOMING, OTHER), reminded_booking=OTHER.booking_id)
+		snapshot = Snapshot(State.COMPLETED, upcoming=(UPCOMING, reminded(OTHER)))
 		decision = turn(snapshot, "Reschedule", "2")
 		assert decision.pending_change == f"move:{OTHER.booking_id}"
 		then = turn(Snapshot(State.COMPLETED, upcoming=(UPCOMING, OTHER), pending_change=decision.pending_change), "parso 4 baje")
 		assert then.move_booking and then.move_booking[0] == OTHER.booking_id
+
+	@pytest.mark.parametrize("text", ["haan", "yes", "ok", "haan aa jaunga", "yes I will be there", "confirm", "pakka aa raha hoon"])
+	def test_a_typed_yes_after_a_reminder_confirms_the_visit(self, text):
+		decision = turn(Snapshot(State.COMPLETED, upcoming=(reminded(UPCOMING),)), text)
+		assert decision.confirm_visit == UPCOMING.booking_id, decision.replies
+
+	@pytest.mark.parametrize("text", ["haan but can we do 5 baje?", "ok cancel it", "yes kal nahi ho payega", "haan"])
+	def test_a_yes_that_says_more_or_comes_without_a_reminder_is_no_confirmation(self, text):
+		snapshot = Snapshot(State.COMPLETED, upcoming=(UPCOMING,) if text == "haan" else (reminded(UPCOMING),))
+		assert turn(snapshot, text).confirm_visit is None
+
+	def test_a_yes_to_a_question_asked_answers_that_question(self):
+		snapshot = Snapshot(State.COMPLETED, upcoming=(reminded(UPCOMING),), pending_change=f"cancel:{UPCOMING.booking_id}")
+		decision = turn(snapshot, "haan")
+		assert decision.cancel_booking == UPCOMING.booking_id and decision.confirm_visit is None
 
 	def test_a_tap_when_the_booking_is_gone(self):
 		decision = turn(Snapshot(State.IDLE), "Confirm visit", "1")
@@ -104,7 +124,7 @@ class TestReminderTaps:
 
 	def test_close_to_the_slot_a_person_moves_it(self):
 		soon = Upcoming("BKG-2026-00001", str(DAY), "10:00-11:00", hours_to_go=1)
-		decision = turn(Snapshot(State.COMPLETED, upcoming=(soon,), reminded_booking=soon.booking_id), "Reschedule", "2")
+		decision = turn(Snapshot(State.COMPLETED, upcoming=(reminded(soon),)), "Reschedule", "2")
 		assert decision.needs_person and decision.move_booking is None
 
 

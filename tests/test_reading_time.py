@@ -94,8 +94,7 @@ SNAPSHOTS = {
 	"asked for a comment": Snapshot(State.IDLE, pending_change="comment:WA-BKG-1"),
 	"reminded": Snapshot(
 		State.COMPLETED,
-		upcoming=(Upcoming("WA-BKG-1", "2026-12-08", "10:00-11:00", "Foam Wash", 40.0),),
-		reminded_booking="WA-BKG-1",
+		upcoming=(Upcoming("WA-BKG-1", "2026-12-08", "10:00-11:00", "Foam Wash", 40.0, reminded=7),),
 	),
 }
 

@@ -122,6 +122,24 @@ def reminder_tap(text: str | None) -> str | None:
 	return None
 
 
+# A yes that answers a reminder ("haan, aa jaunga", "yes I will be there"): yes words, with
+# nothing beside them but words of coming.
+_YES_WORDS = frozenset("haan haa ha han hanji yes yeah yep ok okay okk confirm confirmed theek thik sure pakka done ji bilkul".split())
+_COMING_WORDS = frozenset(
+	"aa aaunga aaungi aunga aungi jaunga jaungi jayenge aayenge raha rahe rahi hoon hu hun hain hai "
+	"will be there come coming see you then i i'll ill we we'll".split()
+)
+_WORD_RE = re.compile(r"[a-z']+")
+
+
+def says_only_yes(text: str | None) -> bool:
+	said = (text or "")[:80].lower()
+	if "?" in said or re.search(r"\d", said):
+		return False
+	words = _WORD_RE.findall(said)
+	return bool(words) and any(w in _YES_WORDS for w in words) and all(w in _YES_WORDS or w in _COMING_WORDS for w in words)
+
+
 def no_upcoming_visit() -> Reply:
 	return Reply("I could not find an upcoming booking of yours. Say hi to make a new one.")
 

@@ -80,7 +80,6 @@ class Snapshot:
 	upcoming: tuple[Upcoming, ...] = ()
 	pending_change: str | None = None  # "cancel:<booking>" / "move:<booking>": what the bot asked about
 	cancel_cutoff_hours: int = DEFAULT_CUTOFF_HOURS  # closer to its slot, a person cancels
-	reminded_booking: str | None = None  # the upcoming booking whose reminder went last
 
 
 @dataclass
@@ -465,11 +464,19 @@ def _after_the_visit(
 				unchanged.replies.append(aftercare.comment_thanks())
 			return unchanged
 	tapped = aftercare.reminder_tap(message.text)
+	reminded = max((b for b in snapshot.upcoming if b.reminded), key=lambda b: b.reminded, default=None)
+	if (
+		not tapped
+		and reminded is not None
+		and not active
+		and not snapshot.pending_change  # a question asked ("Cancel your booking?"): the yes is its answer
+		and not extraction.fields
+		and not row
+		and aftercare.says_only_yes(message.text)
+	):
+		tapped = aftercare.CONFIRM_VISIT  # "haan, aa jaunga" after a reminder: the visit confirmed
 	if tapped and not active:
-		by_id = {b.booking_id: b for b in snapshot.upcoming}
-		booking = by_id.get(snapshot.reminded_booking or "") or (
-			snapshot.upcoming[0] if len(snapshot.upcoming) == 1 else None
-		)
+		booking = reminded or (snapshot.upcoming[0] if len(snapshot.upcoming) == 1 else None)
 		if booking is None:
 			if len(snapshot.upcoming) > 1 and tapped == aftercare.RESCHEDULE:
 				unchanged.replies.append(upcoming_rules.ask_which(snapshot.upcoming, move=True))

@@ -60,6 +60,7 @@ class Upcoming:
 	service: str = ""
 	hours_to_go: float = 0.0  # until the slot begins (India time), as the services read the clock
 	changeable_by_bot: bool = True  # False where the booking system offers no way to cancel (Yawlit's ERP)
+	reminded: int = 0  # the id of its latest reminder message (0: none sent)
 
 
 def describe(booking: Upcoming) -> str:

@@ -229,22 +229,6 @@ def _offer(conversation: str) -> None:
 	enqueue_turn(conversation, force=True)
 
 
-def reminded_booking(conversation: str) -> str | None:
-	"""The customer's upcoming booking whose reminder was queued last: what a tap on a reminder's
-	button is about."""
-	rows = frappe.db.sql(
-		"""select name from `tabWA Service Booking`
-		where conversation = %s and status = 'Confirmed' and starts_at > %s
-			and (evening_reminder regexp '^[0-9]+$' or morning_reminder regexp '^[0-9]+$')
-		order by greatest(
-			if(evening_reminder regexp '^[0-9]+$', cast(evening_reminder as unsigned), 0),
-			if(morning_reminder regexp '^[0-9]+$', cast(morning_reminder as unsigned), 0)) desc
-		limit 1""",
-		(conversation, now_in_india()),
-	)
-	return rows[0][0] if rows else None
-
-
 # ---------------------------------------------------------------- the customer's answers (in the turn)
 
 

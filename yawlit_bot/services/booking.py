@@ -261,7 +261,8 @@ def upcoming_bookings(conversation: str, settings) -> tuple:
 
 	now = now_in_india()
 	rows = frappe.db.sql(
-		"""select name, appointment_date, time_slot, service_type, starts_at from `tabWA Service Booking`
+		"""select name, appointment_date, time_slot, service_type, starts_at, evening_reminder, morning_reminder
+		from `tabWA Service Booking`
 		where conversation = %s and status = 'Confirmed' and appointment_date >= %s
 		order by starts_at, name limit 10""",
 		(conversation, now.date()),
@@ -276,6 +277,7 @@ def upcoming_bookings(conversation: str, settings) -> tuple:
 			row.service_type or "",
 			(get_datetime(row.starts_at) - now).total_seconds() / 3600,
 			changeable,
+			max((int(value) for value in (row.evening_reminder, row.morning_reminder) if (value or "").isdigit()), default=0),
 		)
 		for row in rows
 		if row.starts_at and get_datetime(row.starts_at) > now

@@ -20,7 +20,6 @@ import frappe
 from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.engine import replies
-from yawlit_bot.engine.aftercare import reminder_tap
 from yawlit_bot.services import aftercare
 from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
 from yawlit_bot.services.booking import (
@@ -404,10 +403,7 @@ def apply_booking_turn(conv, message, understood: Understood | None = None) -> t
 			over_budget=over_budget,
 		)
 		threshold = understood.threshold if understood else DEFAULT_THRESHOLD
-		snapshot = load_snapshot(conv, scratchpad)  # afresh: a cut-short reading may have changed one
-		if reminder_tap(message.content) and snapshot.upcoming:
-			snapshot = dataclasses.replace(snapshot, reminded_booking=aftercare.reminded_booking(conversation))
-		read["snapshot"] = snapshot
+		snapshot = read["snapshot"] = load_snapshot(conv, scratchpad)  # afresh: a cut-short reading may have changed one
 		# Only the engine runs under the budget: it reads and decides, it writes nothing.
 		with reading_budget(budget_ms):
 			return decide_turn(snapshot, inbound, today, sender_phone=conversation, confidence_threshold=threshold, offer=offer)
