@@ -56,9 +56,13 @@ class TestReminderDue:
 		assert aftercare.reminder_due(visit(), times, datetime(2026, 12, 10, 8)) == MORNING
 		assert aftercare.reminder_due(visit(), times, datetime(2026, 12, 10, 10)) is None
 
-	def test_a_booking_made_just_before_is_not_reminded(self):
-		fresh = visit(booked_at=EVENING_BEFORE - timedelta(hours=1))
-		assert aftercare.reminder_due(fresh, ReminderTimes(), EVENING_BEFORE + timedelta(hours=1)) is None
+	def test_a_booking_made_after_the_moment_is_not_reminded_one_made_before_is(self):
+		late = visit(booked_at=EVENING_BEFORE + timedelta(minutes=30))
+		assert aftercare.reminder_due(late, ReminderTimes(), EVENING_BEFORE + timedelta(hours=1)) is None
+		early = visit(booked_at=EVENING_BEFORE - timedelta(minutes=30))
+		assert aftercare.reminder_due(early, ReminderTimes(), EVENING_BEFORE + timedelta(hours=1)) == EVENING
+		morning = ReminderTimes(morning=time(7))
+		assert aftercare.reminder_due(late, morning, datetime(2026, 12, 10, 7, 5)) == MORNING
 
 	def test_the_reminder_says_slot_address_price_with_two_buttons(self):
 		reply = aftercare.reminder(visit(), EVENING, DAY - timedelta(days=1))

@@ -17,8 +17,6 @@ from yawlit_bot.engine.replies import ListRow, ListSection, Reply, format_day
 EVENING, MORNING = "evening", "morning"  # the evening before the visit, the morning of it
 DEFAULT_EVENING_AT = time(18, 0)
 DEFAULT_MORNING_AT = time(7, 0)
-# A booking made this close to a reminder's moment is fresh in the customer's mind: no reminder.
-FRESH_BOOKING = timedelta(hours=3)
 # Distinct from the summary's "Confirm": a tap on the reminder is never read as booking again.
 CONFIRM_VISIT, RESCHEDULE = "Confirm visit", "Reschedule"
 REMINDER_BUTTONS = (CONFIRM_VISIT, RESCHEDULE)
@@ -56,10 +54,11 @@ def reminder_moments(visit: Visit, times: ReminderTimes) -> list[tuple[str, date
 
 def reminder_due(visit: Visit, times: ReminderTimes, now: datetime) -> str | None:
 	"""The reminder to send now, or None. Only the latest one due: after a site was down all
-	evening, the morning's goes alone, not both at once; none once the slot has begun."""
+	evening, the morning's goes alone, not both at once; none once the slot has begun, and none
+	whose moment had passed when the booking was made (its confirmation has just said it all)."""
 	if now >= visit.starts_at:
 		return None
-	due = [kind for kind, at in reminder_moments(visit, times) if at <= now and visit.booked_at <= at - FRESH_BOOKING]
+	due = [kind for kind, at in reminder_moments(visit, times) if visit.booked_at <= at <= now]
 	if not due or due[-1] in visit.done:
 		return None
 	return due[-1]

@@ -124,6 +124,35 @@ class TestReminders(AftercareCase):
 		self.assertEqual(len(self.reminders_of(phone)), 1)
 		self.assertEqual([r.body.get("phone_number") for r in self.standin.accepted].count(phone), 1)
 
+	def test_a_worker_killed_while_sending_the_reminder_leaves_it_sent_once_and_never_again(self):
+		from yawlit_bot.tests.test_campaigns import kill_busy_work_horse
+
+		phone, booking = self.booked()
+		now = self.evening_before(booking)
+		self.standin.reset()
+		self.standin.configure(hang_next=1, hang_seconds=8)  # WAPI takes it and does not answer yet
+		self.assertEqual(aftercare.send_due_reminders(now)["queued"], 1)
+		# claimed (committed as Sending) and on its way: the work horse is killed mid-send
+		self.wait_until(lambda: [r.send_status for r in self.reminders_of(phone)] == ["Sending"], what="the send in flight")
+		self.assertTrue(kill_busy_work_horse(), "a work horse was sending it")
+		[reminder] = self.reminders_of(phone)
+		self.assertEqual(reminder.send_status, "Sending")
+		# the sweeper, once the send is old enough, says it may or may not have gone: never resent
+		frappe.db.sql(
+			"update `tabWA Message` set modified = %s where name = %s",
+			(now_datetime() - timedelta(minutes=10), reminder.name),
+		)
+		frappe.db.commit()
+		sweep()
+		frappe.db.commit()
+		self.assertEqual(self.reminders_of(phone)[0].send_status, "Unknown")
+		for _ in range(2):  # the scheduler again, twice: the booking holds its reminder already
+			self.assertEqual(aftercare.send_due_reminders(now + timedelta(minutes=5))["queued"], 0)
+		self.assertEqual(len(self.reminders_of(phone)), 1)
+		# WAPI got the one request (it answers it once its hang ends), and no other
+		self.wait_until(lambda: self.standin.requests, timeout=20, what="the hung request recorded")
+		self.assertEqual([r.body.get("phone_number") for r in self.standin.requests].count(phone), 1)
+
 	def test_none_before_its_time_none_after_the_slot_and_none_to_an_opted_out_number(self):
 		phone, booking = self.booked()
 		now = self.evening_before(booking)
