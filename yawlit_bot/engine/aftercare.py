@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from yawlit_bot.engine.catalog import format_inr
+from yawlit_bot.engine.indic import read_indic
 from yawlit_bot.engine.replies import ListRow, ListSection, Reply, format_day
 
 # ---------------------------------------------------------------- reminders
@@ -121,21 +122,25 @@ def reminder_tap(text: str | None) -> str | None:
 	return None
 
 
-# A yes that answers a reminder ("haan, aa jaunga", "yes I will be there"): yes words, with
-# nothing beside them but words of coming.
-_YES_WORDS = frozenset("haan haa ha han hanji yes yeah yep ok okay okk confirm confirmed theek thik sure pakka done ji bilkul".split())
+# A yes that answers a reminder ("haan, aa jaunga", "yes I will be there", "हाँ आ जाऊंगा"): yes
+# words, with nothing beside them but words of coming.
+_YES_WORDS = frozenset(
+	"haan haa ha han hanji yes yeah yep ok okay okk confirm confirmed theek thik sure pakka done ji bilkul "
+	"ठीक पक्का जी बिल्कुल".split()
+)
 _COMING_WORDS = frozenset(
 	"aa aaunga aaungi aunga aungi jaunga jaungi jayenge aayenge raha rahe rahi hoon hu hun hain hai "
-	"will be there come coming see you then i i'll ill we we'll".split()
+	"will be there come coming see you then i i'll ill we we'll "
+	"आ आऊंगा आऊँगा आऊंगी जाऊंगा जाऊँगा जाऊंगी रहा रहे रही हूँ हूं हैं".split()
 )
-_WORD_RE = re.compile(r"[a-z']+")
+_WORD_GAP_RE = re.compile(r"[\s,.!;:]+")
 
 
 def says_only_yes(text: str | None) -> bool:
-	said = (text or "")[:80].lower()
+	said = read_indic((text or "")[:80]).lower()
 	if "?" in said or re.search(r"\d", said):
 		return False
-	words = _WORD_RE.findall(said)
+	words = [w for w in _WORD_GAP_RE.split(said) if any(ch.isalpha() for ch in w)]  # an emoji is no word
 	return bool(words) and any(w in _YES_WORDS for w in words) and all(w in _YES_WORDS or w in _COMING_WORDS for w in words)
 
 
@@ -237,7 +242,7 @@ def read_rating(text: str | None, button_id: str | None, booking_id: str) -> int
 	if row.startswith(RATE_ROW):
 		booking, _, n = row[len(RATE_ROW) :].partition("|")
 		return int(n) if booking == booking_id and n in ("1", "2", "3", "4", "5") else None
-	said = (text or "")[:40].strip()
+	said = read_indic((text or "")[:40]).strip()  # "५" is 5
 	match = _RATING_RE.fullmatch(said)
 	if match:
 		return int(match.group(1))
