@@ -122,6 +122,11 @@ class TestReminderTaps:
 		decision = turn(snapshot, "haan")
 		assert decision.cancel_booking == UPCOMING.booking_id and decision.confirm_visit is None
 
+	def test_edit_tapped_on_an_old_summary_moves_the_booking_it_made_and_a_stale_keep_it_does_not(self):
+		snapshot = Snapshot(State.COMPLETED, upcoming=(UPCOMING,), last_booking_id=UPCOMING.booking_id)
+		assert turn(snapshot, "Edit", "2").pending_change == f"move:{UPCOMING.booking_id}"
+		assert turn(snapshot, "No, keep it", "2").pending_change is None
+
 	def test_a_tap_when_the_booking_is_gone(self):
 		decision = turn(Snapshot(State.IDLE), "Confirm visit", "1")
 		assert decision.confirm_visit is None and "could not find" in decision.replies[0].body

@@ -536,7 +536,9 @@ def _about_upcoming(
 			unchanged.replies.append(upcoming_rules.kept(asked))
 			return unchanged
 	# anything else: a question asked lapses and the message is read as any other
-	moving = upcoming_rules.wants_to_move(message.text)
+	# "Edit" tapped on an old summary: the booking it made is what is to change (its date and time)
+	edit_tapped = bool(message.button_id) and (message.text or "").strip().casefold() == replies.SUMMARY_BUTTONS[1].casefold()
+	moving = upcoming_rules.wants_to_move(message.text) or edit_tapped
 	if not snapshot.upcoming or not (moving or intent is Intent.CANCEL):
 		return None
 	if len(snapshot.upcoming) > 1:
