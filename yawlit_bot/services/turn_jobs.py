@@ -119,7 +119,7 @@ def work_on(conversation: str, queue: ReadyQueue) -> int:
 	of turns run (failed attempts included)."""
 	turns = 0
 	ran = stuck = False
-	failed_send_passes = 0
+	failed_send_passes = empty_passes = 0
 	try:
 		settings = bot_settings()
 		while True:
@@ -159,10 +159,15 @@ def work_on(conversation: str, queue: ReadyQueue) -> int:
 			if turns >= TURNS_PER_VISIT or not has_pending(conversation):
 				return turns  # with work left, `finally` offers it again, at the back
 			if turns == turns_before:
-				# Work is pending but a whole pass found none to run (the switch flipped just
-				# now, or the lock was lost): leave it to the next offer or the sweeper, never spin.
-				stuck = True
-				return turns
+				# Work is pending but this pass ran no turn. Once, that is a message stored after
+				# the pass's last look (while its replies were sent): look again. Twice, the switch
+				# flipped or the lock was lost: leave it to the next offer or the sweeper, never spin.
+				empty_passes += 1
+				if empty_passes >= 2:
+					stuck = True
+					return turns
+			else:
+				empty_passes = 0
 	finally:
 		try:
 			queue.done(conversation)

@@ -205,7 +205,26 @@ class PipelineTestCase(FrappeTestCase):
 			if row and row.processing_status == "Processed":
 				return row.name
 			time.sleep(0.1)
-		self.fail(f"message {wamid} was not processed within {timeout}s (is a worker running?)")
+		self.fail(f"message {wamid} was not processed within {timeout}s (is a worker running?): {self.why_waiting(wamid)}")
+
+	def why_waiting(self, wamid: str) -> dict:
+		"""What a message left Pending had around it: for the failure message."""
+		from yawlit_bot.services.turn_jobs import conversation_lock, ready_queue
+
+		frappe.db.rollback()
+		row = frappe.db.get_value(
+			"WA Message", {"wamid": wamid}, ["conversation", "processing_status", "processing_attempts"], as_dict=True
+		)
+		if not row:
+			return {"stored": False}
+		queue = ready_queue()
+		return {
+			**row,
+			"flagged": queue.is_flagged(row.conversation),
+			"in the ready list": row.conversation in [c.decode() for c in queue.client.lrange(queue.ready_key, 0, -1)],
+			"lock held": conversation_lock(row.conversation, 1).is_held(),
+			"job waiting": bool(queue.client.exists(queue.job_waiting_key)),
+		}
 
 	def wait_until(self, condition, timeout: float = 30, what: str = "condition"):
 		deadline = time.monotonic() + timeout
