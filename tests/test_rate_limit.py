@@ -50,8 +50,41 @@ def test_rate_holds_across_workers(redis_client):
 		thread.join()
 	assert 25 <= len(sent) <= 31  # 1.5 s x 20/s, +1 for the slot at time zero
 	sent.sort()
-	# No one-second window holds more than rate + 1 sends.
-	assert max(sum(1 for t in sent if s <= t < s + 1) for s in sent) <= 21
+	# No sliding second holds more than the rate.
+	assert max(sum(1 for t in sent if s <= t < s + 1) for s in sent) <= 20
+
+
+def test_a_sliding_second_never_holds_more_than_the_rate_while_the_rate_is_kept(redis_client):
+	"""Three senders reserving as fast as they can for 3 s at 50/s: every sliding second holds at
+	most 50 slots, and the slots come at 0.95 of the rate or better."""
+	shared = pacer(redis_client, 50)
+	slots: list[float] = []
+	lock = threading.Lock()
+	start = time.monotonic()
+
+	def sender():
+		mine = SendPacer(redis_client, shared.keys[0], 50)
+		while True:
+			at = time.monotonic() + mine.reserve()  # when its send may leave
+			if at > start + 3:
+				return
+			with lock:
+				slots.append(at)
+
+	threads = [threading.Thread(target=sender) for _ in range(3)]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join()
+	slots.sort()
+	j, most = 0, 0
+	for i, t in enumerate(slots):
+		while slots[j] <= t - 1:
+			j += 1
+		most = max(most, i - j + 1)
+	assert most <= 50
+	rate = (len(slots) - 1) / (slots[-1] - slots[0])
+	assert rate >= 0.95 * 50, rate
 
 
 def test_first_send_does_not_wait(redis_client):

@@ -46,6 +46,7 @@ RETRYABLE = ("Completed", "Cancelled", "Failed")
 RECIPIENT = "tabWA Campaign Recipient"
 RECEIPT_DAYS = 3  # how long after a campaign ends its counts follow delivery receipts
 BATCH_SECONDS = 60  # a batch also ends after this long, well inside the job timeout
+STATUS_EVERY = 0.5  # seconds between a sending batch's looks at its campaign's status and lock
 JOB_TIMEOUT = 600
 # Qualified: inside the subquery a bare `phone` would be the opt-out's own column.
 OPTED_OUT_SQL = (
@@ -417,19 +418,37 @@ def send_batch(campaign: str) -> dict:
 		skip_opted_out(campaign)
 		frappe.db.commit()
 		sender = CampaignSender(campaign, settings)
-		batch = frappe.db.sql_list(
-			f"select name from `{RECIPIENT}` where campaign = %s and status = %s order by name limit %s",
-			(campaign, rules.PENDING, settings.campaign_batch_size),
-		)
-		for name in batch:
-			# Cancel (or a Failed campaign) stops the batch before the next send.
-			if time.monotonic() - started > BATCH_SECONDS:
-				break  # the next job goes on: no batch outlives its job's timeout
-			if not lock.refresh() or _campaign_status(campaign) != "Sending":
+		checked = 0.0
+		going = True
+		# Batch after batch for up to BATCH_SECONDS, then the next job: a job per batch left a
+		# gap of a fork and a start at every hundred sends (a tenth of the time at 80/s).
+		while going and time.monotonic() - started < BATCH_SECONDS:
+			# The rows as they stand now, in one read: each is claimed (still Pending, number not
+			# opted out) just before it goes, so a row cancelled or opted out meanwhile is skipped.
+			batch = frappe.db.sql(
+				f"""select name, phone, first_name, last_name, attempts from `{RECIPIENT}`
+				where campaign = %s and status = %s order by name limit %s""",
+				(campaign, rules.PENDING, settings.campaign_batch_size),
+				as_dict=True,
+			)
+			if not batch:
 				break
-			if not sender.send(name):
-				break
-			sent += 1
+			for row in batch:
+				if time.monotonic() - started > BATCH_SECONDS:
+					break  # the next job goes on: no job outlives its timeout
+				# Cancel (or a Failed campaign) stops the batch: looked at every STATUS_EVERY
+				# seconds, not per send (Cancel's own update makes its rows unclaimable at once).
+				if time.monotonic() - checked > STATUS_EVERY:
+					if not lock.refresh() or _campaign_status(campaign) != "Sending":
+						going = False
+						break
+					checked = time.monotonic()
+				if not sender.send(row):
+					going = False
+					break
+				sent += 1
+			else:
+				refresh_counts(campaign)  # the progress bar between batches (and the sweeper's heartbeat)
 	finally:
 		lock.release()
 	progress = refresh_counts(campaign, finish=True)
@@ -472,17 +491,15 @@ class CampaignSender:
 
 		return run_with_db_retries(write)
 
-	def send(self, name: str) -> bool:
-		"""Send one row if it is still pending. False when the campaign must stop (fatal error)."""
+	def send(self, row) -> bool:
+		"""Send one row (name, phone, names, attempts, as read for the batch) if it is still
+		pending. False when the campaign must stop (fatal error)."""
 		try:
 			self.config = self.config or get_wapi_config()
 		except WapiError as exc:
 			self._fail_campaign(str(exc))
 			return False
-		self.pacer.wait_turn()
-		row = frappe.db.get_value(
-			"WA Campaign Recipient", name, ["phone", "first_name", "last_name", "attempts"], as_dict=True
-		)
+		name = row.name
 		# Durably ours before anything leaves: a second job, or a retry, finds it taken.
 		claimed = self._set(
 			name,
@@ -507,6 +524,9 @@ class CampaignSender:
 			)
 			frappe.db.commit()
 			return True
+		# The slot is taken last, right before the request: nothing between it and WAPI but the
+		# request itself, so the spacing WhatsApp sees is the pacer's.
+		self.pacer.wait_turn()
 		try:
 			response = send_template(
 				self.config,
