@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hypothesis import strategies as st
+try:  # the generator needs hypothesis (the engine tier's); the corpus alone does not (the harness)
+	from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - the bench's Python, running scripts/harness.py
+	st = None
 
 from yawlit_bot.engine.extraction import MAX_INPUT
 
@@ -38,26 +41,28 @@ WORDS = [
 ]
 
 
-@st.composite
-def hostile_texts(draw, lengths=(64, 512, MAX_INPUT)) -> str:
-	"""A long text of a few tokens repeated in some order, joined with one separator (or none)."""
-	alphabet = st.one_of(
-		*(st.characters(min_codepoint=lo, max_codepoint=hi) for lo, hi in SCRIPTS.values()),
-		st.sampled_from(PUNCTUATION),
-	)
-	tokens = draw(
-		st.lists(st.one_of(st.text(alphabet, min_size=1, max_size=12), st.sampled_from(WORDS)), min_size=1, max_size=4)
-	)
-	separator = draw(st.sampled_from(["", " ", ", ", "\n", ". ", "-"]))
-	length = draw(st.sampled_from(list(lengths)))
-	order = draw(st.lists(st.integers(0, len(tokens) - 1), min_size=1, max_size=8))
-	pieces, size, i = [], 0, 0
-	while size < length:
-		piece = tokens[order[i % len(order)]]
-		pieces.append(piece)
-		size += len(piece) + len(separator)
-		i += 1
-	return separator.join(pieces)[:length]
+if st is not None:
+
+	@st.composite
+	def hostile_texts(draw, lengths=(64, 512, MAX_INPUT)) -> str:
+		"""A long text of a few tokens repeated in some order, joined with one separator (or none)."""
+		alphabet = st.one_of(
+			*(st.characters(min_codepoint=lo, max_codepoint=hi) for lo, hi in SCRIPTS.values()),
+			st.sampled_from(PUNCTUATION),
+		)
+		tokens = draw(
+			st.lists(st.one_of(st.text(alphabet, min_size=1, max_size=12), st.sampled_from(WORDS)), min_size=1, max_size=4)
+		)
+		separator = draw(st.sampled_from(["", " ", ", ", "\n", ". ", "-"]))
+		length = draw(st.sampled_from(list(lengths)))
+		order = draw(st.lists(st.integers(0, len(tokens) - 1), min_size=1, max_size=8))
+		pieces, size, i = [], 0, 0
+		while size < length:
+			piece = tokens[order[i % len(order)]]
+			pieces.append(piece)
+			size += len(piece) + len(separator)
+			i += 1
+		return separator.join(pieces)[:length]
 
 
 def corpus() -> list[tuple[str, tuple[str, ...], str]]:
