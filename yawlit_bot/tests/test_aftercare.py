@@ -217,6 +217,21 @@ class TestVisitAndFeedback(AftercareCase):
 		frappe.db.commit()
 		return phone, booking
 
+	def test_completed_set_on_the_form_is_checked_and_noted_the_same_way(self):
+		_phone, booking = self.booked()
+		doc = frappe.get_doc("WA Service Booking", booking)
+		doc.status = "Completed"
+		with self.assertRaises(frappe.ValidationError):
+			doc.save()  # its day has not come
+		frappe.db.rollback()
+		_phone, today = self.today_booking()
+		doc = frappe.get_doc("WA Service Booking", today)
+		doc.status = "Completed"
+		doc.save()
+		frappe.db.commit()
+		self.assertTrue(doc.visit_marked_at)
+		self.assertEqual(doc.visit_marked_by, "Administrator")
+
 	def test_a_visit_is_marked_only_from_its_day(self):
 		_phone, booking = self.booked()
 		with self.assertRaises(frappe.ValidationError):

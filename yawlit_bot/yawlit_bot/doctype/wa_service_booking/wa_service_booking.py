@@ -18,8 +18,25 @@ class WAServiceBooking(Document):
 	def validate(self):
 		self.customer_name = " ".join(filter(None, (self.first_name, self.last_name)))
 		self.set_calendar_times()
+		self.check_visit_outcome()
 		if not self.flags.seat_taken:
 			self.move_seat()
+
+	def check_visit_outcome(self):
+		"""Completed or No-show set on the form (not only by the Mark buttons): the same rule, and
+		who marked it and when, which the feedback request waits on."""
+		from yawlit_bot.engine.aftercare import VISIT_OUTCOMES, visit_outcome_problem
+		from yawlit_bot.services.clock import today_in_india
+
+		before = self.get_doc_before_save()
+		if before is None or before.status == self.status or self.status not in VISIT_OUTCOMES:
+			return
+		problem = visit_outcome_problem(before.status, self.status, getdate(self.appointment_date), today_in_india())
+		if problem:
+			frappe.throw(_(problem), title=_("Cannot mark {0}").format(self.name))
+		if not self.visit_marked_at:
+			self.visit_marked_at = frappe.utils.now_datetime()
+			self.visit_marked_by = frappe.session.user
 
 	def set_calendar_times(self):
 		from yawlit_bot.engine.catalog import CatalogError, slot_times
