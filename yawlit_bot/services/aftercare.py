@@ -32,9 +32,15 @@ FIELDS = {rules.EVENING: "evening_reminder", rules.MORNING: "morning_reminder"}
 
 
 def send_due() -> None:
-	"""The scheduler's entry (every minute): reminders, then feedback requests."""
-	send_due_reminders()
-	send_due_feedback_requests()
+	"""The scheduler's entry (every minute): reminders, then feedback requests. One failing does
+	not stop the other; what was not queued is due again at the next run."""
+	for run in (send_due_reminders, send_due_feedback_requests):
+		try:
+			run()
+		except Exception:
+			frappe.db.rollback()
+			frappe.log_error(title=f"yawlit_bot: {run.__name__} failed (the next minute tries again)")
+			frappe.db.commit()
 
 
 # ---------------------------------------------------------------- reminders

@@ -192,9 +192,9 @@ def campaign_from(conversation: str, now=None) -> str | None:
 	now = now or now_datetime()
 	rows = frappe.db.sql(
 		"""select campaign from `tabWA Campaign Recipient`
-		where phone = %s and status in ('Sent', 'Delivered', 'Read') and sent_at between %s and %s
+		where phone = %s and status in %s and sent_at between %s and %s
 		order by sent_at desc limit 1""",
-		(conversation, now - timedelta(days=rules.DEFAULT_RESULT_DAYS), now),
+		(conversation, rules.REACHED, now - timedelta(days=rules.DEFAULT_RESULT_DAYS), now),
 	)
 	return rows[0][0] if rows else None
 
@@ -202,9 +202,9 @@ def campaign_from(conversation: str, now=None) -> str | None:
 def campaign_results(campaign: str, days: int = rules.DEFAULT_RESULT_DAYS) -> dict:
 	"""Sent, delivered, read, replied, opted out after it, and bookings made within `days`."""
 	progress = rules.campaign_progress(status_counts(campaign))
-	reached = "r.campaign = %(campaign)s and r.status in ('Sent', 'Delivered', 'Read') and r.sent_at is not null"
+	reached = "r.campaign = %(campaign)s and r.status in %(reached)s and r.sent_at is not null"
 	window = "between r.sent_at and r.sent_at + interval %(days)s day"
-	values = {"campaign": campaign, "days": days}
+	values = {"campaign": campaign, "days": days, "reached": rules.REACHED}
 	replied = frappe.db.sql(
 		f"""select count(*) from `tabWA Campaign Recipient` r where {reached}
 		and exists (select 1 from `tabWA Message` m where m.conversation = r.phone and m.role = 'user'

@@ -216,9 +216,12 @@ _understood: dict[tuple, Understood] = {}  # this process's last reading, for a 
 
 
 def model_in_use() -> bool:
-	from yawlit_bot.services.model_reader import model_config
+	"""Whether a model reads messages: the settings' provider and model, without decrypting the
+	key (`model_config` does that; this runs on every turn)."""
+	from yawlit_bot.services.model_reader import ModelConfig
 
-	return model_config().enabled
+	settings = bot_settings()
+	return ModelConfig(provider=settings.llm_provider, model=settings.llm_model).enabled
 
 
 def read_next_with_model(conversation: str) -> Understood | None:

@@ -17,7 +17,6 @@ from yawlit_bot.services import aftercare
 from yawlit_bot.services.clock import today_in_india
 from yawlit_bot.services.sweeper import sweep
 from yawlit_bot.services.turn_jobs import conversation_lock, ready_queue
-from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase, set_booking_settings
 
 
@@ -48,6 +47,19 @@ class AftercareCase(PipelineTestCase):
 		)
 		frappe.db.commit()
 		self.wait_until(lambda: not conversation_lock(phone, 1).is_held(), what="the turn job done")
+		return phone, booking
+
+	def today_booking(self, starts: str = "10:00:00", ends: str = "11:00:00") -> tuple[str, str]:
+		"""A booked customer whose visit is today (moved straight in the table: the seat is not
+		what these tests are about)."""
+		phone, booking = self.booked()
+		day = today_in_india()
+		frappe.db.sql(
+			"""update `tabWA Service Booking` set appointment_date = %s,
+			starts_at = timestamp(%s, %s), ends_at = timestamp(%s, %s) where name = %s""",
+			(day, day, starts, day, ends, booking),
+		)
+		frappe.db.commit()
 		return phone, booking
 
 	def evening_before(self, booking: str) -> datetime:
@@ -205,18 +217,6 @@ class TestReminders(AftercareCase):
 
 
 class TestVisitAndFeedback(AftercareCase):
-	def today_booking(self) -> tuple[str, str]:
-		phone, booking = self.booked()
-		# the visit is today (moved straight in the table: the seat is not what this test is about)
-		day = today_in_india()
-		frappe.db.sql(
-			"""update `tabWA Service Booking` set appointment_date = %s,
-			starts_at = timestamp(%s, '10:00:00'), ends_at = timestamp(%s, '11:00:00') where name = %s""",
-			(day, day, day, booking),
-		)
-		frappe.db.commit()
-		return phone, booking
-
 	def test_completed_set_on_the_form_is_checked_and_noted_the_same_way(self):
 		_phone, booking = self.booked()
 		doc = frappe.get_doc("WA Service Booking", booking)

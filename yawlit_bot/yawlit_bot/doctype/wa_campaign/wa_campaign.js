@@ -185,7 +185,7 @@ function bring_back_dialog(frm) {
 				const found = r.message || { count: 0, sample: [] };
 				const names = found.sample.map((n) => frappe.utils.escape_html(n)).join(", ");
 				d.fields_dict.found.$wrapper.html(
-					`<div class="yawlit-comeback-count" data-count="${found.count}">${__("{0} customers found", [found.count])}` +
+					`<div class="yawlit-comeback-count" data-count="${found.count}">${found.count === 1 ? __("1 customer found") : __("{0} customers found", [found.count])}` +
 						(names ? `<div class="text-muted small">${names}${found.count > 5 ? ", …" : ""}</div>` : "") +
 						"</div>"
 				);
