@@ -52,9 +52,12 @@ def after_install():
 
 	from yawlit_bot.services.bot_user import ensure_bot_user
 
+	from yawlit_bot.services.settings import store_missing_defaults
+
 	ensure_roles()
 	ensure_bot_user()
 	ensure_workspace_block()
+	store_missing_defaults()
 	url = ensure_webhook_secret()
 	create_sample_catalog()
 	frappe.db.commit()
@@ -80,8 +83,11 @@ def after_migrate():
 	ensure_roles()
 	ensure_bot_user()  # sites installed before the bot had its own user
 	ensure_workspace_block()
-	from yawlit_bot.services.settings import repair_opening_hours
+	from yawlit_bot.services.settings import repair_opening_hours, store_missing_defaults
 
+	# Every migrate, not only once by a patch: a site whose install stopped half-way (its patches
+	# were marked done before after_install failed) is repaired by the next migrate.
+	store_missing_defaults()
 	repair_opening_hours()  # a site installed with the install's moment as its opening hours
 
 

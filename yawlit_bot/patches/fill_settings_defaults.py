@@ -1,14 +1,8 @@
 """Sites installed before a setting existed have no stored value for it: store every default
-(services/settings.py), so the form shows what the bot does and the pipeline reads one value."""
+(`services.settings.store_missing_defaults`, which migrate runs too)."""
 
-import frappe
-
-from yawlit_bot.services.settings import DEFAULTS
+from yawlit_bot.services.settings import store_missing_defaults
 
 
 def execute():
-	stored = set(frappe.db.get_singles_dict("WA Bot Settings"))
-	for field, default in DEFAULTS.items():
-		if field not in stored:
-			value = int(default) if isinstance(default, bool) else default
-			frappe.db.set_single_value("WA Bot Settings", field, value)
+	store_missing_defaults()

@@ -118,6 +118,23 @@ class AftercareSettings:
 	feedback_template: Template = Template()
 
 
+def store_missing_defaults() -> None:
+	"""Store the default of every setting that has no stored value, in both settings forms, so
+	the form shows (and saves) what the bot does. Run on install, on every migrate and by the
+	patches: a site whose install stopped half-way, or that predates a setting, is repaired by the
+	next migrate. A value an admin stored, even an empty one, is never replaced."""
+	stored = frappe.db.get_singles_dict("WA Bot Settings")
+	for name, default in DEFAULTS.items():
+		if stored.get(name) is None:
+			frappe.db.set_single_value("WA Bot Settings", name, int(default) if isinstance(default, bool) else default)
+	stored = frappe.db.get_singles_dict("WA Booking Settings")
+	for df in frappe.get_meta("WA Booking Settings").fields:
+		if df.default not in (None, "") and stored.get(df.fieldname) is None:
+			frappe.db.set_single_value("WA Booking Settings", df.fieldname, df.default)
+	frappe.clear_document_cache("WA Bot Settings", "WA Bot Settings")
+	frappe.clear_document_cache("WA Booking Settings", "WA Booking Settings")
+
+
 def repair_opening_hours() -> bool:
 	"""Opening hours that allow no slot become 06:00-18:00; hours that allow one are the admin's
 	and stay. Frappe fills every Time field of a new document with the current time, so an

@@ -225,6 +225,32 @@ class TestCatalog(FrappeTestCase):
 		schedule = booking_settings().schedule
 		self.assertEqual((f"{schedule.opens:%H:%M}", f"{schedule.closes:%H:%M}"), ("08:30", "20:00"))
 
+	def test_a_migrate_repairs_settings_an_install_left_half_written_and_keeps_an_admins(self):
+		from yawlit_bot.install import after_migrate
+
+		saved = frappe.db.sql("select field, value from `tabSingles` where doctype = 'WA Booking Settings'")
+
+		def restore():
+			frappe.db.delete("Singles", {"doctype": "WA Booking Settings"})
+			for field, value in saved:
+				frappe.db.set_single_value("WA Booking Settings", field, value)
+			frappe.db.commit()
+
+		self.addCleanup(restore)
+		# An install that stopped after its patches were marked done: only the hours were written.
+		frappe.db.delete("Singles", {"doctype": "WA Booking Settings", "field": ("not in", ["opens_at", "closes_at"])})
+		frappe.db.set_single_value("WA Booking Settings", "hold_minutes", 25)  # an admin's value
+		frappe.db.commit()
+		after_migrate()
+		doc = frappe.get_doc("WA Booking Settings")
+		self.assertEqual((doc.slot_minutes, doc.capacity_per_slot, doc.hold_minutes), (60, 2, 25))
+		doc.save()  # the form saves as it shows: no "Slot Length must be at least one minute"
+		tomorrow = frappe.utils.add_days(frappe.utils.getdate(), 1)
+		service = frappe.get_all("WA Service", filters={"enabled": 1}, pluck="name", limit=1)[0]
+		from yawlit_bot.services.catalog import get_available_slots
+
+		self.assertTrue(get_available_slots(tomorrow, service, "Hatchback"), "tomorrow has free slots")
+
 	def test_only_the_bots_staff_read_the_catalog(self):
 		frappe.set_user(OUTSIDER)
 		with self.assertRaises(frappe.PermissionError):
