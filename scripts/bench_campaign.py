@@ -62,8 +62,8 @@ def main():
 	frappe.connect()
 	frappe.set_user("Administrator")
 	from yawlit_bot.engine.campaign import Candidate
-	from yawlit_bot.services import campaigns
-	from yawlit_bot.services.sweeper import sweep
+	from yawlit_bot.services.campaigns import audience, sending
+	from yawlit_bot.services.pipeline.sweeper import sweep
 
 	standin = WapiStandin(token="bench-token").start()
 	settings = frappe.get_single("WA Bot Settings")
@@ -98,7 +98,7 @@ def main():
 	).insert()
 	frappe.db.commit()
 	started = time.monotonic()
-	added = campaigns.add_audience(campaign.name, [Candidate(p, "Bench") for p in phones], "Benchmark")
+	added = audience.add_audience(campaign.name, [Candidate(p, "Bench") for p in phones], "Benchmark")
 	add_seconds = time.monotonic() - started
 	print(f"campaign {campaign.name}: added {added['added']} recipients in {add_seconds:.1f}s")
 
@@ -108,7 +108,7 @@ def main():
 		site.start_worker()
 	killed = None
 	try:
-		queued = campaigns.start_sending(campaign.name)
+		queued = sending.start_sending(campaign.name)
 		print(f"send answered {queued}")
 		last_sweep = time.monotonic()
 		while True:

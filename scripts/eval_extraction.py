@@ -86,7 +86,7 @@ def main() -> int:
 		offer = None
 		if args.catalog:
 			from yawlit_bot.engine.offer import Offer
-			from yawlit_bot.services.sample_catalog import as_catalog
+			from yawlit_bot.services.booking.sample_catalog import as_catalog
 
 			offer = Offer(as_catalog(), utility_surcharge=150)
 		results = [run_dialogue(d, step, args.threshold, offer) for d in dialogues]

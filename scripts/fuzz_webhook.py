@@ -147,7 +147,7 @@ def main():
 	frappe.connect()
 	from frappe.utils.password import get_decrypted_password
 
-	from yawlit_bot.services.webhook_config import ensure_webhook_secret, get_webhook_secret
+	from yawlit_bot.services.site.webhook_config import ensure_webhook_secret, get_webhook_secret
 
 	from yawlit_bot.testing.wapi_standin import WapiStandin
 

@@ -117,10 +117,10 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
-	from yawlit_bot.services.retry import RETRYABLE_DB_ERRORS, retry_counter_key, retry_counts
+	from yawlit_bot.services.site.retry import RETRYABLE_DB_ERRORS, retry_counter_key, retry_counts
 	from frappe.utils.password import get_decrypted_password
 
-	from yawlit_bot.services.webhook_config import ensure_webhook_secret, get_webhook_secret
+	from yawlit_bot.services.site.webhook_config import ensure_webhook_secret, get_webhook_secret
 
 	standin = WapiStandin(token="harness-token").start()
 	if "wapi-flaky" in faults:
@@ -165,7 +165,7 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		key = "name" if table == "WA Conversation" else "conversation"
 		frappe.db.delete(table, {key: ["in", phones]})
 	frappe.db.commit()
-	from yawlit_bot.services.slots import recount_all
+	from yawlit_bot.services.booking.slots import recount_all
 
 	recount_all()  # the seats of the bookings just deleted (a direct delete runs no hooks)
 	# Every conversation books the same slot: room for all of them, put back afterwards.

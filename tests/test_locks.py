@@ -7,7 +7,7 @@ import uuid
 import pytest
 from redis import Redis
 
-from yawlit_bot.services.locks import ConversationLock, campaign_lock_key, conversation_lock_key
+from yawlit_bot.services.site.locks import ConversationLock, campaign_lock_key, conversation_lock_key
 
 
 @pytest.fixture()

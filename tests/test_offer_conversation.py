@@ -283,7 +283,7 @@ def test_list_row_ids_are_never_the_summary_buttons():
 
 
 def test_labelled_dialogues_against_the_sample_catalog_misfile_nothing():
-	from yawlit_bot.services.sample_catalog import as_catalog
+	from yawlit_bot.services.booking.sample_catalog import as_catalog
 	from yawlit_bot.testing.extraction_eval import load, run_dialogue
 
 	offer = Offer(as_catalog(), utility_surcharge=150)
@@ -305,7 +305,7 @@ def test_choose_after_a_filler():
 
 
 def test_the_catalog_dialogues_fill_every_field_right():
-	from yawlit_bot.services.sample_catalog import as_catalog
+	from yawlit_bot.services.booking.sample_catalog import as_catalog
 	from yawlit_bot.testing.extraction_eval import load, run_dialogue
 
 	offer = Offer(as_catalog(), utility_surcharge=150)

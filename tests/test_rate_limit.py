@@ -7,7 +7,7 @@ import uuid
 import pytest
 from redis import Redis
 
-from yawlit_bot.services.rate_limit import SendPacer, send_pace_key
+from yawlit_bot.services.outbound.rate_limit import SendPacer, send_pace_key
 
 
 @pytest.fixture()

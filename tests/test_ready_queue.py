@@ -8,7 +8,7 @@ import uuid
 import pytest
 from redis import Redis
 
-from yawlit_bot.services.ready_queue import ReadyQueue
+from yawlit_bot.services.pipeline.ready_queue import ReadyQueue
 
 
 @pytest.fixture()

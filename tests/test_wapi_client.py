@@ -2,8 +2,8 @@
 
 import pytest
 
-from yawlit_bot.services import wapi_client
-from yawlit_bot.services.wapi_client import (
+from yawlit_bot.services.clients import wapi_client
+from yawlit_bot.services.clients.wapi_client import (
 	WapiConfig,
 	WapiError,
 	WapiOutcomeUnknown,

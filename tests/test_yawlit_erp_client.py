@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from yawlit_bot.services import yawlit_erp_client as erp
+from yawlit_bot.services.clients import yawlit_erp_client as erp
 from yawlit_bot.testing.yawlit_erp_standin import YawlitErpStandin
 
 

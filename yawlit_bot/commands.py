@@ -40,8 +40,8 @@ WORKER_PRELOAD = (
 	"yawlit_bot.yawlit_bot.doctype.wa_campaign.wa_campaign",
 	"yawlit_bot.yawlit_bot.doctype.wa_campaign_recipient.wa_campaign_recipient",
 	"yawlit_bot.yawlit_bot.doctype.wa_opt_out.wa_opt_out",
-	"yawlit_bot.services.turn",
-	"yawlit_bot.services.sweeper",
+	"yawlit_bot.services.pipeline.turn",
+	"yawlit_bot.services.pipeline.sweeper",
 	"yawlit_bot.services.campaigns",
 	"yawlit_bot.engine.extraction",
 	"yawlit_bot.engine.conversation",
@@ -65,11 +65,11 @@ def warm_worker() -> list[str]:
 		failed.append("yawlit_bot.engine.warmup")
 	if model_warm_up_wanted():
 		try:
-			from yawlit_bot.services.model_reader import warm_model_libraries
+			from yawlit_bot.services.pipeline.model_reader import warm_model_libraries
 
 			warm_model_libraries()
 		except Exception:
-			failed.append("yawlit_bot.services.model_reader")
+			failed.append("yawlit_bot.services.pipeline.model_reader")
 	return failed
 
 
@@ -130,7 +130,7 @@ def on_each_site(context, work) -> None:
 def yawlit_sweep(context):
 	"""Re-queue stuck turns, unsent replies and broken campaign chains now (the scheduler
 	does this every minute)."""
-	from yawlit_bot.services.sweeper import sweep
+	from yawlit_bot.services.pipeline.sweeper import sweep
 
 	on_each_site(context, lambda site: click.echo(f"{site}: {sweep()}"))
 
@@ -140,7 +140,7 @@ def yawlit_sweep(context):
 def yawlit_webhook_url(context):
 	"""Print the webhook URL to set in WAPI's panel (it holds the secret: keep it private), and
 	what is wrong with the site's public address, if anything."""
-	from yawlit_bot.services.webhook_config import ensure_webhook_secret, public_address_problem
+	from yawlit_bot.services.site.webhook_config import ensure_webhook_secret, public_address_problem
 
 	def show(_site) -> None:
 		click.echo(ensure_webhook_secret())

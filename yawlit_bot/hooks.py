@@ -27,12 +27,12 @@ after_request = ["yawlit_bot.api.request_guard.short_webhook_errors"]
 # replies WAPI refused; it is the safety net behind the per-message jobs.
 scheduler_events = {
 	"cron": {
-		"* * * * *": ["yawlit_bot.services.sweeper.sweep", "yawlit_bot.services.aftercare.send_due"],
+		"* * * * *": ["yawlit_bot.services.pipeline.sweeper.sweep", "yawlit_bot.services.aftercare.follow_up.send_due"],
 	},
 }
 
 # Removing the assignment of a taken-over conversation (the sidebar, the ToDo list) hands it
 # back to the bot, so the sidebar and the bot never disagree about who answers.
 doc_events = {
-	"ToDo": {"on_update": "yawlit_bot.services.inbox.on_assignment_change"},
+	"ToDo": {"on_update": "yawlit_bot.services.inbox.staff.on_assignment_change"},
 }

@@ -4,7 +4,7 @@ import sys
 
 import frappe
 
-from yawlit_bot.services.roles import BOT_ROLE, CAMPAIGN_ROLE
+from yawlit_bot.services.site.roles import BOT_ROLE, CAMPAIGN_ROLE
 
 
 def ensure_roles():
@@ -46,13 +46,13 @@ def before_install():
 
 
 def after_install():
-	from yawlit_bot.services.webhook_config import ensure_webhook_secret
+	from yawlit_bot.services.site.webhook_config import ensure_webhook_secret
 
-	from yawlit_bot.services.sample_catalog import create_sample_catalog
+	from yawlit_bot.services.booking.sample_catalog import create_sample_catalog
 
-	from yawlit_bot.services.bot_user import ensure_bot_user
+	from yawlit_bot.services.site.bot_user import ensure_bot_user
 
-	from yawlit_bot.services.settings import store_missing_defaults
+	from yawlit_bot.services.site.settings import store_missing_defaults
 
 	ensure_roles()
 	ensure_bot_user()
@@ -70,7 +70,7 @@ def after_install():
 			"\nyawlit_bot: the webhook URL holds its secret, so it is not printed here; print it with "
 			f"`bench --site {frappe.local.site} yawlit-webhook-url`.\n"
 		)
-	from yawlit_bot.services.webhook_config import public_address_problem
+	from yawlit_bot.services.site.webhook_config import public_address_problem
 
 	problem = public_address_problem()
 	if problem:
@@ -78,12 +78,12 @@ def after_install():
 
 
 def after_migrate():
-	from yawlit_bot.services.bot_user import ensure_bot_user
+	from yawlit_bot.services.site.bot_user import ensure_bot_user
 
 	ensure_roles()
 	ensure_bot_user()  # sites installed before the bot had its own user
 	ensure_workspace_block()
-	from yawlit_bot.services.settings import repair_opening_hours, store_missing_defaults
+	from yawlit_bot.services.site.settings import repair_opening_hours, store_missing_defaults
 
 	# Every migrate, not only once by a patch: a site whose install stopped half-way (its patches
 	# were marked done before after_install failed) is repaired by the next migrate.
@@ -96,7 +96,7 @@ def before_uninstall():
 	# silently revive the old webhook secret and WAPI token.
 	frappe.db.delete("__Auth", {"doctype": "WA Bot Settings"})
 	frappe.db.delete("Singles", {"doctype": "WA Bot Settings"})
-	from yawlit_bot.services.webhook_config import forget
+	from yawlit_bot.services.site.webhook_config import forget
 
 	forget()
 

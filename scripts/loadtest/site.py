@@ -230,7 +230,7 @@ class Scheduler(threading.Thread):
 		os.chdir(f"{BENCH}/sites")
 		import frappe
 
-		from yawlit_bot.services.sweeper import sweep
+		from yawlit_bot.services.pipeline.sweeper import sweep
 
 		frappe.init(site=self.site, sites_path=".")
 		while not self.stopped.wait(self.every):

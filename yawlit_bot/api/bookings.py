@@ -12,8 +12,8 @@ import frappe
 from frappe import _
 
 from yawlit_bot.api.inbox import STAFF_ROLES
-from yawlit_bot.services import aftercare
-from yawlit_bot.services.retry import run_with_db_retries
+from yawlit_bot.services.aftercare import follow_up
+from yawlit_bot.services.site.retry import run_with_db_retries
 
 MAX_AT_ONCE = 200  # a bulk action from the list
 
@@ -36,7 +36,7 @@ def mark_visit(bookings, outcome: str) -> dict:
 			continue
 
 		def mark(name=name):
-			status = aftercare.mark_visit(name, outcome)
+			status = follow_up.mark_visit(name, outcome)
 			frappe.db.commit()
 			return status
 

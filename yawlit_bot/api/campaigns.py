@@ -12,8 +12,9 @@ from frappe.query_builder.functions import Count
 from frappe.utils import escape_html
 
 from yawlit_bot.engine import campaign as rules
-from yawlit_bot.services import campaigns
-from yawlit_bot.services.clock import today_in_india
+from yawlit_bot.services.campaigns import audience, sending
+from yawlit_bot.services.campaigns.results import campaign_results, status_counts
+from yawlit_bot.services.site.clock import today_in_india
 
 SENDER_ROLES = ("WA Campaign Manager", "System Manager")
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -35,20 +36,20 @@ def _campaign(campaign: str, ptype: str = "write"):
 def send(campaign: str) -> dict:
 	"""Queue the campaign. Answers {"queued": n, "skipped": m} (m: opted out or invalid)."""
 	_campaign(campaign)
-	return campaigns.start_sending(campaign)
+	return sending.start_sending(campaign)
 
 
 @frappe.whitelist(methods=["POST"])
 def cancel(campaign: str) -> dict:
 	_campaign(campaign)
-	return campaigns.cancel(campaign)
+	return sending.cancel(campaign)
 
 
 @frappe.whitelist(methods=["POST"])
 def retry_failed(campaign: str) -> dict:
 	"""Send the failed recipients again (only those). Answers {"queued": n}."""
 	_campaign(campaign)
-	return campaigns.retry_failed(campaign)
+	return sending.retry_failed(campaign)
 
 
 @frappe.whitelist()
@@ -56,7 +57,7 @@ def progress(campaign: str) -> dict:
 	"""Live counts from the recipient rows, the status and the share done (percent)."""
 	doc = _campaign(campaign, "read")
 	return {
-		**rules.campaign_progress(campaigns.status_counts(campaign)),
+		**rules.campaign_progress(status_counts(campaign)),
 		"status": doc.status,
 		"last_error": doc.last_error,
 	}
@@ -66,7 +67,7 @@ def progress(campaign: str) -> dict:
 def audience_summary(campaign: str) -> dict:
 	"""What Send would do now: how many will receive it, how many are skipped."""
 	_campaign(campaign, "read")
-	counts = rules.campaign_progress(campaigns.status_counts(campaign))
+	counts = rules.campaign_progress(status_counts(campaign))
 	recipient, opt_out = frappe.qb.DocType("WA Campaign Recipient"), frappe.qb.DocType("WA Opt Out")
 	opted_out_pending = (
 		frappe.qb.from_(recipient)
@@ -86,7 +87,7 @@ def audience_summary(campaign: str) -> dict:
 def _add(campaign: str, read, source: str) -> dict:
 	_campaign(campaign)
 	try:
-		return campaigns.add_audience(campaign, read(), source)
+		return audience.add_audience(campaign, read(), source)
 	except rules.AudienceError as exc:
 		frappe.throw(str(exc), title=_("Cannot read the list"))
 
@@ -122,14 +123,14 @@ def add_csv(campaign: str, file_url: str) -> dict:
 def add_from_conversations(campaign: str, filters: str | dict | None = None) -> dict:
 	"""Customers who wrote to the bot, narrowed by WA Conversation filters."""
 	return _add(
-		campaign, lambda: campaigns.candidates_from_conversations(frappe.parse_json(filters)), "Conversations"
+		campaign, lambda: audience.candidates_from_conversations(frappe.parse_json(filters)), "Conversations"
 	)
 
 
 @frappe.whitelist(methods=["POST"])
 def add_from_bookings(campaign: str, filters: str | dict | None = None) -> dict:
 	"""Customers with a booking, narrowed by WA Service Booking filters."""
-	return _add(campaign, lambda: campaigns.candidates_from_bookings(frappe.parse_json(filters)), "Bookings")
+	return _add(campaign, lambda: audience.candidates_from_bookings(frappe.parse_json(filters)), "Bookings")
 
 
 @frappe.whitelist()
@@ -141,7 +142,7 @@ def comeback_audience(campaign: str, filters: str | dict | None = None) -> dict:
 		rule = rules.read_comeback(frappe.parse_json(filters) if filters else {})
 	except rules.AudienceError as exc:
 		frappe.throw(str(exc), title=_("Cannot choose these customers"))
-	found = campaigns.comeback_candidates(rule, today_in_india())
+	found = audience.comeback_candidates(rule, today_in_india())
 	return {
 		"count": len(found),
 		"sample": [" ".join(filter(None, (c.first_name, c.last_name))) or c.raw for c in found[:5]],
@@ -157,7 +158,7 @@ def add_comeback_audience(campaign: str, filters: str | dict | None = None) -> d
 			rule = rules.read_comeback(frappe.parse_json(filters) if filters else {})
 		except rules.AudienceError as exc:
 			frappe.throw(str(exc), title=_("Cannot choose these customers"))
-		return campaigns.comeback_candidates(rule, today_in_india())
+		return audience.comeback_candidates(rule, today_in_india())
 
 	return _add(campaign, read, "Bookings: bring back")
 
@@ -169,4 +170,4 @@ def results(campaign: str, days: int | str = rules.DEFAULT_RESULT_DAYS) -> dict:
 	days = frappe.utils.cint(days) or rules.DEFAULT_RESULT_DAYS
 	if not 1 <= days <= 90:
 		frappe.throw(_("Choose between 1 and 90 days."))
-	return campaigns.campaign_results(campaign, days)
+	return campaign_results(campaign, days)

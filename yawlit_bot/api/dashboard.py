@@ -6,7 +6,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from yawlit_bot.services.roles import CAMPAIGN_ROLE
+from yawlit_bot.services.site.roles import CAMPAIGN_ROLE
 
 READER_ROLES = (CAMPAIGN_ROLE, "System Manager")
 
@@ -42,7 +42,7 @@ def last_campaign_read(filters=None) -> dict:
 
 
 def _bot_staff() -> None:
-	from yawlit_bot.services.roles import BOT_ROLE
+	from yawlit_bot.services.site.roles import BOT_ROLE
 
 	frappe.only_for((BOT_ROLE, "System Manager"))
 
@@ -50,7 +50,7 @@ def _bot_staff() -> None:
 @frappe.whitelist()
 def day_plan() -> dict:
 	"""Today's to-do, tomorrow's bookings with their reminder status, this month's feedback."""
-	from yawlit_bot.services.day_plan import day_plan as read
+	from yawlit_bot.services.aftercare.day_plan import day_plan as read
 
 	_bot_staff()
 	return read()
@@ -59,7 +59,7 @@ def day_plan() -> dict:
 @frappe.whitelist()
 def feedback_average(filters=None) -> dict:
 	"""The number card: this month's average rating (1-5) from the customers' feedback."""
-	from yawlit_bot.services.day_plan import feedback_this_month
+	from yawlit_bot.services.aftercare.day_plan import feedback_this_month
 
 	_bot_staff()
 	average, count = feedback_this_month()

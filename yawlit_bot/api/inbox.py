@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import frappe
 
-from yawlit_bot.services import inbox
-from yawlit_bot.services.retry import run_with_db_retries
-from yawlit_bot.services.roles import BOT_ROLE
+from yawlit_bot.services.inbox import staff
+from yawlit_bot.services.site.retry import run_with_db_retries
+from yawlit_bot.services.site.roles import BOT_ROLE
 
 STAFF_ROLES = (BOT_ROLE, "System Manager")
 
@@ -44,48 +44,48 @@ def _allowed(conversation: str | None = None) -> str:
 @frappe.whitelist(methods=["POST"])
 def take_over(conversation: str) -> dict:
 	user = _allowed(conversation)
-	return _committed(lambda: inbox.take_over(conversation, user))
+	return _committed(lambda: staff.take_over(conversation, user))
 
 
 @frappe.whitelist(methods=["POST"])
 def hand_back(conversation: str) -> dict:
 	user = _allowed(conversation)
-	return _committed(lambda: inbox.hand_back(conversation, user))
+	return _committed(lambda: staff.hand_back(conversation, user))
 
 
 @frappe.whitelist(methods=["POST"])
 def send_reply(conversation: str, text: str) -> dict:
 	user = _allowed(conversation)
-	return {"message": _committed(lambda: inbox.send_staff_reply(conversation, user, text))}
+	return {"message": _committed(lambda: staff.send_staff_reply(conversation, user, text))}
 
 
 @frappe.whitelist(methods=["POST"])
 def send_template(conversation: str) -> dict:
 	user = _allowed(conversation)
-	return {"message": _committed(lambda: inbox.send_reopen_template(conversation, user))}
+	return {"message": _committed(lambda: staff.send_reopen_template(conversation, user))}
 
 
 @frappe.whitelist(methods=["POST"])
 def retry(message: str, confirmed: bool = False) -> dict:
 	"""`confirmed`: send again a reply WhatsApp may have delivered already (no answer came)."""
 	user = _allowed()
-	_committed(lambda: inbox.retry_reply(message, user, confirmed=frappe.utils.sbool(confirmed)))
+	_committed(lambda: staff.retry_reply(message, user, confirmed=frappe.utils.sbool(confirmed)))
 	return {"message": message}
 
 
 @frappe.whitelist()
-def thread(conversation: str, before: int | None = None, limit: int = inbox.THREAD_PAGE) -> dict:
+def thread(conversation: str, before: int | None = None, limit: int = staff.THREAD_PAGE) -> dict:
 	_allowed()  # a number with no conversation yet (the simulator's) has an empty thread
-	return inbox.thread(conversation, int(before) if before else None, int(limit or inbox.THREAD_PAGE))
+	return staff.thread(conversation, int(before) if before else None, int(limit or staff.THREAD_PAGE))
 
 
 @frappe.whitelist()
 def booking_panel(conversation: str) -> dict:
 	_allowed()
-	return inbox.booking_panel(conversation)
+	return staff.booking_panel(conversation)
 
 
 @frappe.whitelist(methods=["POST"])
 def mark_read(conversation: str) -> None:
 	_allowed(conversation)
-	inbox.mark_read(conversation)
+	staff.mark_read(conversation)

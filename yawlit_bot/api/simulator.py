@@ -5,7 +5,7 @@ from __future__ import annotations
 import frappe
 
 from yawlit_bot.api.inbox import STAFF_ROLES
-from yawlit_bot.services import simulator
+from yawlit_bot.services.pipeline import simulator
 
 
 @frappe.whitelist(methods=["POST"])

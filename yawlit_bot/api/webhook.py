@@ -13,7 +13,7 @@ import frappe
 from frappe import _
 
 from yawlit_bot.engine.wapi_payload import PayloadError, parse_webhook
-from yawlit_bot.services.inbound import store_webhook
+from yawlit_bot.services.pipeline.inbound import store_webhook
 
 MAX_BODY_BYTES = 256 * 1024  # a WhatsApp delivery is a few KB; anything near this is not one
 
@@ -30,7 +30,7 @@ def _check_token() -> dict:
 	"""Returns the webhook's cached settings once the token matches."""
 	given = frappe.request.args.get("token") or ""
 	frappe.form_dict.pop("token", None)  # never echoed or logged
-	from yawlit_bot.services.webhook_config import get_webhook_config
+	from yawlit_bot.services.site.webhook_config import get_webhook_config
 
 	config = get_webhook_config()
 	secret = config["secret"]

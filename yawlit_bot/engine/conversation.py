@@ -116,7 +116,7 @@ class Decision:
 	times_asked: int = 0
 	needs_person: str | None = None  # why the conversation needs a person (raised this turn)
 	day_part: str | None = None  # asked for a part of the day ("Morning", "after 16:00"): its slots offered
-	cancel_booking: str | None = None  # the customer's upcoming booking to cancel (services/booking.py)
+	cancel_booking: str | None = None  # the customer's upcoming booking to cancel (services/booking/bookings.py)
 	move_booking: tuple[str, str, str] | None = None  # (booking, new date, new slot): moved by the services
 	offer_move_day: tuple[str, str] | None = None  # (booking, date): that day's free slots to offer for it
 	pending_change: str | None = None  # "cancel:<booking>" / "move:<booking>": the answer comes next

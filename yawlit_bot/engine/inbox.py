@@ -1,7 +1,7 @@
 """The staff inbox's rules: who may write in a conversation, WhatsApp's 24-hour window, what a
 thread line says in the list, and what a simulated conversation's reply becomes.
 
-Plain data in, answers out; `services/inbox.py` carries them out under the conversation's lock.
+Plain data in, answers out; `services/inbox/staff.py` carries them out under the conversation's lock.
 """
 
 from __future__ import annotations

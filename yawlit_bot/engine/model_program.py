@@ -3,7 +3,7 @@ returning every booking field, the intent and a confidence level per field.
 
 Only the program's logic lives here (signature, inputs, reading its answer, which LiteLLM
 model a provider setting means); the call itself, its time limit and the circuit breaker are
-the Frappe side's (`services/model_reader.py`). What the model says is joined to the rules'
+the Frappe side's (`services/pipeline/model_reader.py`). What the model says is joined to the rules'
 reading by `understanding.combine`; its words never reach the customer.
 """
 

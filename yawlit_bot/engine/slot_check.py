@@ -1,5 +1,5 @@
 """Whether the date and time a customer asked for can be had, and what has room instead: the
-rules over the opening hours and the seats taken, read by the caller (services/slots.py under
+rules over the opening hours and the seats taken, read by the caller (services/booking/slots.py under
 the slot's row lock; the labelled slot dialogues without a database)."""
 
 from __future__ import annotations

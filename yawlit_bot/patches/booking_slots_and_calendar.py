@@ -4,8 +4,8 @@ upcoming confirmed ones counted on their slot rows (so no slot is overbooked aft
 import frappe
 from frappe.utils import getdate
 
-from yawlit_bot.services.clock import today_in_india
-from yawlit_bot.services.slots import recount
+from yawlit_bot.services.site.clock import today_in_india
+from yawlit_bot.services.booking.slots import recount
 
 
 def execute():

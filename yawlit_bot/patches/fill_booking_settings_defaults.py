@@ -3,7 +3,7 @@ have no stored value for it: store the form's default (`services.settings.store_
 which migrate runs too). Time fields especially: Frappe would otherwise show the moment the form
 is opened."""
 
-from yawlit_bot.services.settings import store_missing_defaults
+from yawlit_bot.services.site.settings import store_missing_defaults
 
 
 def execute():

@@ -1,7 +1,7 @@
 """Sites installed before a setting existed have no stored value for it: store every default
 (`services.settings.store_missing_defaults`, which migrate runs too)."""
 
-from yawlit_bot.services.settings import store_missing_defaults
+from yawlit_bot.services.site.settings import store_missing_defaults
 
 
 def execute():

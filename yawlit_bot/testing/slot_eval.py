@@ -1,6 +1,6 @@
 """The labelled dialogues about times and slots (tests/eval/slot_dialogues.jsonl), run without
 a database: each turn through `decide_turn` with a catalog whose opening hours, slot length,
-closed days and full slots the dialogue sets, and then what services/booking.py does with the
+closed days and full slots the dialogue sets, and then what services/booking/bookings.py does with the
 catalog's answer (the day's free slots offered when the time is asked, the slot checked at
 the summary: `engine/slot_check.py`). Scored on the date and time the scratchpad ends with,
 jointly, and on what the last reply must say.

@@ -48,9 +48,9 @@ def _last_reply() -> str:
 def book_readme_happy_path() -> None:
 	from datetime import timedelta
 
-	from yawlit_bot.services.catalog import get_available_slots
-	from yawlit_bot.services.clock import today_in_india
-	from yawlit_bot.services.simulator import simulate
+	from yawlit_bot.services.booking.catalog import get_available_slots
+	from yawlit_bot.services.site.clock import today_in_india
+	from yawlit_bot.services.pipeline.simulator import simulate
 
 	stored = frappe.db.get_singles_dict("WA Booking Settings")
 	tomorrow = today_in_india() + timedelta(days=1)

@@ -13,10 +13,10 @@ import frappe
 from frappe.utils import now_datetime
 
 from yawlit_bot.engine import aftercare as rules
-from yawlit_bot.services import aftercare
-from yawlit_bot.services.clock import today_in_india
-from yawlit_bot.services.sweeper import sweep
-from yawlit_bot.services.turn_jobs import conversation_lock, ready_queue
+from yawlit_bot.services.aftercare import follow_up
+from yawlit_bot.services.site.clock import today_in_india
+from yawlit_bot.services.pipeline.sweeper import sweep
+from yawlit_bot.services.pipeline.turn_jobs import conversation_lock, ready_queue
 from yawlit_bot.tests.utils import PipelineTestCase, set_booking_settings
 
 
@@ -87,7 +87,7 @@ class TestReminders(AftercareCase):
 			frappe.init(site=site, sites_path=sites_path)
 			frappe.connect()
 			try:
-				results.append(aftercare.send_due_reminders(now))
+				results.append(follow_up.send_due_reminders(now))
 			finally:
 				frappe.destroy()
 
@@ -97,7 +97,7 @@ class TestReminders(AftercareCase):
 		for thread in threads:
 			thread.join(60)
 		self.assertEqual(sum(r["queued"] for r in results), 1, results)
-		aftercare.send_due_reminders(now)  # a third run, later: nothing more
+		follow_up.send_due_reminders(now)  # a third run, later: nothing more
 
 		reminders = self.reminders_of(phone)
 		self.assertEqual(len(reminders), 1)
@@ -118,7 +118,7 @@ class TestReminders(AftercareCase):
 		lock = conversation_lock(phone, 30)
 		self.assertTrue(lock.acquire(wait=5))
 		try:
-			self.assertEqual(aftercare.send_due_reminders(now)["queued"], 1)
+			self.assertEqual(follow_up.send_due_reminders(now)["queued"], 1)
 		finally:
 			lock.release()
 		[reminder] = self.reminders_of(phone)
@@ -132,7 +132,7 @@ class TestReminders(AftercareCase):
 			sweep()
 			frappe.db.commit()
 		self.wait_until(lambda: self.reminders_of(phone)[0].send_status == "Sent", what="the reminder sent")
-		self.assertEqual(aftercare.send_due_reminders(now + timedelta(hours=3))["queued"], 0)
+		self.assertEqual(follow_up.send_due_reminders(now + timedelta(hours=3))["queued"], 0)
 		self.assertEqual(len(self.reminders_of(phone)), 1)
 		self.assertEqual([r.body.get("phone_number") for r in self.standin.accepted].count(phone), 1)
 
@@ -143,7 +143,7 @@ class TestReminders(AftercareCase):
 		now = self.evening_before(booking)
 		self.standin.reset()
 		self.standin.configure(hang_next=1, hang_seconds=8)  # WAPI takes it and does not answer yet
-		self.assertEqual(aftercare.send_due_reminders(now)["queued"], 1)
+		self.assertEqual(follow_up.send_due_reminders(now)["queued"], 1)
 		# claimed (committed as Sending) and on its way: the work horse is killed mid-send
 		self.wait_until(lambda: [r.send_status for r in self.reminders_of(phone)] == ["Sending"], what="the send in flight")
 		self.assertTrue(kill_busy_work_horse(), "a work horse was sending it")
@@ -159,7 +159,7 @@ class TestReminders(AftercareCase):
 		frappe.db.commit()
 		self.assertEqual(self.reminders_of(phone)[0].send_status, "Unknown")
 		for _ in range(2):  # the scheduler again, twice: the booking holds its reminder already
-			self.assertEqual(aftercare.send_due_reminders(now + timedelta(minutes=5))["queued"], 0)
+			self.assertEqual(follow_up.send_due_reminders(now + timedelta(minutes=5))["queued"], 0)
 		self.assertEqual(len(self.reminders_of(phone)), 1)
 		# WAPI got the one request (it answers it once its hang ends), and no other
 		self.wait_until(lambda: self.standin.requests, timeout=20, what="the hung request recorded")
@@ -168,12 +168,12 @@ class TestReminders(AftercareCase):
 	def test_none_before_its_time_none_after_the_slot_and_none_to_an_opted_out_number(self):
 		phone, booking = self.booked()
 		now = self.evening_before(booking)
-		self.assertEqual(aftercare.send_due_reminders(now - timedelta(minutes=10))["queued"], 0)
+		self.assertEqual(follow_up.send_due_reminders(now - timedelta(minutes=10))["queued"], 0)
 		starts = frappe.db.get_value("WA Service Booking", booking, "starts_at")
-		self.assertEqual(aftercare.send_due_reminders(starts + timedelta(minutes=1))["queued"], 0)
+		self.assertEqual(follow_up.send_due_reminders(starts + timedelta(minutes=1))["queued"], 0)
 		frappe.get_doc({"doctype": "WA Opt Out", "phone": phone, "opted_out": 1}).insert(ignore_permissions=True)
 		frappe.db.commit()
-		aftercare.send_due_reminders(now)
+		follow_up.send_due_reminders(now)
 		self.assertEqual(self.reminders_of(phone), [])
 		self.assertIn("opted out", frappe.db.get_value("WA Service Booking", booking, "evening_reminder"))
 
@@ -185,7 +185,7 @@ class TestReminders(AftercareCase):
 		)
 		frappe.db.commit()
 		now = self.evening_before(booking)
-		aftercare.send_due_reminders(now)
+		follow_up.send_due_reminders(now)
 		self.assertIn("no template", frappe.db.get_value("WA Service Booking", booking, "evening_reminder"))
 
 		frappe.db.sql("update `tabWA Service Booking` set evening_reminder = null where name = %s", booking)
@@ -194,7 +194,7 @@ class TestReminders(AftercareCase):
 			{"reminder_template_name": "visit_reminder", "reminder_template_values": "first_name, day, slot, price"}
 		)
 		self.standin.reset()
-		aftercare.send_due_reminders(now)
+		follow_up.send_due_reminders(now)
 		[reminder] = self.reminders_of(phone)
 		self.assertEqual(reminder.message_type, "template")
 		self.assertTrue(self.standin.wait_for_accepted(phone, 1, timeout=30))
@@ -206,7 +206,7 @@ class TestReminders(AftercareCase):
 
 	def test_confirm_visit_is_noted_and_reschedule_asks_for_the_new_time(self):
 		phone, booking = self.booked()
-		aftercare.send_due_reminders(self.evening_before(booking))
+		follow_up.send_due_reminders(self.evening_before(booking))
 		answer = self.tap(phone, rules.CONFIRM_VISIT, "1")
 		self.assertIn("See you", answer[-1])
 		self.assertTrue(frappe.db.get_value("WA Service Booking", booking, "visit_confirmed_at"))
@@ -235,7 +235,7 @@ class TestVisitAndFeedback(AftercareCase):
 	def test_a_visit_is_marked_only_from_its_day(self):
 		_phone, booking = self.booked()
 		with self.assertRaises(frappe.ValidationError):
-			aftercare.mark_visit(booking, "Completed")
+			follow_up.mark_visit(booking, "Completed")
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value("WA Service Booking", booking, "status"), "Confirmed")
 
@@ -251,10 +251,10 @@ class TestVisitAndFeedback(AftercareCase):
 		self.assertEqual(mark_visit(booking, "No-show")["refused"].keys(), {booking})  # done is done
 
 		marked = doc.visit_marked_at
-		self.assertEqual(aftercare.send_due_feedback_requests(marked + timedelta(minutes=30))["queued"], 0)
+		self.assertEqual(follow_up.send_due_feedback_requests(marked + timedelta(minutes=30))["queued"], 0)
 		self.standin.reset()
-		self.assertEqual(aftercare.send_due_feedback_requests(marked + timedelta(minutes=61))["queued"], 1)
-		self.assertEqual(aftercare.send_due_feedback_requests(marked + timedelta(minutes=62))["queued"], 0)
+		self.assertEqual(follow_up.send_due_feedback_requests(marked + timedelta(minutes=61))["queued"], 1)
+		self.assertEqual(follow_up.send_due_feedback_requests(marked + timedelta(minutes=62))["queued"], 0)
 		self.assertTrue(self.standin.wait_for_accepted(phone, 1, timeout=30), "the request was sent")
 		[sent] = [r for r in self.standin.accepted if r.body.get("phone_number") == phone]
 		self.assertEqual(sent.body["interactive_type"], "list")
@@ -272,10 +272,10 @@ class TestVisitAndFeedback(AftercareCase):
 
 	def test_a_typed_rating_when_asked_and_a_row_for_another_customers_visit_is_refused(self):
 		phone, booking = self.today_booking()
-		aftercare.mark_visit(booking, "Completed")
+		follow_up.mark_visit(booking, "Completed")
 		frappe.db.commit()
 		marked = frappe.db.get_value("WA Service Booking", booking, "visit_marked_at")
-		aftercare.send_due_feedback_requests(marked + timedelta(minutes=61))
+		follow_up.send_due_feedback_requests(marked + timedelta(minutes=61))
 		self.assertEqual(self.conversation(phone).pending_change, f"rate:{booking}")
 		self.say(phone, "5")
 		self.assertEqual(frappe.db.get_value("WA Service Booking", booking, "feedback_rating"), 5)

@@ -62,10 +62,10 @@ class TestDayPlanDesk(DeskTestMixin, AftercareCase):
 
 
 	def test_the_workspace_shows_tomorrows_bookings_with_their_reminder_status(self):
-		from yawlit_bot.services import aftercare
+		from yawlit_bot.services.aftercare import follow_up
 
 		_phone, booking = self.booked()
-		aftercare.send_due_reminders(self.evening_before(booking))
+		follow_up.send_due_reminders(self.evening_before(booking))
 		# the block is a Custom HTML Block: its content lives in a shadow root
 		read_block = """
 			const host = [...document.querySelectorAll('*')].find((e) => e.tagName.toLowerCase().startsWith('custom-block-')

@@ -12,11 +12,11 @@ from unittest.mock import patch
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from yawlit_bot.services import turn
-from yawlit_bot.services.clock import today_in_india
-from yawlit_bot.services.locks import conversation_lock_key
-from yawlit_bot.services.turn_jobs import ready_queue
-from yawlit_bot.services.sweeper import sweep
+from yawlit_bot.services.pipeline import turn
+from yawlit_bot.services.site.clock import today_in_india
+from yawlit_bot.services.site.locks import conversation_lock_key
+from yawlit_bot.services.pipeline.turn_jobs import ready_queue
+from yawlit_bot.services.pipeline.sweeper import sweep
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
 
@@ -51,7 +51,7 @@ class TestBookingPipeline(PipelineTestCase):
 		scratchpad = frappe.get_doc("WA Booking Scratchpad", booking.scratchpad)
 		self.assertEqual((scratchpad.status, scratchpad.service_request_id), ("Completed", booking.name))
 		# what the bot wrote is authored by the bot's own user, not Guest
-		from yawlit_bot.services.bot_user import BOT_USER
+		from yawlit_bot.services.site.bot_user import BOT_USER
 
 		self.assertEqual((booking.owner, scratchpad.modified_by, conv.modified_by), (BOT_USER,) * 3)
 		# every reply reached WAPI exactly once
@@ -298,7 +298,7 @@ class TestBookingPipeline(PipelineTestCase):
 		self.assertEqual(self.conversation(phone).state, "CANCELLED")
 
 	def test_a_customer_who_asks_for_a_person_is_flagged_and_staff_are_notified(self):
-		from yawlit_bot.services.roles import BOT_ROLE
+		from yawlit_bot.services.site.roles import BOT_ROLE
 
 		staff = "handoff-staff@example.com"
 		if not frappe.db.exists("User", staff):

@@ -13,8 +13,9 @@ import psutil
 from frappe.utils import now_datetime
 
 from yawlit_bot.api import campaigns as api
-from yawlit_bot.services import campaigns
-from yawlit_bot.services.sweeper import sweep
+from yawlit_bot.services.campaigns import audience, sending
+from yawlit_bot.engine import campaign as campaign_rules
+from yawlit_bot.services.pipeline.sweeper import sweep
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
 
@@ -105,7 +106,7 @@ class CampaignTestCase(PipelineTestCase):
 
 	def wait_lock_free(self, campaign: str, timeout: float = 40) -> None:
 		self.wait_until(
-			lambda: not campaigns.campaign_lock(campaign, 1).is_held(), timeout, "the campaign job to stop"
+			lambda: not sending.campaign_lock(campaign, 1).is_held(), timeout, "the campaign job to stop"
 		)
 
 	def wait_no_job_for(self, campaign: str, timeout: float = 40) -> None:
@@ -114,7 +115,7 @@ class CampaignTestCase(PipelineTestCase):
 
 		self.wait_until(
 			lambda: campaign not in get_jobs(frappe.local.site, "default", key="campaign")[frappe.local.site]
-			and not campaigns.campaign_lock(campaign, 1).is_held(),
+			and not sending.campaign_lock(campaign, 1).is_held(),
 			timeout,
 			"the campaign's jobs to end",
 		)
@@ -296,7 +297,7 @@ class TestCampaigns(CampaignTestCase):
 			self.assertEqual(status, "Pending")  # waits for the bot to be switched on
 		finally:
 			self.configure(enabled=1)
-		from yawlit_bot.services.turn_jobs import enqueue_turn
+		from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
 
 		enqueue_turn(phone)
 		self.wait_processed(hello["message"]["whatsapp_message_id"])
@@ -376,7 +377,7 @@ class TestCampaigns(CampaignTestCase):
 		rows = self.rows(campaign)
 		self.assertEqual((rows[phones[0]].status, len(rows)), ("Pending", 4))
 		first = frappe.db.get_value(
-			"WA Campaign Recipient", campaigns.recipient_name(campaign, phones[0]), "first_name"
+			"WA Campaign Recipient", audience.recipient_name(campaign, phones[0]), "first_name"
 		)
 		self.assertEqual(first, "Ravi")
 
@@ -413,7 +414,7 @@ class TestCampaignAudience(CampaignTestCase):
 
 		other = self.make_campaign()
 		self.assertEqual(api.add_from_bookings(other, {"phone": booker})["added"], 1)
-		row = frappe.get_doc("WA Campaign Recipient", campaigns.recipient_name(other, booker))
+		row = frappe.get_doc("WA Campaign Recipient", audience.recipient_name(other, booker))
 		self.assertEqual((row.first_name, row.last_name, row.source), ("Ravi", "Kumar", "Bookings"))
 
 	def test_a_comeback_audience_counts_what_it_sends_and_its_results_count_the_booking(self):
@@ -432,8 +433,8 @@ class TestCampaignAudience(CampaignTestCase):
 		ours = set(self.customers)
 
 		def found(filters) -> set[str]:
-			rule = campaigns.rules.read_comeback(filters)
-			return {c.raw for c in campaigns.comeback_candidates(rule, frappe.utils.getdate())} & ours
+			rule = campaign_rules.read_comeback(filters)
+			return {c.raw for c in audience.comeback_candidates(rule, frappe.utils.getdate())} & ours
 
 		self.assertEqual(found({"away_days": 30}), {away})
 		self.assertEqual(found({"away_days": 30, "city": "pune", "vehicle_type": "SUV"}), {away})

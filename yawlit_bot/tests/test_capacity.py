@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import frappe
 
-from yawlit_bot.services.clock import now_in_india, today_in_india
-from yawlit_bot.services.slots import recount, taken_on
+from yawlit_bot.services.site.clock import now_in_india, today_in_india
+from yawlit_bot.services.booking.slots import recount, taken_on
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase, set_booking_settings
 

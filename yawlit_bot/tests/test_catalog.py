@@ -12,8 +12,8 @@ import requests
 from frappe.tests.utils import FrappeTestCase
 
 from yawlit_bot.api import catalog as api
-from yawlit_bot.services.clock import now_in_india, today_in_india
-from yawlit_bot.services.sample_catalog import SERVICES
+from yawlit_bot.services.site.clock import now_in_india, today_in_india
+from yawlit_bot.services.booking.sample_catalog import SERVICES
 from yawlit_bot.tests.utils import WEB_URL, release_test_holds
 
 STAFF = "catalog-staff@example.com"
@@ -199,8 +199,8 @@ class TestCatalog(FrappeTestCase):
 
 	def test_install_and_migrate_repair_hours_that_hold_no_slot_and_keep_an_admins(self):
 		from yawlit_bot.patches import repair_opening_hours
-		from yawlit_bot.services.catalog import get_available_slots
-		from yawlit_bot.services.settings import booking_settings
+		from yawlit_bot.services.booking.catalog import get_available_slots
+		from yawlit_bot.services.site.settings import booking_settings
 
 		saved = frappe.db.get_singles_dict("WA Booking Settings")
 		self.addCleanup(
@@ -247,7 +247,7 @@ class TestCatalog(FrappeTestCase):
 		doc.save()  # the form saves as it shows: no "Slot Length must be at least one minute"
 		tomorrow = frappe.utils.add_days(frappe.utils.getdate(), 1)
 		service = frappe.get_all("WA Service", filters={"enabled": 1}, pluck="name", limit=1)[0]
-		from yawlit_bot.services.catalog import get_available_slots
+		from yawlit_bot.services.booking.catalog import get_available_slots
 
 		self.assertTrue(get_available_slots(tomorrow, service, "Hatchback"), "tomorrow has free slots")
 

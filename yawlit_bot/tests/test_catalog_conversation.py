@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import frappe
 
-from yawlit_bot.services.clock import today_in_india
+from yawlit_bot.services.site.clock import today_in_india
 from yawlit_bot.tests.utils import PipelineTestCase, set_booking_settings
 
 ADDRESS = "address: Flat 4, Sunshine Apartments, Baner Road, Pune 411045"

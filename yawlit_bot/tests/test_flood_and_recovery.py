@@ -11,9 +11,10 @@ from frappe.utils import now_datetime
 
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.send_outcome import resend_delay
-from yawlit_bot.services import retry, turn_jobs
-from yawlit_bot.services.ready_queue import FLAG_SECONDS
-from yawlit_bot.services.sweeper import sweep
+from yawlit_bot.services.site import retry
+from yawlit_bot.services.pipeline import turn_jobs
+from yawlit_bot.services.pipeline.ready_queue import FLAG_SECONDS
+from yawlit_bot.services.pipeline.sweeper import sweep
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
 
@@ -240,8 +241,8 @@ class TestSendRecording(PipelineTestCase):
 	BALLAST = "yawlit_test_ballast"
 
 	def queued_reply(self, phone: str) -> int:
-		from yawlit_bot.services.inbound import create_conversation
-		from yawlit_bot.services.messages import queue_reply
+		from yawlit_bot.services.pipeline.inbound import create_conversation
+		from yawlit_bot.services.outbound.messages import queue_reply
 
 		create_conversation(phone, None)
 		queue_reply(phone, replies.Reply("Your slot is booked"))
@@ -277,7 +278,7 @@ class TestSendRecording(PipelineTestCase):
 		import threading
 		import time
 
-		from yawlit_bot.services.outbox import send_reply
+		from yawlit_bot.services.outbound.outbox import send_reply
 
 		phone = self.new_phone()
 		name = self.queued_reply(phone)
@@ -357,7 +358,7 @@ class TestSendRecording(PipelineTestCase):
 		return stuck, recent, sent
 
 	def test_the_sweeper_marks_only_long_stuck_sends_unknown(self):
-		from yawlit_bot.services.sweeper import mark_stuck_sends_unknown
+		from yawlit_bot.services.pipeline.sweeper import mark_stuck_sends_unknown
 
 		stuck, recent, sent = self.stuck_and_recent_sends()
 		# Other tests' leftovers may be stuck too: only this conversation's rows are checked.
@@ -373,7 +374,7 @@ class TestSendRecording(PipelineTestCase):
 		older reply takes its delivery receipt, neither waiting. The property, not the race: the
 		old range UPDATE passes this too on a test-sized table (which rows a range scan locks
 		depends on the plan); the deadlock itself showed only under the harness's load."""
-		from yawlit_bot.services.sweeper import mark_stuck_sends_unknown
+		from yawlit_bot.services.pipeline.sweeper import mark_stuck_sends_unknown
 
 		stuck, recent, sent = self.stuck_and_recent_sends()
 		other = self.other_connection(lock_wait_seconds=2)

@@ -11,9 +11,10 @@ import frappe
 
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.wapi_payload import parse_webhook
-from yawlit_bot.services import turn, turn_jobs
-from yawlit_bot.services.inbound import store_message
-from yawlit_bot.services.settings import bot_settings
+from yawlit_bot.services.pipeline import turn
+from yawlit_bot.services.pipeline import turn_jobs
+from yawlit_bot.services.pipeline.inbound import store_message
+from yawlit_bot.services.site.settings import bot_settings
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
 

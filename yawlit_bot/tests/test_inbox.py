@@ -13,7 +13,7 @@ import redis
 import requests
 from frappe.utils import now_datetime
 
-from yawlit_bot.services.turn_jobs import enqueue_turn
+from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.desk import ensure_user
 from yawlit_bot.tests.utils import WEB_URL, PipelineTestCase
@@ -248,7 +248,7 @@ class TestInbox(PipelineTestCase):
 		self.assertEqual(self.sent_texts(phone), ["Namaste! Asha here."])
 
 	def test_a_real_customer_writing_from_a_simulated_number_gets_a_real_conversation(self):
-		from yawlit_bot.services.campaigns import candidates_from_conversations
+		from yawlit_bot.services.campaigns.audience import candidates_from_conversations
 
 		asha = self.login(STAFF)
 		number = "919100000778"
@@ -337,8 +337,8 @@ class TestInbox(PipelineTestCase):
 		self.assertIsNone(self.conversation(phone).taken_by)
 
 	def test_live_events_are_published_after_commit_not_before(self):
-		from yawlit_bot.services import inbox
-		from yawlit_bot.services.live import THREAD_EVENT
+		from yawlit_bot.services.inbox import staff
+		from yawlit_bot.services.site.live import THREAD_EVENT
 
 		phone = self.new_phone()
 		self.say(phone, "Hi")
@@ -367,8 +367,8 @@ class TestInbox(PipelineTestCase):
 
 		frappe.set_user(STAFF[0])
 		try:
-			inbox.take_over(phone, STAFF[0])
-			inbox.send_staff_reply(phone, STAFF[0], "One moment please")
+			staff.take_over(phone, STAFF[0])
+			staff.send_staff_reply(phone, STAFF[0], "One moment please")
 			self.assertEqual(events(), [], "published before the commit")
 			frappe.db.commit()
 			published = events()

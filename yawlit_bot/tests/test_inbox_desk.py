@@ -10,7 +10,7 @@ import unittest
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from yawlit_bot.services.messages import insert_message
+from yawlit_bot.services.outbound.messages import insert_message
 from yawlit_bot.tests.desk import EC, By, DeskTestMixin, browser_missing
 from yawlit_bot.tests.utils import PipelineTestCase
 
@@ -115,7 +115,7 @@ class TestInboxDesk(DeskTestMixin, PipelineTestCase):
 			browser.screenshot("inbox-list.png")
 
 	def test_the_simulator_books_through_to_confirm(self):
-		from yawlit_bot.services.simulator import clear
+		from yawlit_bot.services.pipeline.simulator import clear
 
 		clear(SIMULATED)  # what an earlier run left
 		frappe.db.commit()

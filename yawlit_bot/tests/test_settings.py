@@ -7,7 +7,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from yawlit_bot.patches import fill_settings_defaults
-from yawlit_bot.services.settings import DEFAULTS, BotSettings, bot_settings, with_defaults
+from yawlit_bot.services.site.settings import DEFAULTS, BotSettings, bot_settings, with_defaults
 
 
 class TestSettings(FrappeTestCase):
@@ -31,7 +31,7 @@ class TestSettings(FrappeTestCase):
 		self.assertEqual({k: int(v) for k, v in stored.items()}, {"llm_timeout": 8, "sweeper_age": 60})
 
 	def test_the_first_save_goes_through_after_the_webhook_url_was_shown(self):
-		from yawlit_bot.services import webhook_config
+		from yawlit_bot.services.site import webhook_config
 
 		self.addCleanup(frappe.db.rollback)
 		frappe.db.set_single_value("WA Bot Settings", "webhook_secret_revealed", 0)
@@ -44,7 +44,7 @@ class TestSettings(FrappeTestCase):
 		self.assertEqual(frappe.db.get_single_value("WA Bot Settings", "flood_reply_limit"), 12)
 
 	def test_a_site_without_a_public_https_address_is_told_so(self):
-		from yawlit_bot.services import webhook_config
+		from yawlit_bot.services.site import webhook_config
 
 		saved = frappe.conf.get("host_name")
 		self.addCleanup(lambda: frappe.conf.update({"host_name": saved}))

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import frappe
 from frappe.utils import add_to_date, now_datetime
 
-from yawlit_bot.services import outbox
+from yawlit_bot.services.outbound import outbox
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
 
@@ -150,7 +150,7 @@ class TestWebhook(PipelineTestCase):
 	def test_a_running_turn_does_not_block_the_next_message(self):
 		"""A turn holds the conversation row; the customer's next message must still be stored
 		at once (a locking read of the pending messages used to gap-lock that INSERT)."""
-		from yawlit_bot.services.turn import lock_next_pending
+		from yawlit_bot.services.pipeline.turn import lock_next_pending
 
 		phone = self.new_phone()
 		self.say(phone, "Hi")

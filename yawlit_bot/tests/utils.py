@@ -10,9 +10,9 @@ import frappe
 import requests
 from frappe.tests.utils import FrappeTestCase
 
-from yawlit_bot.services.webhook_config import ensure_webhook_secret, get_webhook_secret
+from yawlit_bot.services.site.webhook_config import ensure_webhook_secret, get_webhook_secret
 from yawlit_bot.testing import payloads
-from yawlit_bot.services.slots import release_holds
+from yawlit_bot.services.booking.slots import release_holds
 from yawlit_bot.testing.wapi_standin import WapiStandin
 
 WEB_URL = os.environ.get("YAWLIT_WEB_URL", "http://127.0.0.1:8000")
@@ -24,7 +24,7 @@ def saved_settings() -> dict:
 	"""The settings a test class may change, to put back afterwards."""
 	from frappe.utils.password import get_decrypted_password
 
-	from yawlit_bot.services.settings import DEFAULTS
+	from yawlit_bot.services.site.settings import DEFAULTS
 
 	settings = frappe.get_single("WA Bot Settings")
 	saved = {name: settings.get(name) for name in DEFAULTS}
@@ -209,7 +209,7 @@ class PipelineTestCase(FrappeTestCase):
 
 	def why_waiting(self, wamid: str) -> dict:
 		"""What a message left Pending had around it: for the failure message."""
-		from yawlit_bot.services.turn_jobs import conversation_lock, ready_queue
+		from yawlit_bot.services.pipeline.turn_jobs import conversation_lock, ready_queue
 
 		frappe.db.rollback()
 		row = frappe.db.get_value(

@@ -3,7 +3,7 @@
 
 from frappe.model.document import Document
 
-from yawlit_bot.services.catalog.builtin import ForgetsCatalog
+from yawlit_bot.services.booking.catalog.builtin import ForgetsCatalog
 
 
 class WAAddon(ForgetsCatalog, Document):

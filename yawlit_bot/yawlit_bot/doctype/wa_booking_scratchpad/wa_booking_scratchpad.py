@@ -12,7 +12,7 @@ from yawlit_bot.engine.fields import ALL_FIELDS, LABELS
 from yawlit_bot.engine.merge import completeness, missing_required
 from yawlit_bot.engine.understanding import SOURCE_STAFF
 from yawlit_bot.engine.validation import check_field
-from yawlit_bot.services.clock import today_in_india
+from yawlit_bot.services.site.clock import today_in_india
 
 FINAL_STATUSES = ("Completed", "Cancelled")
 
@@ -36,7 +36,7 @@ class WABookingScratchpad(Document):
 		the catalog as it is now (a staff member's edit)."""
 		if "choices" not in self.flags:
 			from yawlit_bot.engine.offer import field_choices
-			from yawlit_bot.services.catalog import load_offer
+			from yawlit_bot.services.booking.catalog import load_offer
 
 			offer = load_offer()
 			self.flags.choices = field_choices(offer) if offer else None

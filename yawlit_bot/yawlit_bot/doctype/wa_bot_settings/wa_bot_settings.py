@@ -6,13 +6,13 @@ from frappe import _
 from frappe.model.document import Document
 
 from yawlit_bot.engine.campaign import check_send_rate
-from yawlit_bot.services import webhook_config
-from yawlit_bot.services.settings import NO_MODEL, with_defaults
+from yawlit_bot.services.site import webhook_config
+from yawlit_bot.services.site.settings import NO_MODEL, with_defaults
 
 
 class WABotSettings(Document):
 	def validate(self):
-		# Missing or 0 numbers take their defaults (services/settings.py), then their bounds.
+		# Missing or 0 numbers take their defaults (services/site/settings.py), then their bounds.
 		self.update(with_defaults(self))
 		self.wapi_base_url = self.wapi_base_url.rstrip("/")
 		if self.wapi_base_url and not self.wapi_base_url.startswith(("http://", "https://")):

@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from yawlit_bot.services.catalog.builtin import ForgetsCatalog
+from yawlit_bot.services.booking.catalog.builtin import ForgetsCatalog
 
 
 class WAService(ForgetsCatalog, Document):

@@ -13,7 +13,7 @@ class WAServiceBooking(Document):
 	"""A booking made from a confirmed scratchpad. The unique scratchpad link means one booking
 	per scratchpad, whatever races above it. Staff may cancel it or move it to another date or
 	slot: its seat is taken and given back through the slot's row, the way the bot does
-	(`services/slots.py`)."""
+	(`services/booking/slots.py`)."""
 
 	def validate(self):
 		self.customer_name = " ".join(filter(None, (self.first_name, self.last_name)))
@@ -26,7 +26,7 @@ class WAServiceBooking(Document):
 		"""Completed or No-show set on the form (not only by the Mark buttons): the same rule, and
 		who marked it and when, which the feedback request waits on."""
 		from yawlit_bot.engine.aftercare import VISIT_OUTCOMES, visit_outcome_problem
-		from yawlit_bot.services.clock import today_in_india
+		from yawlit_bot.services.site.clock import today_in_india
 
 		before = self.get_doc_before_save()
 		if before is None or before.status == self.status or self.status not in VISIT_OUTCOMES:
@@ -59,9 +59,9 @@ class WAServiceBooking(Document):
 	def move_seat(self):
 		"""Give back the seat it held, take the one it holds now (in the slot rows' name order, so
 		two opposite moves cannot deadlock); a full slot refuses the change."""
-		from yawlit_bot.services import slots
-		from yawlit_bot.services.catalog import BUILT_IN
-		from yawlit_bot.services.settings import booking_settings
+		from yawlit_bot.services.booking import slots
+		from yawlit_bot.services.booking.catalog import BUILT_IN
+		from yawlit_bot.services.site.settings import booking_settings
 
 		old, new = self.seat(self.get_doc_before_save()), self.seat(self)
 		if old == new or booking_settings().backend != BUILT_IN:
@@ -91,17 +91,17 @@ class WAServiceBooking(Document):
 		notice = notice_for(before.as_dict(), self.as_dict(), self.name)
 		if notice is None:
 			return
-		from yawlit_bot.services.messages import queue_reply
-		from yawlit_bot.services.turn_jobs import enqueue_turn
+		from yawlit_bot.services.outbound.messages import queue_reply
+		from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
 
 		queue_reply(self.conversation, notice)
 		conversation = self.conversation
 		frappe.db.after_commit.add(lambda: enqueue_turn(conversation, force=True))
 
 	def on_trash(self):
-		from yawlit_bot.services import slots
-		from yawlit_bot.services.catalog import BUILT_IN
-		from yawlit_bot.services.settings import booking_settings
+		from yawlit_bot.services.booking import slots
+		from yawlit_bot.services.booking.catalog import BUILT_IN
+		from yawlit_bot.services.site.settings import booking_settings
 
 		seat = self.seat(self)
 		if seat and booking_settings().backend == BUILT_IN:

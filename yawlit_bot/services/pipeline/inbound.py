@@ -1,0 +1,206 @@
+"""Store first: the webhook's half of the pipeline.
+
+An inbound message is inserted and committed before WAPI gets its 200 (WAPI never retries a
+failed delivery). The UNIQUE wamid makes a repeated delivery a no-op, and the turn runs
+later in a background job.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import frappe
+from frappe.utils import now_datetime
+from frappe.utils.html_utils import sanitize_html
+from redis.exceptions import RedisError
+
+from yawlit_bot.engine import delivery
+from yawlit_bot.engine.opt_out import read_opt_command
+from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
+from yawlit_bot.services.site.bot_user import author
+from yawlit_bot.services.site.db import rows_changed
+from yawlit_bot.services.site.live import publish_thread
+from yawlit_bot.services.site.locks import ConversationLock, ingest_lock_key
+from yawlit_bot.services.outbound.messages import insert_message
+from yawlit_bot.services.site.retry import run_with_db_retries
+
+MAX_RAW_PAYLOAD_CHARS = 64 * 1024
+INGEST_LOCK_SECONDS = 5
+INGEST_LOCK_POLL_SECONDS = 0.002  # held for one insert and commit: a few milliseconds
+
+# Forward-only send statuses: each may only replace the ones listed for it.
+
+
+def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = None, simulated: bool = False) -> dict:
+	"""Store what the delivery carries and commit. Returns what happened, for the 200 body.
+
+	WAPI never retries, so a deadlock here would lose the message: each unit that ends in a
+	commit (the statuses, then each message) is retried on its own, so a rerun never mistakes
+	a message this request already committed for a duplicate delivery.
+	"""
+	result: dict = {}
+	if parsed.statuses:
+		result["statuses"] = run_with_db_retries(lambda: apply_statuses(parsed.statuses))
+	if parsed.skipped:
+		result["skipped"] = len(parsed.skipped)
+	stored = [
+		message
+		for message in parsed.messages
+		if run_with_db_retries(lambda message=message: store_message(message, raw, simulated))
+	]
+	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
+	if stored:
+		from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
+
+		# With the bot switched off, only STOP/START are handled (campaigns may still run).
+		if bot_enabled is None:
+			bot_enabled = frappe.get_cached_doc("WA Bot Settings").enabled
+		wanted = [m.sender for m in stored if bot_enabled or read_opt_command(m.text, m.button_id)]
+		for conversation in dict.fromkeys(wanted):
+			enqueue_turn(conversation)
+	return result
+
+
+def apply_statuses(updates: list[StatusUpdate]) -> int:
+	changed = sum(apply_status(update) for update in updates)
+	frappe.db.commit()
+	return changed
+
+
+def create_conversation(phone: str, contact_name: str | None, simulated: bool = False) -> None:
+	"""The sender's conversation row, on their first message. INSERT IGNORE: two first
+	messages arriving together both find it there afterwards, and neither fails."""
+	name = contact_name or phone
+	if "<" in name or ">" in name:  # as Frappe's own save would: no markup from a profile name
+		name = sanitize_html(name)
+	now = now_datetime()
+	user = author()
+	frappe.db.sql(
+		"""insert ignore into `tabWA Conversation`
+		(name, phone, contact_name, state, simulated, unread_count, creation, modified, owner, modified_by, docstatus, idx)
+		values (%s, %s, %s, 'IDLE', %s, 0, %s, %s, %s, %s, 0, 0)""",
+		(phone, phone, name[:140], int(simulated), now, now, user, user),
+	)
+
+
+class SimulatorNumberTaken(frappe.ValidationError):
+	pass
+
+
+def store_message(message: InboundMessage, raw: dict, simulated: bool = False) -> bool:
+	"""Insert and commit the inbound message; False when this wamid is already stored.
+
+	Within one conversation, ids must be committed in the order they are handed out, or a turn
+	could run a later message before an earlier one is visible (Frappe takes the id from a
+	sequence before the INSERT). A short per-sender Redis lock around id, insert and commit
+	gives that order without touching the conversation row the turn job holds.
+	"""
+	# One round trip for both questions the hot path asks before writing. `kind`: None (no
+	# conversation yet), 0 (a real customer's), 1 (the WhatsApp Simulator's).
+	(stored, kind), = frappe.db.sql(
+		"""select exists(select 1 from `tabWA Message` where wamid = %s),
+		(select simulated from `tabWA Conversation` where name = %s)""",
+		(message.wamid, message.sender),
+	)
+	if stored:
+		return False
+	# Before the lock, all that need not hold up this sender's next message: the first clock read
+	# of a request fetches the site's time zone from Redis, and the payload's JSON.
+	received_at = now_datetime()
+	raw_text = json.dumps(raw, ensure_ascii=False, default=str)
+	if len(raw_text) > MAX_RAW_PAYLOAD_CHARS:
+		raw_text = json.dumps({"truncated": True, "size": len(raw_text)})
+	lock = ConversationLock(
+		frappe.cache,
+		ingest_lock_key(frappe.local.site, message.sender),
+		INGEST_LOCK_SECONDS,
+		poll=INGEST_LOCK_POLL_SECONDS,
+	)
+	# If Redis is slow or down, store anyway: order matters less than loss (WAPI never retries,
+	# and Frappe itself serves this request without its cache).
+	try:
+		ordered = lock.acquire(wait=INGEST_LOCK_SECONDS)
+	except RedisError:
+		ordered = False
+	try:
+		return _insert_message(message, raw_text, kind, received_at, simulated)
+	finally:
+		if ordered:
+			try:
+				lock.release()
+			except RedisError:
+				pass  # it expires by itself in INGEST_LOCK_SECONDS
+
+
+def _insert_message(
+	message: InboundMessage, raw_text: str, kind: int | None, received_at: datetime, simulated: bool = False
+) -> bool:
+	if kind is None or kind or simulated:
+		# Real and simulated messages for one number meet here, under the number's ingest lock:
+		# read again what the conversation is (a real one never becomes simulated).
+		found = frappe.db.sql("select simulated from `tabWA Conversation` where name = %s", message.sender)
+		kind = found[0][0] if found else None
+		if simulated and kind == 0:
+			raise SimulatorNumberTaken(f"{message.sender} is a real customer's number")
+		if not simulated and kind:
+			# A real customer writes from a number used in the simulator: the simulation goes, so
+			# their messages never land in it (nor its bookings pass for theirs).
+			from yawlit_bot.services.pipeline.conversation_removal import remove_conversation
+
+			remove_conversation(message.sender)
+			kind = None
+	if kind is None:
+		create_conversation(message.sender, message.profile_name, simulated=simulated)
+	inserted = insert_message(
+		{
+			"conversation": message.sender,
+			"role": "user",
+			"message_type": message.message_type,
+			"wamid": message.wamid,
+			"content": message.text,
+			"button_id": message.button_id,
+			"location": json.dumps(message.location) if message.location else None,
+			"raw_payload": raw_text,
+			"received_at": received_at,
+			"processing_status": "Pending",
+		}
+	)
+	# A locking read: it sees the winning delivery's row even if that committed after this
+	# transaction's snapshot (the no-op update above already holds that row's lock).
+	if not inserted and not frappe.db.sql(
+		"select 1 from `tabWA Message` where wamid = %s for update", message.wamid
+	):
+		# The clash was on the id, not the wamid (a sequence behind its table after a restore):
+		# not a duplicate delivery, so fail loudly rather than drop the message.
+		raise RuntimeError(f"WA Message id clash storing {message.wamid}: check wa_message_id_seq")
+	if inserted:
+		publish_thread(message.sender)  # an open chat shows it before the bot's turn
+	frappe.db.commit()
+	return inserted
+
+
+def apply_status(update: StatusUpdate) -> int:
+	"""Move one sent message's status forward (`engine.delivery`); unknown wamids and backward
+	moves change nothing."""
+	values = {"send_status": delivery.status_after(update.status), "modified": now_datetime()}
+	if update.status in delivery.STAMPS:
+		values[delivery.STAMPS[update.status]] = now_datetime()
+	if update.status == "failed":
+		values["send_error"] = delivery.failure_reason(update.status, update.error)
+	assignments = ", ".join(f"`{column}` = %({column})s" for column in values)
+	frappe.db.sql(
+		f"""update `tabWA Message` set {assignments}
+		where wamid = %(wamid)s and role = 'assistant' and send_status in %(replaces)s""",
+		{**values, "wamid": update.wamid, "replaces": delivery.REPLACES[update.status]},
+	)
+	changed = rows_changed()
+	if changed:
+		conversation = frappe.db.sql("select conversation from `tabWA Message` where wamid = %s", update.wamid)
+		if conversation:
+			publish_thread(conversation[0][0], "status")  # the tick moves in an open chat
+	else:  # not a reply of the bot: perhaps a campaign message
+		from yawlit_bot.services.campaigns.results import apply_recipient_status
+
+		changed = apply_recipient_status(update.wamid, update.status, update.error)
+	return changed
