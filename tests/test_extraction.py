@@ -8,7 +8,8 @@ from datetime import date
 
 import pytest
 
-from yawlit_bot.engine.extraction import Extraction, extract
+from yawlit_bot.engine.extraction import extract
+from yawlit_bot.engine.readers.text import Extraction
 from yawlit_bot.engine.intents import Intent, detect_intent, edit_target
 from yawlit_bot.engine.validation import check_field
 from yawlit_bot.engine.vocab import BRAND_ALIASES, BRAND_MODELS, find_vehicle

@@ -26,7 +26,7 @@ from yawlit_bot.engine.campaign import AudienceError, read_comeback, split_paste
 from yawlit_bot.engine.catalog import choose
 from yawlit_bot.engine.conversation import Message, Snapshot, State, decide_turn
 from yawlit_bot.engine.dates import _find_times, find_date, find_day_part, find_times, parse_start_time, parse_time_slot
-from yawlit_bot.engine.extraction import extract
+from yawlit_bot.engine.extraction import PASSES, extract, read_text
 from yawlit_bot.engine.fields import DETAIL_FIELDS
 from yawlit_bot.engine.handoff import asks_for_person
 from yawlit_bot.engine.inbox import preview
@@ -34,6 +34,7 @@ from yawlit_bot.engine.indic import read_indic_mapped
 from yawlit_bot.engine.intents import edit_target, read_intent
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.places import looks_like_address, looks_like_place
+from yawlit_bot.engine.readers.text import Context, Extraction
 from yawlit_bot.engine.validation import check_field
 from yawlit_bot.engine.upcoming import Upcoming, wants_to_move
 from yawlit_bot.engine.vocab import find_vehicle
@@ -161,6 +162,32 @@ def test_every_reader_of_customer_text_stays_within_the_bound_on_the_corpus(read
 	assert worst[0] < BOUND, f"{reader} took {worst[0]:.3f} s on: {worst[1]}"
 
 
+ASKED = ((), ("first_name", "last_name"), ("address", "pincode"), ("appointment_date", "time_slot"), ("vehicle_plate",))
+
+
+def read_with(reader, expecting):
+	"""One reader alone on a fresh text, as `extract` would run it first."""
+
+	def read(text):
+		work = read_text(text)
+		if work is not None:
+			result = Extraction()
+			reader(work, result, Context(TODAY, expecting, PHONE))
+			assert_valid(result)
+
+	return read
+
+
+@pytest.mark.parametrize("reader", PASSES, ids=[reader.__name__ for reader in PASSES])
+def test_each_reader_alone_stays_within_the_bound_on_the_corpus(reader):
+	"""Each named reader of `extraction.PASSES` on every hostile text, however asked: a slow
+	reader is found by name, not only as a slow `extract`."""
+	for expecting in ASKED:
+		read = read_with(reader, expecting)
+		worst = max((cpu_seconds(read, text), why) for text, _expecting, why in corpus())
+		assert worst[0] < BOUND, f"{reader.__name__} expecting {expecting} took {worst[0]:.3f} s on: {worst[1]}"
+
+
 # ---------------------------------------------------------------- generated texts
 
 @settings(
@@ -175,6 +202,14 @@ def test_every_reader_of_customer_text_stays_within_the_bound_on_the_corpus(read
 def test_generated_hostile_text_is_read_within_the_bound_and_validly(text, expecting):
 	spent = cpu_seconds(lambda t: assert_valid(extract(t, TODAY, expecting, PHONE)), text)
 	assert spent < BOUND, f"extract took {spent:.3f} s on {text[:60]!r}... ({len(text)} chars)"
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, database=None,
+	suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(text=hostile_texts(), reader=st.sampled_from(PASSES), expecting=st.sampled_from(ASKED))
+def test_generated_hostile_text_is_read_by_each_reader_within_the_bound(text, reader, expecting):
+	spent = cpu_seconds(read_with(reader, expecting), text)
+	assert spent < BOUND, f"{reader.__name__} took {spent:.3f} s on {text[:60]!r}... ({len(text)} chars)"
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None,
@@ -196,8 +231,8 @@ def engine_patterns() -> dict[str, re.Pattern]:
 	"""Every compiled pattern at the top of an engine module (alone or in a list, tuple or dict),
 	each once, by the first name it was found under."""
 	found: dict[str, tuple[str, re.Pattern]] = {}
-	for module_info in pkgutil.iter_modules(engine.__path__):
-		module = importlib.import_module(f"yawlit_bot.engine.{module_info.name}")
+	for module_info in pkgutil.walk_packages(engine.__path__, "yawlit_bot.engine."):
+		module = importlib.import_module(module_info.name)
 		for name, value in vars(module).items():
 			if isinstance(value, (list, tuple, dict)):
 				items = value.values() if isinstance(value, dict) else value
@@ -206,7 +241,7 @@ def engine_patterns() -> dict[str, re.Pattern]:
 				candidates = [value]
 			for i, candidate in enumerate(candidates):
 				if isinstance(candidate, re.Pattern):
-					label = f"{module_info.name}.{name}" + (f"[{i}]" if len(candidates) > 1 else "")
+					label = f"{module_info.name.removeprefix('yawlit_bot.engine.')}.{name}" + (f"[{i}]" if len(candidates) > 1 else "")
 					found.setdefault(candidate.pattern, (label, candidate))
 	return dict(found.values())
 

@@ -19,12 +19,19 @@ from dataclasses import dataclass, field, replace
 from datetime import date, time
 from enum import Enum
 
-from yawlit_bot.engine import aftercare, handoff
+from yawlit_bot.engine import aftercare, handoff, replies
 from yawlit_bot.engine import offer as catalog_offer
-from yawlit_bot.engine import replies
-from yawlit_bot.engine.catalog import CatalogError, hours_text, in_day_part, nearest_slots, slot_holding, slot_times
+from yawlit_bot.engine import upcoming as upcoming_rules
+from yawlit_bot.engine.catalog import (
+	CatalogError,
+	hours_text,
+	in_day_part,
+	nearest_slots,
+	slot_holding,
+	slot_times,
+)
 from yawlit_bot.engine.dates import find_day_part, find_times
-from yawlit_bot.engine.extraction import ANSWER, MENTION, STATED, VEHICLE_FIELDS, Extraction, extract
+from yawlit_bot.engine.extraction import extract
 from yawlit_bot.engine.indic import read_indic
 from yawlit_bot.engine.intents import Intent, edit_target
 from yawlit_bot.engine.merge import is_filled, merge_fields
@@ -32,9 +39,8 @@ from yawlit_bot.engine.offer import Offer
 from yawlit_bot.engine.profile import ADDRESS_CHOICE, VEHICLE_CHOICE, Profile, choice_question, open_choice
 from yawlit_bot.engine.profile import proposals as profile_proposals
 from yawlit_bot.engine.profile import read_choice as read_profile_choice
-from yawlit_bot.engine import upcoming as upcoming_rules
+from yawlit_bot.engine.readers.text import ANSWER, MENTION, STATED, VEHICLE_FIELDS, Extraction
 from yawlit_bot.engine.replies import Reply
-from yawlit_bot.engine.upcoming import DEFAULT_CUTOFF_HOURS, Upcoming
 from yawlit_bot.engine.understanding import (
 	DEFAULT_THRESHOLD,
 	SOURCE_CUSTOMER_EDIT,
@@ -44,6 +50,7 @@ from yawlit_bot.engine.understanding import (
 	ModelReading,
 	combine,
 )
+from yawlit_bot.engine.upcoming import DEFAULT_CUTOFF_HOURS, Upcoming
 from yawlit_bot.engine.validation import normalize_pincode, sender_phone_number
 
 

@@ -23,7 +23,7 @@ from datetime import date
 from rapidfuzz import fuzz
 
 from yawlit_bot.engine.catalog import Catalog, CatalogError, Service, choose, utilities_needed
-from yawlit_bot.engine.extraction import service_mention_blocked
+from yawlit_bot.engine.readers.vehicle_and_service import service_mention_blocked
 from yawlit_bot.engine.fields import NO_ADDONS, REQUIRED_FIELDS, UTILITY_FIELDS
 from yawlit_bot.engine.merge import missing_required
 from yawlit_bot.engine.replies import ADDON_ROW, DATE_ROW, DAY_SLOT_ROW, SERVICE_ROW, SLOT_ROW

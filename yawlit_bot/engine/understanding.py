@@ -21,17 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from yawlit_bot.engine.extraction import (
-	ANSWER,
-	CORRECTION,
-	LABEL,
-	MENTION,
-	STATED,
-	Extraction,
-	is_person_name,
-)
 from yawlit_bot.engine.fields import DETAIL_FIELDS
 from yawlit_bot.engine.intents import Intent
+from yawlit_bot.engine.readers.names import is_person_name
+from yawlit_bot.engine.readers.text import ANSWER, CORRECTION, LABEL, MENTION, STATED, Extraction
 from yawlit_bot.engine.validation import check_field
 
 NO_MODEL = "None (rules only)"  # the provider setting that means: rules only, no model

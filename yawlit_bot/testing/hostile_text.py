@@ -13,7 +13,7 @@ try:  # the generator needs hypothesis (the engine tier's); the corpus alone doe
 except ImportError:  # pragma: no cover - the bench's Python, running scripts/harness.py
 	st = None
 
-from yawlit_bot.engine.extraction import MAX_INPUT
+from yawlit_bot.engine.readers.text import MAX_INPUT
 
 CORPUS = Path(__file__).resolve().parents[2] / "tests" / "eval" / "hostile_texts.jsonl"
 

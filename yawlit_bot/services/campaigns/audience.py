@@ -107,9 +107,7 @@ def comeback_candidates(rule: rules.Comeback, today) -> list[rules.Candidate]:
 			order by c.name""",
 			as_dict=True,
 		)
-		return [
-			rules.Candidate(row.name, *_split_contact_name(row.name, row.contact_name)) for row in rows
-		]
+		return [rules.Candidate(row.name, *_split_contact_name(row.name, row.contact_name)) for row in rows]
 	conditions = ["b.status = 'Completed'", "b.simulated = 0", "b.conversation is not null"]
 	values: dict = {"cutoff": today - timedelta(days=rule.away_days), "today": today}
 	for column, value in (

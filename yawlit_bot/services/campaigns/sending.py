@@ -75,8 +75,6 @@ def skip_opted_out(campaign: str) -> int:
 	return rows_changed()
 
 
-
-
 def start_sending(campaign: str) -> dict:
 	"""Queue a draft (or failed) campaign. Returns {"queued": n, "skipped": m}."""
 	doc = lock_campaign(campaign)
@@ -234,9 +232,7 @@ class CampaignSender:
 		self.parameters = [rules.TemplateParameter(p.source, p.value) for p in doc.parameters]
 		self.header = (doc.header_type, doc.header_url) if doc.header_type and doc.header_url else None
 		self.max_attempts = settings.max_send_attempts
-		self.pacer = SendPacer(
-			frappe.cache, send_pace_key(frappe.local.site), settings.campaign_rate_limit
-		)
+		self.pacer = SendPacer(frappe.cache, send_pace_key(frappe.local.site), settings.campaign_rate_limit)
 		self.config = None
 
 	def _set(self, name: str, values: dict, claim: bool = False) -> int:
