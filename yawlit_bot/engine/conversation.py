@@ -9,6 +9,11 @@ in one transaction and sends the replies after commit.
     CONFIRMING -> COMPLETED on confirm (the booking is created)
     CONFIRMING -> COLLECTING on "edit X" (asks for X)
     any -> CANCELLED on cancel; the next message starts afresh
+
+Over 600 lines on purpose: the states and the moves between them are kept in one file, a
+function for each (`_collect`, `_confirming`, `_edit`, `_after_the_visit`, `_about_upcoming`,
+`settle`), so what a message does in any state reads in one place. Reading the message
+is elsewhere (`extraction`, `readers/`), and so are the replies' words (`replies`).
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 Plain functions of the text and `today`: the caller turns "now" into an Asia/Kolkata date.
 Range checks (past dates, the booking horizon) belong to validation, not here.
+
+A little over 600 lines on purpose: every way of saying a day and a time (English, Hinglish,
+Devanagari numbers, fractions like "saade das", parts of the day) shares one vocabulary of
+number and day words, and the patterns built from it are read together.
 """
 
 from __future__ import annotations
