@@ -82,3 +82,22 @@ def test_a_due_resend_of_a_conversation_being_worked_on_is_left_to_its_job(queue
 	queue.resend_at("919800000007", 1000.0)
 	assert queue.promote_due(1000.0) == 0, "its job sends the reply when it is due"
 	assert queue.waiting() == 0
+
+
+
+def test_webhook_stores_are_counted_per_second_with_their_time(queue):
+	import time
+
+	client = queue.client
+	second = int(client.time()[0])
+	for n in range(5):
+		queue.offer(f"9198000001{n:02d}", ack_ms=10 + n)
+	queue.offer("919800000100", ack_ms=40)  # flagged already: still a store
+	queue.offer("919800000101")  # the sweeper's or a job's offer: not a webhook store
+	if int(client.time()[0]) != second:
+		pytest.skip("the offers spanned a second boundary")
+	deadline = time.monotonic() + 3
+	while int(client.time()[0]) == second and time.monotonic() < deadline:
+		time.sleep(0.01)
+	assert queue.ingest_last_second() == (6, 100.0)
+	assert 0 < client.ttl(f"{queue.ingest_prefix}{second}") <= 5

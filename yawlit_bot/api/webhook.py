@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 
 import frappe
 from frappe import _
@@ -57,10 +58,11 @@ def _read_body() -> object:
 # reader cleans itself (names with markup are escaped before they are stored).
 @frappe.whitelist(allow_guest=True, methods=["POST"], xss_safe=True)
 def receive(**kwargs):
+	started = time.perf_counter()
 	config = _check_token()
 	body = _read_body()
 	try:
 		parsed = parse_webhook(body)
 	except PayloadError as exc:
 		raise WebhookPayloadError(str(exc)) from exc
-	return store_webhook(parsed, body, bot_enabled=config["enabled"])
+	return store_webhook(parsed, body, bot_enabled=config["enabled"], started=started)

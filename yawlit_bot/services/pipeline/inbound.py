@@ -8,6 +8,7 @@ later in a background job.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 
 import frappe
@@ -32,12 +33,17 @@ INGEST_LOCK_POLL_SECONDS = 0.002  # held for one insert and commit: a few millis
 # Forward-only send statuses: each may only replace the ones listed for it.
 
 
-def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = None, simulated: bool = False) -> dict:
+def store_webhook(
+	parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = None, simulated: bool = False, started: float | None = None
+) -> dict:
 	"""Store what the delivery carries and commit. Returns what happened, for the 200 body.
 
 	WAPI never retries, so a deadlock here would lose the message: each unit that ends in a
 	commit (the statuses, then each message) is retried on its own, so a rerun never mistakes
 	a message this request already committed for a duplicate delivery.
+
+	`started` (WAPI's request reaching the app, `time.perf_counter()`): the time the store took
+	goes with the offer, so drain jobs see when the webhook is slow (`turn_jobs.yield_to_ingest`).
 	"""
 	result: dict = {}
 	if parsed.statuses:
@@ -58,7 +64,7 @@ def store_webhook(parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = N
 			bot_enabled = frappe.get_cached_doc("WA Bot Settings").enabled
 		wanted = [m.sender for m in stored if bot_enabled or read_opt_command(m.text, m.button_id)]
 		for conversation in dict.fromkeys(wanted):
-			enqueue_turn(conversation)
+			enqueue_turn(conversation, ack_ms=None if started is None else (time.perf_counter() - started) * 1000)
 	return result
 
 

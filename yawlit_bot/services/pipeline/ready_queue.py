@@ -14,6 +14,10 @@ site. Four structures:
 - `due`: a sorted set of conversations whose refused reply may go again, scored by when
   (`next_attempt_at`). A job or the sweeper moves the due ones into the list: no job sits
   and waits for a resend.
+- `ingest|<second>`: for each second by Redis's clock, how many webhook stores offered a
+  conversation and the milliseconds they took, counted by the same call that offers it (no
+  extra round trip for the webhook). Drain jobs read the last whole second's and pause while
+  the webhook is slow (`turn_jobs.yield_to_ingest`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from redis import Redis
 
 FLAG_SECONDS = 900  # long enough for a backlog; the sweeper replaces a lost one
+INGEST_KEEP_SECONDS = 5
 # A drain job waiting longer than this (a backlog, or a job lost with a purged queue): the next
 # offer queues another. One job too many costs a fork; one missing leaves customers waiting.
 JOB_WAITING_SECONDS = 60
@@ -28,6 +33,12 @@ JOB_WAITING_SECONDS = 60
 # The flag and the push happen together or not at all; `force` pushes even when flagged (the
 # sweeper, for a conversation whose job was lost).
 _OFFER = """
+if ARGV[6] ~= '' then
+	local ingest = ARGV[5] .. redis.call('time')[1]
+	redis.call('hincrby', ingest, 'count', 1)
+	redis.call('hincrbyfloat', ingest, 'ms', ARGV[6])
+	redis.call('expire', ingest, tonumber(ARGV[4]))
+end
 if ARGV[2] == '1' then
 	redis.call('set', KEYS[1], 1, 'EX', ARGV[1])
 elseif not redis.call('set', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
@@ -53,6 +64,12 @@ return moved
 """
 
 
+# The last whole second's webhook stores, by the same clock that counted them.
+_INGEST = """
+return redis.call('hmget', ARGV[1] .. (tonumber(redis.call('time')[1]) - 1), 'count', 'ms')
+"""
+
+
 class ReadyQueue:
 	def __init__(self, client: Redis, site: str):
 		self.client = client
@@ -61,19 +78,28 @@ class ReadyQueue:
 		self.due_key = self.prefix + "resend-due"
 		self.job_waiting_key = self.prefix + "job-waiting"
 		self.flag_prefix = self.prefix + "turn-queued|"
+		self.ingest_prefix = self.prefix + "ingest|"
 		self._offer = client.register_script(_OFFER)
 		self._promote = client.register_script(_PROMOTE)
+		self._ingest = client.register_script(_INGEST)
 
 	def flag_key(self, conversation: str) -> str:
 		return self.flag_prefix + conversation
 
-	def offer(self, conversation: str, force: bool = False) -> bool:
+	def offer(self, conversation: str, force: bool = False, ack_ms: float | None = None) -> bool:
 		"""Put the conversation in the list unless it is there or being worked on already.
-		True when it was put there."""
+		True when it was put there. `ack_ms`: a webhook store's time, counted for its second."""
 		return bool(
 			self._offer(
 				keys=[self.flag_key(conversation), self.ready_key],
-				args=[FLAG_SECONDS, "1" if force else "0", conversation],
+				args=[
+					FLAG_SECONDS,
+					"1" if force else "0",
+					conversation,
+					INGEST_KEEP_SECONDS,
+					self.ingest_prefix,
+					"" if ack_ms is None else f"{ack_ms:.3f}",
+				],
 			)
 		)
 
@@ -81,6 +107,12 @@ class ReadyQueue:
 		"""The oldest ready conversation, removed from the list (its flag stays until `done`)."""
 		value = self.client.lpop(self.ready_key)
 		return value.decode() if isinstance(value, bytes) else value
+
+	def ingest_last_second(self) -> tuple[int, float]:
+		"""The webhook stores of the last whole second (Redis's clock): how many, and their
+		milliseconds together."""
+		count, ms = self._ingest(args=[self.ingest_prefix])
+		return int(count or 0), float(ms or 0)
 
 	def keep_flag(self, conversation: str) -> None:
 		"""Worked on for a while: the flag must not expire under a long job."""

@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 from yawlit_bot.services.site.bot_user import as_bot
 from yawlit_bot.services.site.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.outbound.outbox import has_queued_replies, next_attempt_at, send_replies
+from yawlit_bot.engine.ingest_first import yield_seconds
 from yawlit_bot.services.pipeline.ready_queue import ReadyQueue
 from yawlit_bot.services.site.settings import bot_settings
 from yawlit_bot.services.pipeline.turn import EMPTY, bot_enabled, has_pending, run_next_turn
@@ -52,14 +53,15 @@ def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
 	return ConversationLock(frappe.cache, conversation_lock_key(frappe.local.site, conversation), timeout)
 
 
-def enqueue_turn(conversation: str, force: bool = False) -> None:
+def enqueue_turn(conversation: str, force: bool = False, ack_ms: float | None = None) -> None:
 	"""Offer the conversation to a turn job. Nothing happens when it is offered already: the
 	job that has it sees this message (it looks for pending work once more before letting the
 	conversation go). `force` (the sweeper, for a conversation whose job was lost) offers it
-	even so. A failure here is survivable: the message is stored and the sweeper offers it."""
+	even so. `ack_ms`: from the webhook, the time its store took (counted for the drain jobs'
+	yield). A failure here is survivable: the message is stored and the sweeper offers it."""
 	try:
 		queue = ready_queue()
-		if queue.offer(conversation, force=force):
+		if queue.offer(conversation, force=force, ack_ms=ack_ms):
 			start_drain_job(queue)
 	except Exception:
 		frappe.log_error(title="yawlit_bot: could not queue a turn (the sweeper will)")
@@ -114,6 +116,19 @@ def _drain_ready() -> int:
 	return turns
 
 
+def yield_to_ingest(queue: ReadyQueue) -> float:
+	"""Pause while the webhook is slow (`engine.ingest_first`). Returns the pause; never fails a turn."""
+	try:
+		count, total_ms = queue.ingest_last_second()
+	except RedisError:
+		return 0.0
+	pause = yield_seconds(count, total_ms)
+	if pause:
+		time.sleep(pause)
+	return pause
+
+
+
 def work_on(conversation: str, queue: ReadyQueue) -> int:
 	"""One conversation's pending turns and unsent replies, under its lock. Returns the number
 	of turns run (failed attempts included)."""
@@ -147,6 +162,7 @@ def work_on(conversation: str, queue: ReadyQueue) -> int:
 							failed_send_passes = 0
 					if turns >= TURNS_PER_VISIT:
 						break
+					yield_to_ingest(queue)
 					if not (
 						lock.refresh()
 						and run_next_turn(conversation, settings, opt_commands_only=not enabled) != EMPTY
