@@ -9,8 +9,8 @@ import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
-from yawlit_bot.services.site.roles import BOT_ROLE
 from yawlit_bot.services.booking import catalog
+from yawlit_bot.services.site.roles import BOT_ROLE
 
 READER_ROLES = (BOT_ROLE, "System Manager")
 

@@ -22,8 +22,8 @@ from frappe.utils import get_datetime, getdate, now_datetime
 from yawlit_bot.engine import aftercare as rules
 from yawlit_bot.engine.inbox import in_service_window
 from yawlit_bot.engine.replies import Reply
-from yawlit_bot.services.site.clock import now_in_india, today_in_india
 from yawlit_bot.services.outbound.messages import insert_message, queue_reply
+from yawlit_bot.services.site.clock import now_in_india, today_in_india
 from yawlit_bot.services.site.retry import run_with_db_retries
 from yawlit_bot.services.site.settings import Template, booking_settings
 

@@ -26,8 +26,7 @@ from yawlit_bot.engine.conversation import (
 )
 from yawlit_bot.engine.fields import ALL_FIELDS
 from yawlit_bot.engine.offer import Offer, chosen_addons
-from yawlit_bot.services.booking import catalog
-from yawlit_bot.services.booking import slots
+from yawlit_bot.services.booking import catalog, slots
 from yawlit_bot.services.campaigns.results import campaign_from
 from yawlit_bot.services.site.clock import now_in_india
 from yawlit_bot.services.site.settings import BookingSettings, booking_settings
@@ -156,7 +155,8 @@ def book_in_erp(decision: Decision, scratchpad: str, offer: Offer | None) -> tup
 	rolled back to a savepoint, a failed turn takes the ERP's booking with it. A slot taken
 	meanwhile, a refusal or an ERP that cannot be reached: nothing booked, the customer told
 	(`booking_not_made`)."""
-	from yawlit_bot.services.booking.catalog.yawlit_erp import SlotTaken, create_booking as erp_create, in_process
+	from yawlit_bot.services.booking.catalog.yawlit_erp import SlotTaken, in_process
+	from yawlit_bot.services.booking.catalog.yawlit_erp import create_booking as erp_create
 	from yawlit_bot.services.clients.yawlit_erp_client import ErpOutcomeUnknown, ErpUnavailable
 
 	settings = booking_settings()

@@ -16,8 +16,8 @@ from frappe.desk.form import assign_to
 from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.engine import inbox as rules
-from yawlit_bot.services.site.live import publish_list, publish_thread
 from yawlit_bot.services.outbound.messages import insert_message, update_message
+from yawlit_bot.services.site.live import publish_list, publish_thread
 from yawlit_bot.services.site.settings import bot_settings
 
 THREAD_PAGE = 50

@@ -20,12 +20,19 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
+from yawlit_bot.engine import send_outcome as outcome
+from yawlit_bot.services.clients.wapi_client import (
+	WapiError,
+	send_buttons,
+	send_list,
+	send_template,
+	send_text,
+	sent_wamid,
+)
 from yawlit_bot.services.outbound.messages import update_message
+from yawlit_bot.services.site.live import publish_thread
 from yawlit_bot.services.site.retry import run_with_db_retries
 from yawlit_bot.services.site.settings import get_wapi_config
-from yawlit_bot.engine import send_outcome as outcome
-from yawlit_bot.services.site.live import publish_thread
-from yawlit_bot.services.clients.wapi_client import WapiError, send_buttons, send_list, send_template, send_text, sent_wamid
 
 
 def unsent_replies(conversation: str, max_attempts: int = 5) -> list:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import frappe
 
-from yawlit_bot.services.site.roles import BOT_ROLE
 from yawlit_bot.services.site.bot_user import BOT_USER
+from yawlit_bot.services.site.roles import BOT_ROLE
 
 
 def notify_staff(conversation: str, reason: str) -> None:

@@ -19,11 +19,11 @@ from redis.exceptions import RedisError
 from yawlit_bot.engine import delivery
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
+from yawlit_bot.services.outbound.messages import insert_message
 from yawlit_bot.services.site.bot_user import author
 from yawlit_bot.services.site.db import rows_changed
 from yawlit_bot.services.site.live import publish_thread
 from yawlit_bot.services.site.locks import ConversationLock, ingest_lock_key
-from yawlit_bot.services.outbound.messages import insert_message
 from yawlit_bot.services.site.retry import run_with_db_retries
 
 MAX_RAW_PAYLOAD_CHARS = 64 * 1024

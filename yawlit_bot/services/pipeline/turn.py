@@ -20,24 +20,24 @@ import frappe
 from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.engine import replies
-from yawlit_bot.services.booking import visits
 from yawlit_bot.engine.flood import FLOOD_WINDOW_SECONDS, throttle_replies
+from yawlit_bot.services.booking import visits
 from yawlit_bot.services.booking.bookings import (
 	book_in_erp,
 	cancel_by_customer,
-	free_times,
-	move_by_customer,
 	create_booking,
+	free_times,
 	keep_seat,
+	move_by_customer,
 	settle_with_catalog,
 	upcoming_bookings,
 )
 from yawlit_bot.services.booking.catalog import load_offer
+from yawlit_bot.services.outbound.messages import queue_reply, update_message
+from yawlit_bot.services.pipeline.reading_budget import ReadingOverBudget, reading_budget
 from yawlit_bot.services.site.clock import today_in_india
 from yawlit_bot.services.site.db import json_dict
 from yawlit_bot.services.site.live import publish_thread
-from yawlit_bot.services.outbound.messages import queue_reply, update_message
-from yawlit_bot.services.pipeline.reading_budget import ReadingOverBudget, reading_budget
 from yawlit_bot.services.site.retry import DB_RETRIES, run_with_db_retries, should_retry
 from yawlit_bot.services.site.settings import booking_settings, bot_settings, stored_bot_enabled
 

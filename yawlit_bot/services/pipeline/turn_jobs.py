@@ -21,13 +21,13 @@ from frappe.utils import now_datetime
 from frappe.utils.background_jobs import get_redis_conn
 from redis.exceptions import RedisError
 
+from yawlit_bot.engine.ingest_first import yield_seconds
+from yawlit_bot.services.outbound.outbox import has_queued_replies, next_attempt_at, send_replies
+from yawlit_bot.services.pipeline.ready_queue import ReadyQueue
+from yawlit_bot.services.pipeline.turn import EMPTY, bot_enabled, has_pending, run_next_turn
 from yawlit_bot.services.site.bot_user import as_bot
 from yawlit_bot.services.site.locks import ConversationLock, conversation_lock_key
-from yawlit_bot.services.outbound.outbox import has_queued_replies, next_attempt_at, send_replies
-from yawlit_bot.engine.ingest_first import yield_seconds
-from yawlit_bot.services.pipeline.ready_queue import ReadyQueue
 from yawlit_bot.services.site.settings import bot_settings
-from yawlit_bot.services.pipeline.turn import EMPTY, bot_enabled, has_pending, run_next_turn
 
 DRAIN_JOB = "yawlit_bot.services.pipeline.turn_jobs.drain_ready"
 TURN_QUEUE = "short"

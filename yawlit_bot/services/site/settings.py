@@ -14,9 +14,20 @@ import frappe
 from frappe.utils import cint, get_time, getdate
 from frappe.utils.password import get_decrypted_password
 
-from yawlit_bot.engine.aftercare import DEFAULT_EVENING_AT, DEFAULT_FEEDBACK_DELAY_MINUTES, DEFAULT_MORNING_AT
-from yawlit_bot.engine.aftercare import ReminderTimes, read_template_sources
-from yawlit_bot.engine.catalog import DEFAULT_CLOSES, DEFAULT_OPENS, Schedule, opening_hours_problem, split_list
+from yawlit_bot.engine.aftercare import (
+	DEFAULT_EVENING_AT,
+	DEFAULT_FEEDBACK_DELAY_MINUTES,
+	DEFAULT_MORNING_AT,
+	ReminderTimes,
+	read_template_sources,
+)
+from yawlit_bot.engine.catalog import (
+	DEFAULT_CLOSES,
+	DEFAULT_OPENS,
+	Schedule,
+	opening_hours_problem,
+	split_list,
+)
 from yawlit_bot.engine.flood import DEFAULT_REPLY_LIMIT
 from yawlit_bot.engine.understanding import DEFAULT_THRESHOLD, NO_MODEL
 from yawlit_bot.services.clients.wapi_client import WapiConfig, WapiError

@@ -10,9 +10,8 @@ from frappe.utils import cint, flt
 
 from yawlit_bot.engine.catalog import Addon, Catalog, Service
 from yawlit_bot.engine.profile import Place, Profile, Vehicle
-from yawlit_bot.services.site.clock import now_in_india
 from yawlit_bot.services.booking.slots import taken_on
-
+from yawlit_bot.services.site.clock import now_in_india
 
 CATALOG_KEY = "yawlit_bot|builtin-catalog"
 

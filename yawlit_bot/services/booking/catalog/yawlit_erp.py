@@ -11,8 +11,6 @@ import frappe
 from yawlit_bot.engine.catalog import Addon, Catalog, Service, slot_times
 from yawlit_bot.engine.fields import VEHICLE_TYPES
 from yawlit_bot.engine.profile import Place, Profile, Vehicle
-from yawlit_bot.services.site.clock import now_in_india
-from yawlit_bot.services.site.settings import BookingSettings
 from yawlit_bot.services.clients.yawlit_erp_client import (
 	METHOD_PREFIX,
 	ErpError,
@@ -21,6 +19,8 @@ from yawlit_bot.services.clients.yawlit_erp_client import (
 	call,
 	write,
 )
+from yawlit_bot.services.site.clock import now_in_india
+from yawlit_bot.services.site.settings import BookingSettings
 
 ERP_APP = "yawlit_automotive_services"
 DEFAULT_MINUTES = 60  # the ERP does not say how long a service takes
