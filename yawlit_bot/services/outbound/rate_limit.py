@@ -8,8 +8,10 @@ Slots `1/rate` apart alone let a sliding second hold `rate + 1` sends (a window 
 slot), and a sender that fell behind reserves "now", so jitter between senders could squeeze
 more in. So the last `rate` slots are kept too, and a new slot is never less than
 `WINDOW_SECONDS` after the one `rate` places back: any `rate + 1` consecutive sends span more
-than a second, measured where WhatsApp counts them. The margin covers the few milliseconds
-between a slot and the request reaching WAPI.
+than a second, measured where WhatsApp counts them. The margin covers the milliseconds
+between a slot and the request reaching WAPI, which vary from send to send on a busy machine:
+10 ms let 21 sends into one second of a 10,000-recipient run at 20/s; 25 ms costs about 1.5%
+of the rate.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 
 from redis import Redis
 
-WINDOW_SECONDS = 1.01  # a sliding second, and 10 ms for the way from the slot to WAPI
+WINDOW_SECONDS = 1.025  # a sliding second, and 25 ms for the way from the slot to WAPI
 
 _RESERVE = """
 local t = redis.call('TIME')
