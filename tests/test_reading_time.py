@@ -260,7 +260,8 @@ def test_there_are_patterns_to_check():
 @pytest.mark.parametrize("name", sorted(engine_patterns()))
 def test_every_engine_pattern_is_linear_on_pumped_text(name):
 	"""Four times the text may take at most about four times as long (a quadratic pattern takes
-	sixteen); below a millisecond a ratio is only noise."""
+	sixteen); below a millisecond a ratio is only noise. A pair over the ratio is measured again,
+	best of five each: a quadratic pattern is slow every time, a busy machine only now and then."""
 	pattern = engine_patterns()[name]
 	for pump in PUMPS:
 		for before, after in WRAPS:
@@ -269,7 +270,10 @@ def test_every_engine_pattern_is_linear_on_pumped_text(name):
 			if long_time < 0.002:
 				continue
 			short_time = min(pattern_seconds(pattern, short) for _ in range(3))
-			assert long_time < 8 * max(short_time, 0.0005), (
+			if long_time >= 8 * max(short_time, 0.001):
+				long_time = min(pattern_seconds(pattern, long) for _ in range(5))
+				short_time = min(pattern_seconds(pattern, short) for _ in range(5))
+			assert long_time < 8 * max(short_time, 0.001), (
 				f"{name} on {before!r}+{pump!r}*n+{after!r}: {short_time:.4f} s at 512, {long_time:.4f} s at 2048"
 			)
 
