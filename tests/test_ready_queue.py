@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -101,3 +102,42 @@ def test_webhook_stores_are_counted_per_second_with_their_time(queue):
 		time.sleep(0.01)
 	assert queue.ingest_last_second() == (6, 100.0)
 	assert 0 < client.ttl(f"{queue.ingest_prefix}{second}") <= 5
+
+
+def test_a_job_out_of_work_lingers_and_takes_what_is_offered_meanwhile(queue):
+	seen = {}
+
+	def offer_while_it_waits():
+		deadline = time.monotonic() + 5
+		while not queue.client.exists(queue.job_waiting_key) and time.monotonic() < deadline:
+			time.sleep(0.005)
+		seen["a job waits"] = not queue.claim_job_slot()  # the offer's caller queues no job
+		seen["offered"] = queue.offer("919800000009")
+
+	helper = threading.Thread(target=offer_while_it_waits)
+	helper.start()
+	assert queue.linger(5) == "919800000009"
+	helper.join(5)
+	assert seen == {"a job waits": True, "offered": True}
+	assert queue.claim_job_slot(), "the job took its conversation: the next offer queues a job"
+
+
+def test_a_lingering_job_ends_when_nothing_comes_and_leaves_no_mark(queue):
+	started = time.monotonic()
+	assert queue.linger(0.2) is None
+	assert time.monotonic() - started < 2
+	assert queue.claim_job_slot(), "nothing waits any more: the next offer queues a job"
+
+
+def test_a_job_does_not_linger_while_another_waits(queue):
+	assert queue.claim_job_slot()  # a drain job queued in RQ: it takes what comes
+	started = time.monotonic()
+	assert queue.linger(5) is None
+	assert time.monotonic() - started < 0.5
+	assert not queue.claim_job_slot(), "the queued job's mark is left alone"
+	assert queue.client.ttl(queue.job_waiting_key) > 10
+
+
+def test_the_mark_of_a_job_that_died_lingering_expires_soon(queue):
+	queue.claim_job_slot(int(1.5) + 2)  # what linger(1.5) leaves, were its job killed in the wait
+	assert 0 < queue.client.ttl(queue.job_waiting_key) <= 3

@@ -197,6 +197,27 @@ class TestReadyList(PipelineTestCase):
 		jobs = set(finished.get_job_ids()) - jobs_before
 		self.assertLess(len(jobs), len(phones), "drain jobs serve several customers each")
 
+	def test_customers_writing_a_moment_apart_are_served_by_one_waiting_job(self):
+		"""One message at a time, each after the last was answered: the job that answered it
+		waits a moment for the next instead of ending, so five customers cost one or two jobs
+		(a fork and a Frappe start-up each), not five."""
+		from frappe.utils.background_jobs import get_queue
+
+		rq_queue = get_queue(turn_jobs.TURN_QUEUE)
+
+		def drain_jobs() -> set[str]:
+			ids = set(rq_queue.finished_job_registry.get_job_ids())
+			ids |= set(rq_queue.started_job_registry.get_job_ids())
+			jobs = [rq_queue.fetch_job(job_id) for job_id in ids]
+			return {job.id for job in jobs if job and job.kwargs.get("method") == turn_jobs.DRAIN_JOB}
+
+		before = drain_jobs()
+		for phone in [self.new_phone() for _ in range(5)]:
+			payload = payloads.text(phone, "Hi, I need a car wash")
+			self.assertEqual(self.post(payload).status_code, 200)
+			self.wait_processed(payload["message"]["whatsapp_message_id"])
+		self.assertLessEqual(len(drain_jobs() - before), 2)
+
 	def test_a_conversation_is_offered_once_until_its_job_lets_it_go(self):
 		queue = turn_jobs.ready_queue()
 		phone = self.new_phone()

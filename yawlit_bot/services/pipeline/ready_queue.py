@@ -8,9 +8,10 @@ site. Four structures:
 - a flag per conversation, set while it is in the list or being worked on, so a burst of
   ten messages puts it in the list once. Whoever works on it clears the flag when done and
   offers it again if work came meanwhile (`turn_jobs.work_on`).
-- `job-waiting`: set while a drain job is queued in RQ and not yet started. A new offer
-  queues a job only when none waits, so a busy site runs a few long jobs, not a fork per
-  message; an idle worker still picks the waiting job up at once, so turns run in parallel.
+- `job-waiting`: set while a drain job is queued in RQ and not yet started, or while a drain
+  job that ran out of work waits a moment for more (`linger`). A new offer queues a job only
+  when none waits, so a busy site runs a few long jobs, not a fork per message; an idle
+  worker still picks the waiting job up at once, so turns run in parallel.
 - `due`: a sorted set of conversations whose refused reply may go again, scored by when
   (`next_attempt_at`). A job or the sweeper moves the due ones into the list: no job sits
   and waits for a resend.
@@ -127,9 +128,25 @@ class ReadyQueue:
 	def waiting(self) -> int:
 		return int(self.client.llen(self.ready_key))
 
-	def claim_job_slot(self) -> bool:
-		"""True when no drain job waits in RQ: the caller queues one."""
-		return bool(self.client.set(self.job_waiting_key, 1, nx=True, ex=JOB_WAITING_SECONDS))
+	def claim_job_slot(self, seconds: int = JOB_WAITING_SECONDS) -> bool:
+		"""True when no drain job waits (in RQ, or lingering): the caller queues one, or lingers."""
+		return bool(self.client.set(self.job_waiting_key, 1, nx=True, ex=seconds))
+
+	def linger(self, seconds: float) -> str | None:
+		"""As the drain job that waits, wait up to `seconds` for a conversation and take it.
+		Offers meanwhile queue no job: this one takes what they put in the list. None when
+		nothing came, or at once when a job waits already (in RQ, or lingering): it takes
+		what comes. The mark expires soon after the wait, should this job die in it."""
+		if seconds <= 0 or not self.claim_job_slot(int(seconds) + 2):
+			return None
+		try:
+			popped = self.client.blpop([self.ready_key], timeout=seconds)
+		finally:
+			self.job_started()
+		if not popped:
+			return None
+		value = popped[1]
+		return value.decode() if isinstance(value, bytes) else value
 
 	def job_started(self) -> None:
 		"""A drain job started: the next offer may queue another, for a free worker."""
