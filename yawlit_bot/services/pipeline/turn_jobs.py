@@ -30,7 +30,7 @@ from yawlit_bot.services.pipeline.ready_queue import ReadyQueue
 from yawlit_bot.services.pipeline.turn import EMPTY, bot_enabled, has_pending, run_next_turn
 from yawlit_bot.services.site.bot_user import as_bot
 from yawlit_bot.services.site.locks import ConversationLock, conversation_lock_key
-from yawlit_bot.services.site.settings import bot_settings
+from yawlit_bot.services.site.settings import bot_settings, read_afresh
 
 DRAIN_JOB = "yawlit_bot.services.pipeline.turn_jobs.drain_ready"
 TURN_QUEUE = "short"
@@ -114,6 +114,10 @@ def _drain_ready() -> int:
 			if queue.waiting():
 				start_drain_job(queue)  # offers during the wait queued no job: one for a free worker
 		waited_in_vain = False
+		# As a new job would: settings or the catalog saved since this job began apply to this
+		# customer, and a fresh snapshot sees the replies and messages committed while it waited.
+		read_afresh()
+		frappe.db.rollback()
 		try:
 			turns += work_on(conversation, queue)
 			failures = 0

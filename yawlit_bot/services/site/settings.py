@@ -76,6 +76,15 @@ def with_defaults(values) -> dict:
 	return result
 
 
+def read_afresh() -> None:
+	"""Forget what this process read from the cache so far, as a new job starts: the next read
+	goes to Redis (cleared whenever settings, the catalog or a service are saved). A drain job
+	serves customers for up to 20 s; what staff saved meanwhile must reach the next customer.
+	This is what `frappe.set_user` does to the same request-local cache."""
+	frappe.local.cache = {}
+	frappe.db.value_cache = {}
+
+
 def bot_settings() -> BotSettings:
 	"""The settings as cached for this site (cleared when they are saved)."""
 	return BotSettings(**with_defaults(frappe.get_cached_doc("WA Bot Settings")))
