@@ -139,5 +139,18 @@ def test_a_job_does_not_linger_while_another_waits(queue):
 
 
 def test_the_mark_of_a_job_that_died_lingering_expires_soon(queue):
-	queue.claim_job_slot(int(1.5) + 2)  # what linger(1.5) leaves, were its job killed in the wait
-	assert 0 < queue.client.ttl(queue.job_waiting_key) <= 3
+	ttl_during_the_wait = []
+
+	def look_then_end_the_wait():
+		deadline = time.monotonic() + 5
+		while not queue.client.exists(queue.job_waiting_key) and time.monotonic() < deadline:
+			time.sleep(0.005)
+		ttl_during_the_wait.append(queue.client.ttl(queue.job_waiting_key))
+		queue.offer("919800000010")
+
+	helper = threading.Thread(target=look_then_end_the_wait)
+	helper.start()
+	assert queue.linger(1.5) == "919800000010"
+	helper.join(5)
+	# were this job killed in the wait, its mark would hold new offers back only this long
+	assert ttl_during_the_wait and 0 < ttl_during_the_wait[0] <= 4

@@ -114,10 +114,12 @@ def _drain_ready() -> int:
 			if queue.waiting():
 				start_drain_job(queue)  # offers during the wait queued no job: one for a free worker
 		waited_in_vain = False
-		# As a new job would: settings or the catalog saved since this job began apply to this
-		# customer, and a fresh snapshot sees the replies and messages committed while it waited.
-		read_afresh()
+		# As a new job would: a fresh snapshot, then an empty local cache, so settings or the
+		# catalog saved since this job began apply to this customer. The snapshot comes first: a
+		# cache miss read through the snapshot begun before the wait would find the old settings
+		# and put them back in the site's cache.
 		frappe.db.rollback()
+		read_afresh()
 		try:
 			turns += work_on(conversation, queue)
 			failures = 0
