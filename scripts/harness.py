@@ -79,6 +79,12 @@ def main():
 	parser.add_argument("--dup-share", type=float, default=0.1)
 	parser.add_argument("--rate", type=float, default=0, help="webhooks per second, paced (0: as fast as the clients go)")
 	parser.add_argument("--ingest-first", action="store_true", help="start the RQ workers only after every webhook was posted")
+	parser.add_argument(
+		"--warm-up", type=int, default=None,
+		help="before the measured traffic, this many customers send one message each and are answered "
+		"(their rows are removed): the site as it runs after a while, not just started with an empty Redis. "
+		"Default 20 with --converse and no faults (0 for a cold start), else 0",
+	)
 	parser.add_argument("--converse", action="store_true", help="customers wait for the replies before the next message")
 	parser.add_argument("--think", type=float, default=10, help="with --converse: mean seconds between a reply and the next message")
 	parser.add_argument("--flood", type=int, default=0, help="one more sender posts this many messages at once")
@@ -264,7 +270,28 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		with ThreadPoolExecutor(4) as pool:
 			list(pool.map(lambda p: deliver(site, path, json.dumps(p).encode(), figures), flood_messages))
 
+	def warm_up(count: int) -> None:
+		warm_phones = [f"91999800{i:04d}" for i in range(count)]
+
+		def forget():
+			for number in warm_phones:
+				for doctype, field in (("WA Message", "conversation"), ("WA Booking Scratchpad", "conversation"), ("WA Conversation", "name")):
+					frappe.db.delete(doctype, {field: number})
+			frappe.db.commit()
+
+		forget()
+		path = f"{WEBHOOK}?token={secret}"
+		warm = Figures()
+		with ThreadPoolExecutor(4) as pool:
+			list(pool.map(lambda n: deliver(site, path, json.dumps(payloads.text(n, "Hi, car wash chahiye")).encode(), warm), warm_phones))
+		wait_for_quiescence(frappe, warm_phones, 120)
+		forget()
+
 	try:
+		warm_ups = args.warm_up if args.warm_up is not None else (20 if args.converse and not faults else 0)
+		if warm_ups:
+			warm_up(warm_ups)
+			print(f"warm-up: {warm_ups} customers answered once before the run (their rows removed; --warm-up 0 for a cold start)")
 		baseline = frappe_baseline(site, args.rate, args.clients, 2000) if args.baseline else None
 		cpu_at_start = cpu_snapshot(site)  # after start-up and the baseline: the run alone
 		jobs_at_start = jobs_run(run_redis.url)
