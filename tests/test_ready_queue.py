@@ -104,20 +104,13 @@ def test_webhook_stores_are_counted_per_second_with_their_time(queue):
 	assert 0 < client.ttl(f"{queue.ingest_prefix}{second}") <= 5
 
 
-def wait_until(condition, seconds: float = 5) -> bool:
-	deadline = time.monotonic() + seconds
-	while not condition():
-		if time.monotonic() > deadline:
-			return False
-		time.sleep(0.005)
-	return True
-
-
 def test_a_job_out_of_work_lingers_and_takes_what_is_offered_meanwhile(queue):
 	seen = {}
 
 	def offer_while_it_waits():
-		seen["lingering"] = wait_until(lambda: queue.lingering() == 1)
+		deadline = time.monotonic() + 5
+		while not queue.client.exists(queue.job_waiting_key) and time.monotonic() < deadline:
+			time.sleep(0.005)
 		seen["a job waits"] = not queue.claim_job_slot()  # the offer's caller queues no job
 		seen["offered"] = queue.offer("919800000009")
 
@@ -125,8 +118,7 @@ def test_a_job_out_of_work_lingers_and_takes_what_is_offered_meanwhile(queue):
 	helper.start()
 	assert queue.linger(5) == "919800000009"
 	helper.join(5)
-	assert seen == {"lingering": True, "a job waits": True, "offered": True}
-	assert queue.lingering() == 0
+	assert seen == {"a job waits": True, "offered": True}
 	assert queue.claim_job_slot(), "the job took its conversation: the next offer queues a job"
 
 
@@ -134,35 +126,7 @@ def test_a_lingering_job_ends_when_nothing_comes_and_leaves_no_mark(queue):
 	started = time.monotonic()
 	assert queue.linger(0.2) is None
 	assert time.monotonic() - started < 2
-	assert queue.lingering() == 0
 	assert queue.claim_job_slot(), "nothing waits any more: the next offer queues a job"
-
-
-def test_two_jobs_linger_at_once_and_each_takes_a_conversation(queue):
-	taken = []
-	jobs = [threading.Thread(target=lambda: taken.append(queue.linger(5))) for _ in range(2)]
-	for job in jobs:
-		job.start()
-	assert wait_until(lambda: queue.lingering() == 2)
-	assert not queue.claim_job_slot(), "two jobs wait: an offer queues no third"
-	assert queue.offer("919800000011") and queue.offer("919800000012")
-	for job in jobs:
-		job.join(5)
-	assert sorted(taken) == ["919800000011", "919800000012"]
-	assert queue.claim_job_slot()
-
-
-def test_a_lingering_job_gives_its_worker_up_to_other_jobs(queue):
-	looks = []
-
-	def other_jobs_queued():
-		looks.append(time.monotonic())
-		return len(looks) >= 2
-
-	started = time.monotonic()
-	assert queue.linger(10, stop=other_jobs_queued, slice_seconds=0.1) is None
-	assert len(looks) == 2 and time.monotonic() - started < 2, "it looked between slices and ended"
-	assert queue.lingering() == 0
 
 
 def test_a_job_does_not_linger_while_another_waits(queue):
@@ -174,22 +138,19 @@ def test_a_job_does_not_linger_while_another_waits(queue):
 	assert queue.client.ttl(queue.job_waiting_key) > 10
 
 
-def test_a_job_that_died_lingering_stops_counting_soon(queue):
-	scores = []
+def test_the_mark_of_a_job_that_died_lingering_expires_soon(queue):
+	ttl_during_the_wait = []
 
 	def look_then_end_the_wait():
-		wait_until(lambda: queue.lingering() == 1)
-		scores.extend(score for _, score in queue.client.zrange(queue.lingering_key, 0, -1, withscores=True))
+		deadline = time.monotonic() + 5
+		while not queue.client.exists(queue.job_waiting_key) and time.monotonic() < deadline:
+			time.sleep(0.005)
+		ttl_during_the_wait.append(queue.client.ttl(queue.job_waiting_key))
 		queue.offer("919800000010")
 
 	helper = threading.Thread(target=look_then_end_the_wait)
 	helper.start()
 	assert queue.linger(1.5) == "919800000010"
 	helper.join(5)
-	# were this job killed in the wait, its entry would hold new offers back only this long
-	assert scores and 0 < scores[0] - int(queue.client.time()[0]) <= 4
-	# a dead job's entry, its wait over: the next offer queues a job
-	queue.client.zadd(queue.lingering_key, {"dead-job": int(queue.client.time()[0]) - 1})
-	assert queue.lingering() == 0
-	assert queue.claim_job_slot()
-	assert queue.client.zcard(queue.lingering_key) == 0, "the claim swept the dead entry away"
+	# were this job killed in the wait, its mark would hold new offers back only this long
+	assert ttl_during_the_wait and 0 < ttl_during_the_wait[0] <= 4

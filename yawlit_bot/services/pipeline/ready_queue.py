@@ -8,12 +8,10 @@ site. Four structures:
 - a flag per conversation, set while it is in the list or being worked on, so a burst of
   ten messages puts it in the list once. Whoever works on it clears the flag when done and
   offers it again if work came meanwhile (`turn_jobs.work_on`).
-- `job-waiting`: set while a drain job is queued in RQ and not yet started. A new offer
-  queues a job only when none waits, so a busy site runs a few long jobs, not a fork per
-  message; an idle worker still picks the waiting job up at once, so turns run in parallel.
-- `lingering`: the drain jobs that ran out of work and wait a moment for more (`linger`),
-  each scored by when its wait ends. While one lingers an offer queues no job: the lingering
-  job takes it. A job that dies lingering stops counting when its wait would have ended.
+- `job-waiting`: set while a drain job is queued in RQ and not yet started, or while a drain
+  job that ran out of work waits a moment for more (`linger`). A new offer queues a job only
+  when none waits, so a busy site runs a few long jobs, not a fork per message; an idle
+  worker still picks the waiting job up at once, so turns run in parallel.
 - `due`: a sorted set of conversations whose refused reply may go again, scored by when
   (`next_attempt_at`). A job or the sweeper moves the due ones into the list: no job sits
   and waits for a resend.
@@ -25,10 +23,6 @@ site. Four structures:
 
 from __future__ import annotations
 
-import math
-import time
-import uuid
-
 from redis import Redis
 
 FLAG_SECONDS = 900  # long enough for a backlog; the sweeper replaces a lost one
@@ -36,8 +30,6 @@ INGEST_KEEP_SECONDS = 5
 # A drain job waiting longer than this (a backlog, or a job lost with a purged queue): the next
 # offer queues another. One job too many costs a fork; one missing leaves customers waiting.
 JOB_WAITING_SECONDS = 60
-LINGER_SLICE_SECONDS = 0.5  # a lingering job looks this often whether other jobs want the worker
-LINGER_GRACE_SECONDS = 2  # a lingering job that died still counts this long after its wait
 
 # The flag and the push happen together or not at all; `force` pushes even when flagged (the
 # sweeper, for a conversation whose job was lost).
@@ -73,19 +65,6 @@ return moved
 """
 
 
-# No job queued while one lingers or one waits in RQ already; a lingering job that died stops
-# counting when its wait would have ended.
-_CLAIM = """
-redis.call('zremrangebyscore', KEYS[2], '-inf', redis.call('time')[1])
-if redis.call('zcard', KEYS[2]) > 0 then
-	return 0
-end
-if redis.call('set', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
-	return 1
-end
-return 0
-"""
-
 # The last whole second's webhook stores, by the same clock that counted them.
 _INGEST = """
 return redis.call('hmget', ARGV[1] .. (tonumber(redis.call('time')[1]) - 1), 'count', 'ms')
@@ -99,13 +78,11 @@ class ReadyQueue:
 		self.ready_key = self.prefix + "ready"
 		self.due_key = self.prefix + "resend-due"
 		self.job_waiting_key = self.prefix + "job-waiting"
-		self.lingering_key = self.prefix + "lingering"
 		self.flag_prefix = self.prefix + "turn-queued|"
 		self.ingest_prefix = self.prefix + "ingest|"
 		self._offer = client.register_script(_OFFER)
 		self._promote = client.register_script(_PROMOTE)
 		self._ingest = client.register_script(_INGEST)
-		self._claim = client.register_script(_CLAIM)
 
 	def flag_key(self, conversation: str) -> str:
 		return self.flag_prefix + conversation
@@ -152,37 +129,24 @@ class ReadyQueue:
 		return int(self.client.llen(self.ready_key))
 
 	def claim_job_slot(self, seconds: int = JOB_WAITING_SECONDS) -> bool:
-		"""True when no drain job waits (queued in RQ, or lingering): the caller queues one."""
-		return bool(self._claim(keys=[self.job_waiting_key, self.lingering_key], args=[seconds]))
+		"""True when no drain job waits (in RQ, or lingering): the caller queues one, or lingers."""
+		return bool(self.client.set(self.job_waiting_key, 1, nx=True, ex=seconds))
 
-	def linger(self, seconds: float, stop=None, slice_seconds: float = LINGER_SLICE_SECONDS) -> str | None:
-		"""As a drain job out of work, wait up to `seconds` for a conversation and take it.
-		Several jobs may linger at once; offers meanwhile queue no job, a lingering one takes
-		what they put in the list. None when nothing came, when `stop()` says so between
-		slices of the wait (other jobs want the worker), or at once when a drain job is queued
-		in RQ already (it takes what comes)."""
-		if seconds <= 0 or self.client.exists(self.job_waiting_key):
+	def linger(self, seconds: float) -> str | None:
+		"""As the drain job that waits, wait up to `seconds` for a conversation and take it.
+		Offers meanwhile queue no job: this one takes what they put in the list. None when
+		nothing came, or at once when a job waits already (in RQ, or lingering): it takes
+		what comes. The mark expires soon after the wait, should this job die in it."""
+		if seconds <= 0 or not self.claim_job_slot(int(seconds) + 2):
 			return None
-		token = uuid.uuid4().hex
-		ends = time.monotonic() + seconds
-		# Scored by Redis's clock, which `_CLAIM` reads: a dead job stops counting soon after.
-		now = int(self.client.time()[0])
-		self.client.zadd(self.lingering_key, {token: now + math.ceil(seconds) + LINGER_GRACE_SECONDS})
 		try:
-			while (left := ends - time.monotonic()) > 0:
-				popped = self.client.blpop([self.ready_key], timeout=max(0.01, min(slice_seconds, left)))
-				if popped:
-					value = popped[1]
-					return value.decode() if isinstance(value, bytes) else value
-				if stop is not None and stop():
-					return None
-			return None
+			popped = self.client.blpop([self.ready_key], timeout=seconds)
 		finally:
-			self.client.zrem(self.lingering_key, token)
-
-	def lingering(self) -> int:
-		"""How many drain jobs linger now (a dead one's entry counted until its wait would end)."""
-		return int(self.client.zcount(self.lingering_key, int(self.client.time()[0]), "+inf"))
+			self.job_started()
+		if not popped:
+			return None
+		value = popped[1]
+		return value.decode() if isinstance(value, bytes) else value
 
 	def job_started(self) -> None:
 		"""A drain job started: the next offer may queue another, for a free worker."""

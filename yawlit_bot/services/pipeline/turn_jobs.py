@@ -7,9 +7,8 @@ from it until it is empty or their time is up, running each one's pending turns
 conversation's Redis lock. A new offer queues a drain job only when none is waiting to start,
 so a busy site forks a few long jobs rather than one per message, and a free worker still
 picks the waiting job up at once. A job that runs out of work waits a moment for more
-(`LINGER_SECONDS`; any number of jobs may, and an offer queues no job while one does), so
-customers writing one message each, a second apart, are served by the jobs already running
-rather than by a fork, a Frappe start-up and the app's imports each.
+(`LINGER_SECONDS`, one job at a time), so customers writing one message each, a second
+apart, are served by one job rather than a fork and a Frappe start-up each.
 Public RQ and Frappe APIs only (`frappe.enqueue`).
 
 A reply WAPI refused carries `next_attempt_at`; its conversation is put in the list's due set
@@ -22,7 +21,7 @@ import time
 
 import frappe
 from frappe.utils import now_datetime
-from frappe.utils.background_jobs import get_queue, get_redis_conn
+from frappe.utils.background_jobs import get_redis_conn
 from redis.exceptions import RedisError
 
 from yawlit_bot.engine.ingest_first import yield_seconds
@@ -39,14 +38,10 @@ TURN_QUEUE = "short"
 # machine before a turn begins. A drain job keeps taking ready conversations for this long.
 # It stays far inside the queue's timeout (300 s), so no timeout interrupts a turn.
 DRAIN_SECONDS = 20
-# A job that finds the list empty waits this long for another conversation before it ends.
-# Every job out of work waits so, not only one: a job costs a fork, Frappe's start-up and the
-# app's imports (about 250 ms of CPU here, as much as five turns), and with one job waiting,
-# an offer that came while it was busy forked another. 100 customers conversing send about ten
-# messages a second between them: with no wait, 1,100 turns took 606 jobs; with one job waiting,
-# 253-291. A lingering job gives its worker up at once to other jobs queued for it.
+# A job that finds the list empty waits this long for another conversation before it ends
+# (only one job waits so; the others end at once). 100 customers conversing send about ten
+# messages a second between them: without the wait, 1,100 turns took 606 jobs.
 LINGER_SECONDS = 2.0
-LINGER_YIELDS_TO = ("short", "default")  # the queues a turn worker serves (campaign batches: default)
 LOCK_WAIT_SECONDS = 0  # a busy lock means the holder will see our message: no waiting
 # A customer flooding the bot must not hold a worker while others wait: after this many turns
 # the conversation goes to the back of the list.
@@ -112,7 +107,7 @@ def _drain_ready() -> int:
 				continue
 			if waited_in_vain:
 				break  # looked once more after the wait (an offer may have come as it ended)
-			conversation = queue.linger(min(LINGER_SECONDS, deadline - time.monotonic()), stop=other_jobs_queued)
+			conversation = queue.linger(min(LINGER_SECONDS, deadline - time.monotonic()))
 			if conversation is None:
 				waited_in_vain = True
 				continue
@@ -141,15 +136,6 @@ def _drain_ready() -> int:
 	if queue.waiting():
 		start_drain_job(queue)  # time is up with conversations still ready: a fresh job, at the back
 	return turns
-
-
-def other_jobs_queued() -> bool:
-	"""Jobs wait in RQ for a worker (a campaign's batch, a scheduled job): a lingering drain job
-	gives its worker up to them. A failure to look counts as yes: never hold a worker blindly."""
-	try:
-		return any(get_queue(name).count for name in LINGER_YIELDS_TO)
-	except Exception:
-		return True
 
 
 def yield_to_ingest(queue: ReadyQueue) -> float:
