@@ -245,19 +245,14 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 	flood_phone = "919999000001"
 	flood_messages = [payloads.text(flood_phone, f"hello {i} " + "!" * (i % 7)) for i in range(args.flood)]
 	if args.flood:
-		frappe.db.delete("WA Message", {"conversation": flood_phone})
-		frappe.db.delete("WA Booking Scratchpad", {"conversation": flood_phone})
-		frappe.db.delete("WA Conversation", {"name": flood_phone})
-		frappe.db.commit()
+		forget_conversations(frappe, [flood_phone])
 
 	hostile_phone = "919999000002"
 	hostile_texts = [text for text, _, _ in hostile_corpus()]
 	hostile_texts.sort(key=len, reverse=True)  # the longest first
 	hostile_messages = [payloads.text(hostile_phone, hostile_texts[i % len(hostile_texts)]) for i in range(args.hostile)]
 	if args.hostile:
-		for doctype, field in (("WA Message", "conversation"), ("WA Booking Scratchpad", "conversation"), ("WA Conversation", "name")):
-			frappe.db.delete(doctype, {field: hostile_phone})
-		frappe.db.commit()
+		forget_conversations(frappe, [hostile_phone])
 
 	def hostile():
 		path = f"{WEBHOOK}?token={secret}"
@@ -273,19 +268,13 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 	def warm_up(count: int) -> None:
 		warm_phones = [f"91999800{i:04d}" for i in range(count)]
 
-		def forget():
-			for number in warm_phones:
-				for doctype, field in (("WA Message", "conversation"), ("WA Booking Scratchpad", "conversation"), ("WA Conversation", "name")):
-					frappe.db.delete(doctype, {field: number})
-			frappe.db.commit()
-
-		forget()
+		forget_conversations(frappe, warm_phones)
 		path = f"{WEBHOOK}?token={secret}"
 		warm = Figures()
 		with ThreadPoolExecutor(4) as pool:
 			list(pool.map(lambda n: deliver(site, path, json.dumps(payloads.text(n, "Hi, car wash chahiye")).encode(), warm), warm_phones))
 		wait_for_quiescence(frappe, warm_phones, 120)
-		forget()
+		forget_conversations(frappe, warm_phones)
 
 	try:
 		warm_ups = args.warm_up if args.warm_up is not None else (20 if args.converse and not faults else 0)
@@ -352,6 +341,14 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 	)
 	if report["violations"]:
 		raise SystemExit(1)
+
+
+def forget_conversations(frappe, numbers: list[str]) -> None:
+	"""The rows a number's earlier run left: its messages, scratchpads and conversation."""
+	for number in numbers:
+		for doctype, field in (("WA Message", "conversation"), ("WA Booking Scratchpad", "conversation"), ("WA Conversation", "name")):
+			frappe.db.delete(doctype, {field: number})
+	frappe.db.commit()
 
 
 def check_hostile(frappe, phone: str, sent: int, report: dict) -> None:
