@@ -206,6 +206,7 @@ def main():
 		elapsed = time.perf_counter() - started
 		scheduler = Scheduler(args.site, every=15)  # the sweeper, as the scheduler runs it
 		scheduler.start()
+		scheduler.begin()
 		wait_for_quiescence(frappe, PHONES, timeout=600)
 		scheduler.stopped.set()
 		unreadable = check_stored_rows(frappe)

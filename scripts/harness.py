@@ -56,10 +56,12 @@ from loadtest.site import (
 	Site,
 	cpu_snapshot,
 	cpu_used,
+	forget_conversations,
 	jobs_run,
 	on_exit,
 	one_run_at_a_time,
 	run_cleanups,
+	wait_for_workers,
 )
 from loadtest.traffic import WEBHOOK, Figures, Pacer, deliver, drive, frappe_baseline, make_conversations
 from yawlit_bot.testing import payloads
@@ -83,7 +85,7 @@ def main():
 		"--warm-up", type=int, default=None,
 		help="before the measured traffic, this many customers send one message each and are answered "
 		"(their rows are removed): the site as it runs after a while, not just started with an empty Redis. "
-		"Default 20 with --converse and no faults (0 for a cold start), else 0",
+		"Default 20 when no faults are injected and the workers run from the start (0 for a cold start), else 0",
 	)
 	parser.add_argument("--converse", action="store_true", help="customers wait for the replies before the next message")
 	parser.add_argument("--think", type=float, default=10, help="with --converse: mean seconds between a reply and the next message")
@@ -277,7 +279,10 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		forget_conversations(frappe, warm_phones)
 
 	try:
-		warm_ups = args.warm_up if args.warm_up is not None else (20 if args.converse and not faults else 0)
+		scheduler.start()
+		if not args.ingest_first:
+			wait_for_workers(run_redis.url, args.rq_workers)
+		warm_ups = args.warm_up if args.warm_up is not None else (0 if faults or args.ingest_first else 20)
 		if warm_ups:
 			warm_up(warm_ups)
 			print(f"warm-up: {warm_ups} customers answered once before the run (their rows removed; --warm-up 0 for a cold start)")
@@ -289,7 +294,7 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 			injectors.append(at(0, lambda: flood() or f"one sender posted {args.flood} messages as fast as 4 clients go"))
 		if args.hostile:
 			injectors.append(at(0, lambda: hostile() or f"one sender posted {args.hostile} hostile texts, one a second"))
-		scheduler.start()
+		scheduler.begin()
 		if deadlocks:
 			deadlocks.start()
 		drive(
@@ -341,14 +346,6 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 	)
 	if report["violations"]:
 		raise SystemExit(1)
-
-
-def forget_conversations(frappe, numbers: list[str]) -> None:
-	"""The rows a number's earlier run left: its messages, scratchpads and conversation."""
-	for number in numbers:
-		for doctype, field in (("WA Message", "conversation"), ("WA Booking Scratchpad", "conversation"), ("WA Conversation", "name")):
-			frappe.db.delete(doctype, {field: number})
-	frappe.db.commit()
 
 
 def check_hostile(frappe, phone: str, sent: int, report: dict) -> None:

@@ -44,6 +44,19 @@ class RunFigures:
 	report: dict
 
 
+def by_second(dues: list[float], latencies_ms: list[float]) -> str:
+	"""The worst latency of each second of a run, by when the requests were due: a slow start
+	or a stall shows where it was."""
+	if not dues:
+		return "-"
+	start = min(dues)
+	worst: dict[int, float] = {}
+	for due, ms in zip(dues, latencies_ms):
+		second = int(due - start)
+		worst[second] = max(worst.get(second, 0.0), ms)
+	return " ".join(f"{worst[s]:.0f}" for s in sorted(worst))
+
+
 def print_report(f: RunFigures) -> None:
 	acks_ms = [a * 1000 for a in f.figures.acks]
 	mode = f"paced at {f.args.rate:g}/s" if f.args.rate else "as fast as the clients go"
@@ -78,12 +91,14 @@ def print_report(f: RunFigures) -> None:
 	print(
 		f"ack latency ms: p50 {percentile(acks_ms, 50):.0f}  p95 {percentile(acks_ms, 95):.0f}  p99 {percentile(acks_ms, 99):.0f}"
 	)
+	print(f"  the slowest ack of each second: {by_second(f.figures.ack_due, acks_ms)}")
 	if f.baseline:
 		ms = f.baseline["ms"]
 		print(
 			f"  Frappe's own ping on this machine, same clients and pacing, 2000 requests: {f.baseline['rps']:.0f} req/s, "
 			f"p50 {percentile(ms, 50):.0f}  p95 {percentile(ms, 95):.0f}  p99 {percentile(ms, 99):.0f}"
 		)
+		print(f"    the slowest of each second: {by_second(f.baseline['due'], ms)}")
 	burst_ms = [a * 1000 for a in f.figures.burst_acks]
 	print(
 		f"  of which in bursts ({len(burst_ms)}, ten messages of one sender at once): p50 {percentile(burst_ms, 50):.0f}  "

@@ -48,6 +48,7 @@ class Conversation:
 @dataclass
 class Figures:
 	acks: list[float] = field(default_factory=list)
+	ack_due: list[float] = field(default_factory=list)  # when each of `acks` was due (perf_counter)
 	burst_acks: list[float] = field(default_factory=list)  # the share of `acks` sent in bursts
 	statuses: Counter = field(default_factory=Counter)  # the final answer per delivery
 	posted: int = 0
@@ -147,6 +148,7 @@ def frappe_baseline(site: Site, rate: float, clients: int, count: int) -> dict:
 	(the issue's machine: about 370 req/s flat out)."""
 	pacer = Pacer(rate)
 	latencies: list[float] = []
+	dues: list[float] = []
 	lock = threading.Lock()
 
 	def ping(_):
@@ -162,11 +164,12 @@ def frappe_baseline(site: Site, rate: float, clients: int, count: int) -> dict:
 			conn.close()
 		with lock:
 			latencies.append((time.perf_counter() - due) * 1000)
+			dues.append(due)
 
 	started = time.perf_counter()
 	with ThreadPoolExecutor(clients) as pool:
 		list(pool.map(ping, range(count)))
-	return {"rps": count / (time.perf_counter() - started), "ms": latencies}
+	return {"rps": count / (time.perf_counter() - started), "ms": latencies, "due": dues}
 
 
 def drive(
@@ -191,6 +194,7 @@ def drive(
 		elapsed = time.perf_counter() - due
 		with figures.lock:
 			figures.acks.append(elapsed)
+			figures.ack_due.append(due)
 			if burst:
 				figures.burst_acks.append(elapsed)
 			figures.statuses[status] += 1
