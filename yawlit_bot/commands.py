@@ -41,6 +41,7 @@ WORKER_PRELOAD = (
 	"yawlit_bot.yawlit_bot.doctype.wa_campaign_recipient.wa_campaign_recipient",
 	"yawlit_bot.yawlit_bot.doctype.wa_opt_out.wa_opt_out",
 	"yawlit_bot.services.pipeline.turn",
+	"yawlit_bot.services.pipeline.turn_jobs",
 	"yawlit_bot.services.pipeline.sweeper",
 	"yawlit_bot.services.campaigns",
 	"yawlit_bot.engine.extraction",

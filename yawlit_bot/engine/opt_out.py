@@ -10,8 +10,10 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from yawlit_bot.engine import replies
+if TYPE_CHECKING:  # the webhook reads commands on every delivery; only a turn needs the replies
+	from yawlit_bot.engine import replies
 
 
 class OptCommand(str, enum.Enum):
@@ -60,6 +62,8 @@ class OptDecision:
 def decide_opt_command(command: OptCommand, opted_out_now: bool, has_record: bool) -> OptDecision | None:
 	"""STOP opts out (again: same answer, the record keeps its first time); START undoes an
 	opt-out. None for a START from a number that never opted out: an ordinary message then."""
+	from yawlit_bot.engine import replies
+
 	stop = command is OptCommand.STOP
 	if not stop and not opted_out_now:
 		return None

@@ -15,7 +15,7 @@ from frappe.utils import add_to_date, now_datetime
 from yawlit_bot.services.pipeline import turn
 from yawlit_bot.services.site.clock import today_in_india
 from yawlit_bot.services.site.locks import conversation_lock_key
-from yawlit_bot.services.pipeline.turn_jobs import ready_queue
+from yawlit_bot.services.pipeline.turn_offers import ready_queue
 from yawlit_bot.services.pipeline.sweeper import sweep
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase

@@ -297,7 +297,7 @@ class TestCampaigns(CampaignTestCase):
 			self.assertEqual(status, "Pending")  # waits for the bot to be switched on
 		finally:
 			self.configure(enabled=1)
-		from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
+		from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
 
 		enqueue_turn(phone)
 		self.wait_processed(hello["message"]["whatsapp_message_id"])

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import frappe
 import pymysql
+from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
 from yawlit_bot.engine import replies
+from yawlit_bot.engine.ingest_first import MAX_PAUSE_SECONDS, PAUSE_SLICE_SECONDS
 from yawlit_bot.engine.send_outcome import resend_delay
 from yawlit_bot.services.site import retry
-from yawlit_bot.services.pipeline import turn_jobs
+from yawlit_bot.services.pipeline import turn_jobs, turn_offers
 from yawlit_bot.services.pipeline.ready_queue import FLAG_SECONDS
 from yawlit_bot.services.pipeline.sweeper import sweep
 from yawlit_bot.testing import payloads
@@ -186,7 +188,7 @@ class TestReadyList(PipelineTestCase):
 		from frappe.utils.background_jobs import get_queue
 
 		phones = [self.new_phone() for _ in range(12)]
-		finished = get_queue(turn_jobs.TURN_QUEUE).finished_job_registry
+		finished = get_queue(turn_offers.TURN_QUEUE).finished_job_registry
 		jobs_before = set(finished.get_job_ids())
 		payloads_sent = [payloads.text(phone, "Hi, I need a car wash") for phone in phones]
 		with ThreadPoolExecutor(6) as pool:
@@ -203,13 +205,13 @@ class TestReadyList(PipelineTestCase):
 		(a fork and a Frappe start-up each), not five."""
 		from frappe.utils.background_jobs import get_queue
 
-		rq_queue = get_queue(turn_jobs.TURN_QUEUE)
+		rq_queue = get_queue(turn_offers.TURN_QUEUE)
 
 		def drain_jobs() -> set[str]:
 			ids = set(rq_queue.finished_job_registry.get_job_ids())
 			ids |= set(rq_queue.started_job_registry.get_job_ids())
 			jobs = [rq_queue.fetch_job(job_id) for job_id in ids]
-			return {job.id for job in jobs if job and job.kwargs.get("method") == turn_jobs.DRAIN_JOB}
+			return {job.id for job in jobs if job and job.kwargs.get("method") == turn_offers.DRAIN_JOB}
 
 		before = drain_jobs()
 		for phone in [self.new_phone() for _ in range(5)]:
@@ -232,11 +234,11 @@ class TestReadyList(PipelineTestCase):
 		calls = []
 		real_work_on = turn_jobs.work_on
 
-		def work_on(conversation, ready):
+		def work_on(conversation, ready, watch=None):
 			calls.append(conversation)
 			if conversation == broken:
 				raise pymysql.err.OperationalError(2013, "Lost connection to MySQL server during query")
-			return real_work_on(conversation, ready)
+			return real_work_on(conversation, ready, watch)
 
 		frappe.db.sql("delete from `tabWA Message` where conversation in %s", ((broken, fine),))
 		# run in this process, on a list of its own: the site's workers must not pop these
@@ -254,6 +256,47 @@ class TestReadyList(PipelineTestCase):
 			turn_jobs.work_on, turn_jobs.ready_queue = real_work_on, original_queue
 		self.assertEqual(calls, [broken, fine])
 		self.assertEqual(own.waiting(), 0)
+
+
+class TestStandingAsideForAFlood(FrappeTestCase):
+	"""While many slow webhook stores come in, a drain job runs no turn, for a bounded time.
+	The stores are written as the webhook's offers count them, on a list of the test's own."""
+
+	def setUp(self):
+		self.queue = turn_jobs.ReadyQueue(turn_offers.ready_queue().client, f"{frappe.local.site}-flood-test")
+
+	def stores(self, count: int, ms_each: float, seconds: float) -> None:
+		now = int(self.queue.client.time()[0])
+		for second in range(now - 1, now + int(seconds) + 1):
+			key = f"{self.queue.ingest_prefix}{second}"
+			self.queue.client.hset(key, mapping={"count": count, "ms": count * ms_each})
+			self.queue.client.expire(key, int(seconds) + 5)
+			self.addCleanup(self.queue.client.delete, key)
+
+	def test_a_few_customers_writing_never_hold_a_turn_back(self):
+		self.stores(5, 50.0, seconds=3)  # slow, but five a second
+		watch = turn_jobs.IngestWatch(self.queue)
+		self.assertLess(watch.stand_aside(), PAUSE_SLICE_SECONDS)
+		self.assertFalse(watch.flooded())
+
+	def test_a_flood_holds_the_next_turn_back_but_not_for_ever(self):
+		self.stores(150, 40.0, seconds=MAX_PAUSE_SECONDS + 3)
+		watch = turn_jobs.IngestWatch(self.queue)
+		paused = watch.stand_aside()
+		self.assertGreaterEqual(paused, MAX_PAUSE_SECONDS)
+		self.assertLess(paused, MAX_PAUSE_SECONDS + 1, "a turn every two seconds at worst: nobody waits for ever")
+		self.assertTrue(watch.flooded(), "still flooded: the job's visit ends after that one turn")
+
+	def test_redis_failing_reads_as_no_flood(self):
+		class Failing:
+			def ingest_recent(self):
+				from redis.exceptions import ConnectionError
+
+				raise ConnectionError("down")
+
+		watch = turn_jobs.IngestWatch(Failing())
+		self.assertLess(watch.stand_aside(), PAUSE_SLICE_SECONDS)
+		self.assertFalse(watch.flooded())
 
 
 class TestSendRecording(PipelineTestCase):

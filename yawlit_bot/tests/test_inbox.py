@@ -13,7 +13,7 @@ import redis
 import requests
 from frappe.utils import now_datetime
 
-from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
+from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.desk import ensure_user
 from yawlit_bot.tests.utils import WEB_URL, PipelineTestCase

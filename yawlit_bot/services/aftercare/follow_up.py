@@ -229,7 +229,7 @@ def _write(booking: str, values: dict) -> None:
 
 
 def _offer(conversation: str) -> None:
-	from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
+	from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
 
 	enqueue_turn(conversation, force=True)
 

@@ -242,7 +242,7 @@ def retry_reply(message, user: str, confirmed: bool = False) -> None:
 
 
 def send_after_commit(conversation: str) -> None:
-	from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
+	from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
 
 	frappe.db.after_commit.add(lambda: enqueue_turn(conversation, force=True))
 

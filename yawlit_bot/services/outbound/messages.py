@@ -8,13 +8,16 @@ key with a Redis KEYS scan, on the Redis that also holds the conversation locks.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import frappe
 from frappe.utils import now_datetime
 
-from yawlit_bot.engine.replies import Reply
 from yawlit_bot.services.site.bot_user import author
 from yawlit_bot.services.site.db import rows_changed
+
+if TYPE_CHECKING:  # the webhook inserts through here on every delivery; only turns queue replies
+	from yawlit_bot.engine.replies import Reply
 
 
 def update_message(name, values: dict, where: str = "", guard_values: dict | None = None) -> int:

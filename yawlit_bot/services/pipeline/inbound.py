@@ -43,7 +43,7 @@ def store_webhook(
 	a message this request already committed for a duplicate delivery.
 
 	`started` (WAPI's request reaching the app, `time.perf_counter()`): the time the store took
-	goes with the offer, so drain jobs see when the webhook is slow (`turn_jobs.yield_to_ingest`).
+	goes with the offer, so drain jobs see when the webhook is flooded (`turn_jobs.IngestWatch`).
 	"""
 	result: dict = {}
 	if parsed.statuses:
@@ -57,7 +57,7 @@ def store_webhook(
 	]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
 	if stored:
-		from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
+		from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
 
 		# With the bot switched off, only STOP/START are handled (campaigns may still run).
 		if bot_enabled is None:

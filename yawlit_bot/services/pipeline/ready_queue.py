@@ -17,8 +17,8 @@ site. Four structures:
   and waits for a resend.
 - `ingest|<second>`: for each second by Redis's clock, how many webhook stores offered a
   conversation and the milliseconds they took, counted by the same call that offers it (no
-  extra round trip for the webhook). Drain jobs read the last whole second's and pause while
-  the webhook is slow (`turn_jobs.yield_to_ingest`).
+  extra round trip for the webhook). Drain jobs read the last whole second's and the current
+  one's, and stand aside while the webhook is flooded (`turn_jobs.IngestWatch`).
 """
 
 from __future__ import annotations
@@ -65,9 +65,12 @@ return moved
 """
 
 
-# The last whole second's webhook stores, by the same clock that counted them.
+# The webhook stores of the last whole second and of this one so far, by the clock that counted them.
 _INGEST = """
-return redis.call('hmget', ARGV[1] .. (tonumber(redis.call('time')[1]) - 1), 'count', 'ms')
+local now = tonumber(redis.call('time')[1])
+local last = redis.call('hmget', ARGV[1] .. (now - 1), 'count', 'ms')
+local current = redis.call('hmget', ARGV[1] .. now, 'count', 'ms')
+return {last[1], last[2], current[1], current[2]}
 """
 
 
@@ -109,11 +112,11 @@ class ReadyQueue:
 		value = self.client.lpop(self.ready_key)
 		return value.decode() if isinstance(value, bytes) else value
 
-	def ingest_last_second(self) -> tuple[int, float]:
-		"""The webhook stores of the last whole second (Redis's clock): how many, and their
-		milliseconds together."""
-		count, ms = self._ingest(args=[self.ingest_prefix])
-		return int(count or 0), float(ms or 0)
+	def ingest_recent(self) -> tuple[tuple[int, float], tuple[int, float]]:
+		"""The webhook stores of the last whole second and of the current one so far (Redis's
+		clock): for each, how many and their milliseconds together."""
+		last_count, last_ms, count, ms = self._ingest(args=[self.ingest_prefix])
+		return (int(last_count or 0), float(last_ms or 0)), (int(count or 0), float(ms or 0))
 
 	def keep_flag(self, conversation: str) -> None:
 		"""Worked on for a while: the flag must not expire under a long job."""

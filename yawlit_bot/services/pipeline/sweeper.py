@@ -22,12 +22,8 @@ from frappe.utils import get_datetime, now_datetime
 
 from yawlit_bot.services.clients.wapi_client import WORKER_DIED_MID_SEND
 from yawlit_bot.services.outbound.messages import update_message
-from yawlit_bot.services.pipeline.turn_jobs import (
-	conversation_lock,
-	enqueue_turn,
-	ready_queue,
-	start_drain_job,
-)
+from yawlit_bot.services.pipeline.turn_jobs import conversation_lock
+from yawlit_bot.services.pipeline.turn_offers import enqueue_turn, ready_queue, start_drain_job
 from yawlit_bot.services.site.settings import bot_settings
 
 LOST_JOB_FACTOR = 5  # pending this many sweeper ages, lock free: the job was lost

@@ -1,7 +1,7 @@
 """Turn jobs: which worker runs a conversation's turns, and when.
 
 A conversation with work (a new message, an unsent reply) is offered to the site's ready list
-(`ready_queue.ReadyQueue`, in Redis). Drain jobs on the RQ "short" queue pop conversations
+(`ready_queue.ReadyQueue`, in Redis) by `turn_offers.enqueue_turn`. Drain jobs on the RQ "short" queue pop conversations
 from it until it is empty or their time is up, running each one's pending turns
 (`turn.run_next_turn`) and sending its replies (`outbox.send_replies`) under the
 conversation's Redis lock. A new offer queues a drain job only when none is waiting to start,
@@ -10,6 +10,9 @@ picks the waiting job up at once. A job that runs out of work waits a moment for
 (`LINGER_SECONDS`, one job at a time), so customers writing one message each, a second
 apart, are served by one job rather than a fork and a Frappe start-up each.
 Public RQ and Frappe APIs only (`frappe.enqueue`).
+
+While the webhook is flooded, drain jobs stand aside before their turns (`IngestWatch`,
+`engine.ingest_first`).
 
 A reply WAPI refused carries `next_attempt_at`; its conversation is put in the list's due set
 and moved into the list when due by any drain job or the sweeper. No job waits for it.
@@ -21,19 +24,17 @@ import time
 
 import frappe
 from frappe.utils import now_datetime
-from frappe.utils.background_jobs import get_redis_conn
 from redis.exceptions import RedisError
 
-from yawlit_bot.engine.ingest_first import yield_seconds
+from yawlit_bot.engine.ingest_first import PAUSE_SLICE_SECONDS, IngestSecond, flooding, keep_standing_aside
 from yawlit_bot.services.outbound.outbox import has_queued_replies, next_attempt_at, send_replies
 from yawlit_bot.services.pipeline.ready_queue import ReadyQueue
+from yawlit_bot.services.pipeline.turn_offers import ready_queue, start_drain_job
 from yawlit_bot.services.pipeline.turn import EMPTY, bot_enabled, has_pending, run_next_turn
 from yawlit_bot.services.site.bot_user import as_bot
 from yawlit_bot.services.site.locks import ConversationLock, conversation_lock_key
 from yawlit_bot.services.site.settings import bot_settings, read_afresh
 
-DRAIN_JOB = "yawlit_bot.services.pipeline.turn_jobs.drain_ready"
-TURN_QUEUE = "short"
 # RQ forks a work horse and Frappe starts up for every job: about 40 ms of CPU on a small
 # machine before a turn begins. A drain job keeps taking ready conversations for this long.
 # It stays far inside the queue's timeout (300 s), so no timeout interrupts a turn.
@@ -50,39 +51,8 @@ SEND_PASSES_BEFORE_GIVING_UP = 3  # failed send passes in a row: WAPI is down, n
 FAILURES_BEFORE_STOPPING = 3  # conversations failing in a row: the database or Redis is down
 
 
-def ready_queue() -> ReadyQueue:
-	# On the queue's Redis, beside RQ's own lists: never evicted (the cache's Redis is LRU),
-	# and a queue Redis that restarts loses the jobs and the marks about them together.
-	return ReadyQueue(get_redis_conn(), frappe.local.site)
-
-
 def conversation_lock(conversation: str, timeout: float) -> ConversationLock:
 	return ConversationLock(frappe.cache, conversation_lock_key(frappe.local.site, conversation), timeout)
-
-
-def enqueue_turn(conversation: str, force: bool = False, ack_ms: float | None = None) -> None:
-	"""Offer the conversation to a turn job. Nothing happens when it is offered already: the
-	job that has it sees this message (it looks for pending work once more before letting the
-	conversation go). `force` (the sweeper, for a conversation whose job was lost) offers it
-	even so. `ack_ms`: from the webhook, the time its store took (counted for the drain jobs'
-	yield). A failure here is survivable: the message is stored and the sweeper offers it."""
-	try:
-		queue = ready_queue()
-		if queue.offer(conversation, force=force, ack_ms=ack_ms):
-			start_drain_job(queue)
-	except Exception:
-		frappe.log_error(title="yawlit_bot: could not queue a turn (the sweeper will)")
-
-
-def start_drain_job(queue: ReadyQueue, force: bool = False) -> None:
-	"""Queue a drain job unless one is waiting to start already (`force`: even then)."""
-	if not queue.claim_job_slot() and not force:
-		return
-	try:
-		frappe.enqueue(DRAIN_JOB, queue=TURN_QUEUE)
-	except Exception:
-		queue.job_started()  # no job waits after all: let the next offer queue one
-		raise
 
 
 def drain_ready() -> int:
@@ -96,6 +66,7 @@ def drain_ready() -> int:
 
 def _drain_ready() -> int:
 	queue = ready_queue()
+	watch = IngestWatch(queue)
 	queue.job_started()
 	deadline = time.monotonic() + DRAIN_SECONDS
 	turns = failures = 0
@@ -114,6 +85,7 @@ def _drain_ready() -> int:
 			if queue.waiting():
 				start_drain_job(queue)  # offers during the wait queued no job: one for a free worker
 		waited_in_vain = False
+		watch.stand_aside()  # while the webhook is flooded, its acks come first
 		# As a new job would: a fresh snapshot, then an empty local cache, so settings or the
 		# catalog saved since this job began apply to this customer. The snapshot comes first: a
 		# cache miss read through the snapshot begun before the wait would find the old settings
@@ -121,7 +93,7 @@ def _drain_ready() -> int:
 		frappe.db.rollback()
 		read_afresh()
 		try:
-			turns += work_on(conversation, queue)
+			turns += work_on(conversation, queue, watch)
 			failures = 0
 		except Exception:
 			frappe.db.rollback()
@@ -138,24 +110,46 @@ def _drain_ready() -> int:
 	return turns
 
 
-def yield_to_ingest(queue: ReadyQueue) -> float:
-	"""Pause while the webhook is slow (`engine.ingest_first`). Returns the pause; never fails a turn."""
-	try:
-		count, total_ms = queue.ingest_last_second()
-	except RedisError:
-		return 0.0
-	pause = yield_seconds(count, total_ms)
-	if pause:
-		time.sleep(pause)
-	return pause
+class IngestWatch:
+	"""One drain job's eye on the webhook (`engine.ingest_first`): whether a flood is on, and the
+	pause before a turn while it lasts. It never fails a turn: Redis failing reads as no flood."""
+
+	def __init__(self, queue: ReadyQueue):
+		self.queue = queue
+		self.flooding = False
+
+	def recent(self) -> tuple[IngestSecond, IngestSecond]:
+		"""The last whole second's stores and the current one's so far."""
+		try:
+			last, current = self.queue.ingest_recent()
+		except RedisError:
+			return IngestSecond(0, 0.0), IngestSecond(0, 0.0)
+		return IngestSecond(*last), IngestSecond(*current)
+
+	def flooded(self) -> bool:
+		"""Whether the webhook is flooded now (one Redis call)."""
+		self.flooding = flooding(*self.recent(), self.flooding)
+		return self.flooding
+
+	def stand_aside(self) -> float:
+		"""Pause while the webhook is flooded, up to `MAX_PAUSE_SECONDS`. Returns the pause."""
+		started = time.monotonic()
+		while True:
+			last, current = self.recent()
+			paused = time.monotonic() - started
+			if not keep_standing_aside(last, current, self.flooding, paused):
+				self.flooding = flooding(last, current, self.flooding)
+				return paused
+			self.flooding = True
+			time.sleep(PAUSE_SLICE_SECONDS)
 
 
-
-def work_on(conversation: str, queue: ReadyQueue) -> int:
+def work_on(conversation: str, queue: ReadyQueue, watch: IngestWatch | None = None) -> int:
 	"""One conversation's pending turns and unsent replies, under its lock. Returns the number
-	of turns run (failed attempts included)."""
+	of turns run (failed attempts included). With `watch`, the visit ends early, its work left
+	for later, when the webhook is flooded (the job stands aside before its next visit)."""
 	turns = 0
-	ran = stuck = False
+	ran = stuck = flooded = False
 	failed_send_passes = empty_passes = 0
 	try:
 		settings = bot_settings()
@@ -184,7 +178,10 @@ def work_on(conversation: str, queue: ReadyQueue) -> int:
 							failed_send_passes = 0
 					if turns >= TURNS_PER_VISIT:
 						break
-					yield_to_ingest(queue)
+					# After the first turn (the job stood aside before it, for as long as it may)
+					if turns and watch is not None and watch.flooded():
+						flooded = True
+						break
 					if not (
 						lock.refresh()
 						and run_next_turn(conversation, settings, opt_commands_only=not enabled) != EMPTY
@@ -194,7 +191,7 @@ def work_on(conversation: str, queue: ReadyQueue) -> int:
 					queue.keep_flag(conversation)
 			finally:
 				lock.release()
-			if turns >= TURNS_PER_VISIT or not has_pending(conversation):
+			if flooded or turns >= TURNS_PER_VISIT or not has_pending(conversation):
 				return turns  # with work left, `finally` offers it again, at the back
 			if turns == turns_before:
 				# Work is pending but this pass ran no turn. Once, that is a message stored after

@@ -92,7 +92,7 @@ class WAServiceBooking(Document):
 		if notice is None:
 			return
 		from yawlit_bot.services.outbound.messages import queue_reply
-		from yawlit_bot.services.pipeline.turn_jobs import enqueue_turn
+		from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
 
 		queue_reply(self.conversation, notice)
 		conversation = self.conversation
