@@ -28,7 +28,7 @@ import time
 
 import redis
 from loadtest import BENCH
-from loadtest.site import RunRedis, forget_conversations, on_exit, one_run_at_a_time, run_cleanups
+from loadtest.site import RunRedis, forget_conversations, on_exit, one_run_at_a_time, run_cleanups, service_cpu_seconds
 from yawlit_bot.testing import payloads
 
 WEBHOOK = "/api/method/yawlit_bot.api.webhook.receive"
@@ -95,6 +95,7 @@ def measure(args, run_redis: RunRedis) -> None:
 		for _ in range(50):  # imports, caches and the first conversations, outside the count
 			call()
 		redis_before, db_before = _redis_calls(run_cache), _db_status(db)
+		services_before = service_cpu_seconds()
 		cpu_before, wall_before = time.process_time(), time.perf_counter()
 		profiler = cProfile.Profile(time.process_time) if args.profile and name == "webhook" else None
 		if profiler:
@@ -104,9 +105,16 @@ def measure(args, run_redis: RunRedis) -> None:
 		if profiler:
 			profiler.disable()
 		cpu, wall = time.process_time() - cpu_before, time.perf_counter() - wall_before
+		services_after = service_cpu_seconds()
+		services: dict[str, float] = {}
+		for (kind, pid), seconds in services_after.items():
+			services[kind] = services.get(kind, 0.0) + seconds - services_before.get((kind, pid), seconds)
 		redis_after, db_after = _redis_calls(run_cache), _db_status(db)
 		n = args.requests
-		print(f"{name}: {cpu / n * 1000:.2f} ms CPU, {wall / n * 1000:.2f} ms wall a request (this process)")
+		print(
+			f"{name}: {cpu / n * 1000:.2f} ms CPU, {wall / n * 1000:.2f} ms wall a request (this process); "
+			+ ", ".join(f"{kind} {seconds / n * 1000:.2f} ms CPU" for kind, seconds in sorted(services.items()))
+		)
 		print("  Redis commands a request: " + ", ".join(
 			f"{cmd} {(redis_after.get(cmd, 0) - redis_before.get(cmd, 0)) / n:.1f}"
 			for cmd in sorted(redis_after, key=lambda c: redis_before.get(c, 0) - redis_after[c])
