@@ -1,14 +1,14 @@
 """Turn jobs: which worker runs a conversation's turns, and when.
 
 A conversation with work (a new message, an unsent reply) is offered to the site's ready list
-(`ready_queue.ReadyQueue`, in Redis) by `turn_offers.enqueue_turn`. Drain jobs on the RQ "short" queue pop conversations
-from it until it is empty or their time is up, running each one's pending turns
-(`turn.run_next_turn`) and sending its replies (`outbox.send_replies`) under the
-conversation's Redis lock. A new offer queues a drain job only when none is waiting to start,
-so a busy site forks a few long jobs rather than one per message, and a free worker still
-picks the waiting job up at once. A job that runs out of work waits a moment for more
-(`LINGER_SECONDS`, one job at a time), so customers writing one message each, a second
-apart, are served by one job rather than a fork and a Frappe start-up each.
+(`ready_queue.ReadyQueue`, in Redis) by `turn_offers.enqueue_turn`. Drain jobs on the RQ
+"short" queue pop conversations from it until it is empty or their time is up, running each
+one's pending turns (`turn.run_next_turn`) and sending its replies (`outbox.send_replies`)
+under the conversation's Redis lock. A new offer queues a drain job only when none is waiting
+to start, so a busy site forks a few long jobs rather than one per message, and a free worker
+still picks the waiting job up at once. A job that runs out of work waits a moment for more
+(`LINGER_SECONDS`, one job at a time), so customers writing one message each, a second apart,
+are served by one job rather than a fork and a Frappe start-up each.
 Public RQ and Frappe APIs only (`frappe.enqueue`).
 
 While the webhook is flooded, drain jobs stand aside before their turns (`IngestWatch`,
