@@ -64,17 +64,20 @@ def measure(args, run_redis: RunRedis) -> None:
 	was_enabled = settings.enabled
 
 	def restore():
-		frappe.db.rollback()
+		# the requests set up and end their own connection: this one may be gone
+		frappe.init(site=args.site, sites_path=".")
+		frappe.connect()
 		frappe.db.set_single_value("WA Bot Settings", "enabled", was_enabled)
-		frappe.db.commit()
+		forget_conversations(frappe, phones)  # commits
 
-	on_exit(restore)
+
+	phones = [f"91999700{i:04d}" for i in range(max(1, args.requests // 10))]
+	on_exit(restore)  # also on Ctrl-C or a failed request
 	frappe.db.set_single_value("WA Bot Settings", "enabled", 1)
 	ensure_webhook_secret()
 	frappe.db.commit()
 	path = f"{WEBHOOK}?token={get_webhook_secret()}"
 	rng = random.Random(7)
-	phones = [f"91999700{i:04d}" for i in range(max(1, args.requests // 10))]
 	forget_conversations(frappe, phones)
 	frappe.destroy()  # the requests below set up and end their own
 
@@ -130,9 +133,6 @@ def measure(args, run_redis: RunRedis) -> None:
 			stats.print_callees("store_message|_insert_message|init_request|commit|insert_message")
 			print(out.getvalue())
 
-	frappe.init(site=args.site, sites_path=".")
-	frappe.connect()
-	forget_conversations(frappe, phones)
 
 
 def _redis_calls(client) -> dict[str, int]:

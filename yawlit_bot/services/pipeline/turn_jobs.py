@@ -122,7 +122,7 @@ class IngestWatch:
 		"""The last whole second's stores and the current one's so far."""
 		try:
 			last, current = self.queue.ingest_recent()
-		except RedisError:
+		except Exception:  # Redis failing, or anything else: a missing figure is no flood
 			return IngestSecond(0, 0.0), IngestSecond(0, 0.0)
 		return IngestSecond(*last), IngestSecond(*current)
 
