@@ -70,7 +70,6 @@ def measure(args, run_redis: RunRedis) -> None:
 		frappe.db.set_single_value("WA Bot Settings", "enabled", was_enabled)
 		forget_conversations(frappe, phones)  # commits
 
-
 	phones = [f"91999700{i:04d}" for i in range(max(1, args.requests // 10))]
 	on_exit(restore)  # also on Ctrl-C or a failed request
 	frappe.db.set_single_value("WA Bot Settings", "enabled", 1)

@@ -44,8 +44,9 @@ def test_a_flood_lasts_while_the_stores_keep_coming_even_once_they_are_quick_aga
 
 
 def test_a_job_stands_aside_only_so_long_before_a_turn():
-	assert keep_standing_aside(FLOOD, QUIET, was_flooding=False, paused_seconds=0)
-	assert keep_standing_aside(FLOOD, FLOOD, was_flooding=True, paused_seconds=MAX_PAUSE_SECONDS - 0.01)
-	assert not keep_standing_aside(FLOOD, FLOOD, was_flooding=True, paused_seconds=MAX_PAUSE_SECONDS)
+	assert flooding(FLOOD, QUIET, was_flooding=False)
+	assert keep_standing_aside(True, paused_seconds=0)
+	assert keep_standing_aside(True, paused_seconds=MAX_PAUSE_SECONDS - 0.01)
+	assert not keep_standing_aside(True, paused_seconds=MAX_PAUSE_SECONDS)
 	few = IngestSecond(5, 50.0)
-	assert not keep_standing_aside(few, few, was_flooding=True, paused_seconds=0)
+	assert not keep_standing_aside(flooding(few, few, was_flooding=True), paused_seconds=0)

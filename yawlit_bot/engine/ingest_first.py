@@ -1,14 +1,15 @@
 """The webhook's ack before the turns: when drain jobs stand aside for a flood of webhooks.
 
 On a small machine the turns' CPU and queries are what slow the webhook, and its ack matters
-more than a reply a moment sooner: WAPI never retries a delivery it timed out on. A flood is
-a second (the last whole one, or the current one so far) with many stores (`BUSY_STORES`)
-that took longer than `SLOW_MS` on average: the webhook is short of the machine. Once a drain job has seen one, it stays out of the way for
-as long as the stores keep coming that fast, even when they have become quick again (standing
-aside is what made them quick), and it runs no turn while the flood lasts, up to
-`MAX_PAUSE_SECONDS` at a time: a flood that never ends still gets a turn from each worker that
-often, so no customer waits for ever. A webhook that answers in time never makes a job stand
-aside, so on a machine that keeps up, the turns keep pace with any load.
+more than a reply a moment sooner: WAPI never retries a delivery it timed out on. A flood is a
+second (the last whole one, or the current one so far) with many stores (`BUSY_STORES`) that
+took longer than `SLOW_MS` on average: the webhook is short of the machine. Once a drain job
+has seen one, it stays out of the way for as long as the stores keep coming that fast, even
+when they have become quick again (standing aside is what made them quick), and it runs no
+turn while the flood lasts, up to `MAX_PAUSE_SECONDS` at a time: a flood that never ends still
+gets a turn from each worker that often, so no customer waits for ever. A webhook that answers
+in time never makes a job stand aside, so on a machine that keeps up, the turns keep pace with
+any load.
 """
 
 from __future__ import annotations
@@ -46,6 +47,6 @@ def flooding(last: IngestSecond, current: IngestSecond, was_flooding: bool) -> b
 	return bool(busy) and (was_flooding or any(second.slow for second in busy))
 
 
-def keep_standing_aside(last: IngestSecond, current: IngestSecond, was_flooding: bool, paused_seconds: float) -> bool:
+def keep_standing_aside(flooded: bool, paused_seconds: float) -> bool:
 	"""Whether a drain job pauses one more slice before its next turn."""
-	return paused_seconds < MAX_PAUSE_SECONDS and flooding(last, current, was_flooding)
+	return flooded and paused_seconds < MAX_PAUSE_SECONDS

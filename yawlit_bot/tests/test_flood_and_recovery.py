@@ -15,7 +15,7 @@ from yawlit_bot.engine.ingest_first import MAX_PAUSE_SECONDS, PAUSE_SLICE_SECOND
 from yawlit_bot.engine.send_outcome import resend_delay
 from yawlit_bot.services.site import retry
 from yawlit_bot.services.pipeline import turn_jobs, turn_offers
-from yawlit_bot.services.pipeline.ready_queue import FLAG_SECONDS
+from yawlit_bot.services.pipeline.ready_queue import FLAG_SECONDS, ReadyQueue
 from yawlit_bot.services.pipeline.sweeper import sweep
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
@@ -263,7 +263,7 @@ class TestStandingAsideForAFlood(FrappeTestCase):
 	The stores are written as the webhook's offers count them, on a list of the test's own."""
 
 	def setUp(self):
-		self.queue = turn_jobs.ReadyQueue(turn_offers.ready_queue().client, f"{frappe.local.site}-flood-test")
+		self.queue = ReadyQueue(turn_offers.ready_queue().client, f"{frappe.local.site}-flood-test")
 
 	def stores(self, count: int, ms_each: float, seconds: float) -> None:
 		now = int(self.queue.client.time()[0])

@@ -20,6 +20,7 @@ from yawlit_bot.engine import delivery
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
 from yawlit_bot.services.outbound.messages import insert_message
+from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
 from yawlit_bot.services.site.bot_user import author
 from yawlit_bot.services.site.db import rows_changed
 from yawlit_bot.services.site.live import publish_thread
@@ -57,8 +58,6 @@ def store_webhook(
 	]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
 	if stored:
-		from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
-
 		# With the bot switched off, only STOP/START are handled (campaigns may still run).
 		if bot_enabled is None:
 			bot_enabled = frappe.get_cached_doc("WA Bot Settings").enabled

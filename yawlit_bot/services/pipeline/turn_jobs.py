@@ -135,12 +135,10 @@ class IngestWatch:
 		"""Pause while the webhook is flooded, up to `MAX_PAUSE_SECONDS`. Returns the pause."""
 		started = time.monotonic()
 		while True:
-			last, current = self.recent()
+			flooded = self.flooded()
 			paused = time.monotonic() - started
-			if not keep_standing_aside(last, current, self.flooding, paused):
-				self.flooding = flooding(last, current, self.flooding)
+			if not keep_standing_aside(flooded, paused):
 				return paused
-			self.flooding = True
 			time.sleep(PAUSE_SLICE_SECONDS)
 
 
