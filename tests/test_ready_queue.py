@@ -9,6 +9,7 @@ import uuid
 import pytest
 from redis import Redis
 
+from yawlit_bot.engine.ingest_first import TENTHS_KEPT
 from yawlit_bot.services.pipeline.ready_queue import ReadyQueue
 
 
@@ -86,24 +87,37 @@ def test_a_due_resend_of_a_conversation_being_worked_on_is_left_to_its_job(queue
 
 
 
-def test_webhook_stores_are_counted_per_second_with_their_time(queue):
+def test_webhook_stores_are_counted_per_tenth_of_a_second_with_their_time(queue):
 	import time
 
 	client = queue.client
-	second = int(client.time()[0])
+
+	def tenth() -> int:
+		seconds, micros = client.time()
+		return int(seconds) * 10 + int(micros) // 100000
+
+	# start just after a tenth begins, so six offers fit in it
+	deadline = time.monotonic() + 3
+	start = tenth()
+	while tenth() == start and time.monotonic() < deadline:
+		time.sleep(0.002)
+	counted = tenth()
 	for n in range(5):
 		queue.offer(f"9198000001{n:02d}", ack_ms=10 + n)
 	queue.offer("919800000100", ack_ms=40)  # flagged already: still a store
 	queue.offer("919800000101")  # the sweeper's or a job's offer: not a webhook store
-	so_far = queue.ingest_recent()
-	if int(client.time()[0]) != second:
-		pytest.skip("the offers spanned a second boundary")
-	assert so_far[1] == (6, 100.0), "the current second, so far"
-	deadline = time.monotonic() + 3
-	while int(client.time()[0]) == second and time.monotonic() < deadline:
-		time.sleep(0.01)
-	assert queue.ingest_recent()[0] == (6, 100.0), "the last whole second"
-	assert 0 < client.ttl(f"{queue.ingest_prefix}{second}") <= 5
+	tenths, into_current = queue.ingest_recent()
+	if tenth() != counted:
+		pytest.skip("the offers spanned a tenth of a second")
+	assert len(tenths) == TENTHS_KEPT
+	assert tenths[-1] == (6, 100.0), "the current tenth, so far"
+	assert tenths[:-1] == [(0, 0.0)] * (TENTHS_KEPT - 1)
+	assert 0 <= into_current < 0.1
+	while tenth() == counted and time.monotonic() < deadline:
+		time.sleep(0.005)
+	tenths, _ = queue.ingest_recent()
+	assert (6, 100.0) in tenths[:-1], "a whole tenth behind the current one"
+	assert 0 < client.ttl(f"{queue.ingest_prefix}{counted}") <= 5
 
 
 def test_a_job_out_of_work_lingers_and_takes_what_is_offered_meanwhile(queue):

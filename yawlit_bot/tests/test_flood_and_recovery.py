@@ -265,10 +265,13 @@ class TestStandingAsideForAFlood(FrappeTestCase):
 	def setUp(self):
 		self.queue = ReadyQueue(turn_offers.ready_queue().client, f"{frappe.local.site}-flood-test")
 
-	def stores(self, count: int, ms_each: float, seconds: float) -> None:
-		now = int(self.queue.client.time()[0])
-		for second in range(now - 1, now + int(seconds) + 1):
-			key = f"{self.queue.ingest_prefix}{second}"
+	def stores(self, per_second: int, ms_each: float, seconds: float) -> None:
+		"""`per_second` stores a second, spread over its tenths, from a second ago to `seconds` on."""
+		now, micros = self.queue.client.time()
+		tenth = int(now) * 10 + int(micros) // 100000
+		for each in range(tenth - 10, tenth + int(seconds * 10) + 10):
+			count = per_second // 10 + (1 if each % 10 < per_second % 10 else 0)
+			key = f"{self.queue.ingest_prefix}{each}"
 			self.queue.client.hset(key, mapping={"count": count, "ms": count * ms_each})
 			self.queue.client.expire(key, int(seconds) + 5)
 			self.addCleanup(self.queue.client.delete, key)

@@ -15,15 +15,17 @@ site. Four structures:
 - `due`: a sorted set of conversations whose refused reply may go again, scored by when
   (`next_attempt_at`). A job or the sweeper moves the due ones into the list: no job sits
   and waits for a resend.
-- `ingest|<second>`: for each second by Redis's clock, how many webhook stores offered a
-  conversation and the milliseconds they took, counted by the same call that offers it (no
-  extra round trip for the webhook). Drain jobs read the last whole second's and the current
-  one's, and stand aside while the webhook is flooded (`turn_jobs.IngestWatch`).
+- `ingest|<tenth>`: for each tenth of a second by Redis's clock, how many webhook stores
+  offered a conversation and the milliseconds they took, counted by the same call that offers
+  it (no extra round trip for the webhook). Drain jobs read the current tenth's and the ten
+  before it, and stand aside while the webhook is flooded (`turn_jobs.IngestWatch`).
 """
 
 from __future__ import annotations
 
 from redis import Redis
+
+from yawlit_bot.engine.ingest_first import TENTHS_KEPT
 
 FLAG_SECONDS = 900  # long enough for a backlog; the sweeper replaces a lost one
 INGEST_KEEP_SECONDS = 5
@@ -35,7 +37,8 @@ JOB_WAITING_SECONDS = 60
 # sweeper, for a conversation whose job was lost).
 _OFFER = """
 if ARGV[6] ~= '' then
-	local ingest = ARGV[5] .. redis.call('time')[1]
+	local now = redis.call('time')
+	local ingest = ARGV[5] .. string.format('%d', tonumber(now[1]) * 10 + math.floor(tonumber(now[2]) / 100000))
 	redis.call('hincrby', ingest, 'count', 1)
 	redis.call('hincrbyfloat', ingest, 'ms', ARGV[6])
 	redis.call('expire', ingest, tonumber(ARGV[4]))
@@ -65,12 +68,19 @@ return moved
 """
 
 
-# The webhook stores of the last whole second and of this one so far, by the clock that counted them.
+# The webhook stores of the current tenth of a second so far and of the ten before it, oldest
+# first, by the clock that counted them, then how far into the current tenth it is (microseconds).
 _INGEST = """
-local now = tonumber(redis.call('time')[1])
-local last = redis.call('hmget', ARGV[1] .. (now - 1), 'count', 'ms')
-local current = redis.call('hmget', ARGV[1] .. now, 'count', 'ms')
-return {last[1], last[2], current[1], current[2]}
+local now = redis.call('time')
+local tenth = tonumber(now[1]) * 10 + math.floor(tonumber(now[2]) / 100000)
+local out = {}
+for back = tonumber(ARGV[2]) - 1, 0, -1 do
+	local counted = redis.call('hmget', ARGV[1] .. string.format('%d', tenth - back), 'count', 'ms')
+	out[#out + 1] = counted[1] or '0'
+	out[#out + 1] = counted[2] or '0'
+end
+out[#out + 1] = tostring(tonumber(now[2]) % 100000)
+return out
 """
 
 
@@ -112,11 +122,13 @@ class ReadyQueue:
 		value = self.client.lpop(self.ready_key)
 		return value.decode() if isinstance(value, bytes) else value
 
-	def ingest_recent(self) -> tuple[tuple[int, float], tuple[int, float]]:
-		"""The webhook stores of the last whole second and of the current one so far (Redis's
-		clock): for each, how many and their milliseconds together."""
-		last_count, last_ms, count, ms = self._ingest(args=[self.ingest_prefix])
-		return (int(last_count or 0), float(last_ms or 0)), (int(count or 0), float(ms or 0))
+	def ingest_recent(self) -> tuple[list[tuple[int, float]], float]:
+		"""The webhook stores of the current tenth of a second so far and of the ten before it,
+		oldest first (Redis's clock): for each, how many and their milliseconds together. Then
+		the seconds gone of the current tenth."""
+		values = self._ingest(args=[self.ingest_prefix, TENTHS_KEPT])
+		tenths = [(int(values[i]), float(values[i + 1])) for i in range(0, len(values) - 1, 2)]
+		return tenths, int(values[-1]) / 1e6
 
 	def keep_flag(self, conversation: str) -> None:
 		"""Worked on for a while: the flag must not expire under a long job."""

@@ -26,7 +26,14 @@ import frappe
 from frappe.utils import now_datetime
 from redis.exceptions import RedisError
 
-from yawlit_bot.engine.ingest_first import PAUSE_SLICE_SECONDS, IngestSecond, flooding, keep_standing_aside
+from yawlit_bot.engine.ingest_first import (
+	PAUSE_SLICE_SECONDS,
+	QUIET,
+	IngestWindow,
+	flooding,
+	keep_standing_aside,
+	windows,
+)
 from yawlit_bot.services.outbound.outbox import has_queued_replies, next_attempt_at, send_replies
 from yawlit_bot.services.pipeline.ready_queue import ReadyQueue
 from yawlit_bot.services.pipeline.turn_offers import ready_queue, start_drain_job
@@ -118,13 +125,12 @@ class IngestWatch:
 		self.queue = queue
 		self.flooding = False
 
-	def recent(self) -> tuple[IngestSecond, IngestSecond]:
-		"""The last whole second's stores and the current one's so far."""
+	def recent(self) -> tuple[IngestWindow, IngestWindow]:
+		"""The stores of the last whole second, and lately."""
 		try:
-			last, current = self.queue.ingest_recent()
+			return windows(*self.queue.ingest_recent())
 		except Exception:  # Redis failing, or anything else: a missing figure is no flood
-			return IngestSecond(0, 0.0), IngestSecond(0, 0.0)
-		return IngestSecond(*last), IngestSecond(*current)
+			return QUIET, QUIET
 
 	def flooded(self) -> bool:
 		"""Whether the webhook is flooded now (one Redis call)."""
