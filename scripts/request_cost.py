@@ -40,6 +40,10 @@ def main():
 	parser.add_argument("--site", default="yawlit.test")
 	parser.add_argument("--requests", type=int, default=1000)
 	parser.add_argument("--profile", action="store_true", help="print the functions taking the webhook's time")
+	parser.add_argument(
+		"--new-senders", action="store_true",
+		help="every webhook from a sender never seen before (a run's opening: each one a new conversation)",
+	)
 	args = parser.parse_args()
 	run_lock = one_run_at_a_time()  # noqa: F841 (held until the process ends)
 	run_redis = RunRedis().start()
@@ -70,7 +74,9 @@ def measure(args, run_redis: RunRedis) -> None:
 		frappe.db.set_single_value("WA Bot Settings", "enabled", was_enabled)
 		forget_conversations(frappe, phones)  # commits
 
-	phones = [f"91999700{i:04d}" for i in range(max(1, args.requests // 10))]
+	senders = args.requests + 50 if args.new_senders else max(1, args.requests // 10)
+	phones = [f"91999700{i:04d}" for i in range(senders)]
+	next_sender = iter(phones)
 	on_exit(restore)  # also on Ctrl-C or a failed request
 	frappe.db.set_single_value("WA Bot Settings", "enabled", 1)
 	ensure_webhook_secret()
@@ -89,7 +95,8 @@ def measure(args, run_redis: RunRedis) -> None:
 		assert response.status_code == 200, response.status_code
 
 	def webhook():
-		body = json.dumps(payloads.text(rng.choice(phones), "Hi, car wash chahiye kal subah")).encode()
+		phone = next(next_sender) if args.new_senders else rng.choice(phones)
+		body = json.dumps(payloads.text(phone, "Hi, car wash chahiye kal subah")).encode()
 		response = client.post(path, data=body, headers={"Host": args.site, "Content-Type": "application/json"})
 		assert response.status_code == 200, (response.status_code, response.get_data()[:200])
 
@@ -128,7 +135,7 @@ def measure(args, run_redis: RunRedis) -> None:
 		if profiler:
 			out = io.StringIO()
 			stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-			stats.print_stats(45)
+			stats.print_stats(45); stats.sort_stats("tottime").print_stats(25)
 			stats.print_callees("store_message|_insert_message|init_request|commit|insert_message")
 			print(out.getvalue())
 

@@ -57,6 +57,18 @@ def by_second(dues: list[float], latencies_ms: list[float]) -> str:
 	return " ".join(f"{worst[s]:.0f}" for s in sorted(worst))
 
 
+def opening(dues: list[float], latencies_ms: list[float], seconds: float = 2.0, step: float = 0.2) -> str:
+	"""The run's first seconds more finely: the slowest ack and how many were due in each step."""
+	if not dues:
+		return "-"
+	start = min(dues)
+	bins: dict[int, list[float]] = {}
+	for due, ms in zip(dues, latencies_ms):
+		if due - start < seconds:
+			bins.setdefault(int((due - start) / step), []).append(ms)
+	return " ".join(f"{max(bins[b]):.0f}({len(bins[b])})" for b in sorted(bins))
+
+
 def print_report(f: RunFigures) -> None:
 	acks_ms = [a * 1000 for a in f.figures.acks]
 	mode = f"paced at {f.args.rate:g}/s" if f.args.rate else "as fast as the clients go"
@@ -92,6 +104,7 @@ def print_report(f: RunFigures) -> None:
 		f"ack latency ms: p50 {percentile(acks_ms, 50):.0f}  p95 {percentile(acks_ms, 95):.0f}  p99 {percentile(acks_ms, 99):.0f}"
 	)
 	print(f"  the slowest ack of each second: {by_second(f.figures.ack_due, acks_ms)}")
+	print(f"  the first 2 s by fifth of a second, slowest (due): {opening(f.figures.ack_due, acks_ms)}")
 	if f.baseline:
 		ms = f.baseline["ms"]
 		print(
