@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -13,10 +15,13 @@ from frappe.utils import now_datetime
 from yawlit_bot.engine import replies
 from yawlit_bot.engine.ingest_first import MAX_PAUSE_SECONDS, PAUSE_SLICE_SECONDS
 from yawlit_bot.engine.send_outcome import resend_delay
+from yawlit_bot.engine.wapi_payload import parse_webhook
 from yawlit_bot.services.site import retry
 from yawlit_bot.services.pipeline import turn_jobs, turn_offers
+from yawlit_bot.services.pipeline.inbound import store_webhook
 from yawlit_bot.services.pipeline.ready_queue import FLAG_SECONDS, ReadyQueue
 from yawlit_bot.services.pipeline.sweeper import sweep
+from yawlit_bot.services.site.locks import ConversationLock, ingest_lock_key
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
 
@@ -300,6 +305,36 @@ class TestStandingAsideForAFlood(FrappeTestCase):
 		watch = turn_jobs.IngestWatch(Failing())
 		self.assertLess(watch.stand_aside(), PAUSE_SLICE_SECONDS)
 		self.assertFalse(watch.flooded())
+
+
+class TestWhatAStoreCounts(PipelineTestCase):
+	"""What the webhook counts for the drain jobs' eye on it (`turn_jobs.IngestWatch`)."""
+
+	def test_waiting_for_the_senders_lock_is_not_counted_as_a_slow_store(self):
+		# One customer's burst waits in line for the sender's ingest lock: a wait that says
+		# nothing of the machine being short, so it must not make the turns stand aside.
+		phone = self.new_phone()
+		own = ReadyQueue(turn_offers.ready_queue().client, f"{frappe.local.site}-lock-wait-test")
+		self.addCleanup(lambda: [own.client.delete(key) for key in own.client.scan_iter(own.prefix + "*")])
+		holder = ConversationLock(frappe.cache, ingest_lock_key(frappe.local.site, phone), 5)
+		self.assertTrue(holder.acquire())
+		releasing = threading.Timer(0.3, holder.release)
+		releasing.start()
+		self.addCleanup(releasing.cancel)
+		payload = payloads.text(phone, "hello")
+		real_queue = turn_offers.ready_queue
+		turn_offers.ready_queue = lambda: own
+		try:
+			started = time.perf_counter()
+			result = store_webhook(parse_webhook(payload), payload, started=started)
+			took = time.perf_counter() - started
+		finally:
+			turn_offers.ready_queue = real_queue
+		tenths, _ = own.ingest_recent()
+		self.assertEqual(result["status"], "stored")
+		self.assertGreaterEqual(took, 0.3, "the store waited for the lock")
+		self.assertEqual(sum(count for count, _ in tenths), 1, "one store counted")
+		self.assertLess(sum(ms for _, ms in tenths), 150, "counted without the wait")
 
 
 class TestSendRecording(PipelineTestCase):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 import frappe
@@ -45,8 +46,11 @@ def store_webhook(
 
 	`started` (WAPI's request reaching the app, `time.perf_counter()`): the time the store took
 	goes with the offer, so drain jobs see when the webhook is flooded (`turn_jobs.IngestWatch`).
+	Less the wait for the sender's ingest lock: one customer's burst of messages waits in line,
+	which says nothing of the machine being short.
 	"""
 	result: dict = {}
+	waits = LockWaits()
 	if parsed.statuses:
 		result["statuses"] = run_with_db_retries(lambda: apply_statuses(parsed.statuses))
 	if parsed.skipped:
@@ -54,7 +58,7 @@ def store_webhook(
 	stored = [
 		message
 		for message in parsed.messages
-		if run_with_db_retries(lambda message=message: store_message(message, raw, simulated))
+		if run_with_db_retries(lambda message=message: store_message(message, raw, simulated, waits))
 	]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
 	if stored:
@@ -62,9 +66,17 @@ def store_webhook(
 		if bot_enabled is None:
 			bot_enabled = frappe.get_cached_doc("WA Bot Settings").enabled
 		wanted = [m.sender for m in stored if bot_enabled or read_opt_command(m.text, m.button_id)]
+		ack_ms = None if started is None else (time.perf_counter() - started - waits.seconds) * 1000
 		for conversation in dict.fromkeys(wanted):
-			enqueue_turn(conversation, ack_ms=None if started is None else (time.perf_counter() - started) * 1000)
+			enqueue_turn(conversation, ack_ms=ack_ms)
 	return result
+
+
+@dataclass
+class LockWaits:
+	"""How long a webhook's stores waited for their senders' ingest locks, together."""
+
+	seconds: float = 0.0
 
 
 def apply_statuses(updates: list[StatusUpdate]) -> int:
@@ -93,7 +105,9 @@ class SimulatorNumberTaken(frappe.ValidationError):
 	pass
 
 
-def store_message(message: InboundMessage, raw: dict, simulated: bool = False) -> bool:
+def store_message(
+	message: InboundMessage, raw: dict, simulated: bool = False, waits: LockWaits | None = None
+) -> bool:
 	"""Insert and commit the inbound message; False when this wamid is already stored.
 
 	Within one conversation, ids must be committed in the order they are handed out, or a turn
@@ -124,10 +138,13 @@ def store_message(message: InboundMessage, raw: dict, simulated: bool = False) -
 	)
 	# If Redis is slow or down, store anyway: order matters less than loss (WAPI never retries,
 	# and Frappe itself serves this request without its cache).
+	waiting_since = time.perf_counter()
 	try:
 		ordered = lock.acquire(wait=INGEST_LOCK_SECONDS)
 	except RedisError:
 		ordered = False
+	if waits is not None:
+		waits.seconds += time.perf_counter() - waiting_since
 	try:
 		return _insert_message(message, raw_text, kind, received_at, simulated)
 	finally:
