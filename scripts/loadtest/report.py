@@ -44,29 +44,31 @@ class RunFigures:
 	report: dict
 
 
+def _by_step(dues: list[float], latencies_ms: list[float], step: float, until: float | None = None) -> dict[int, list[float]]:
+	"""The latencies of each step of a run (by when the requests were due), up to `until` seconds in."""
+	start = min(dues)
+	steps: dict[int, list[float]] = {}
+	for due, ms in zip(dues, latencies_ms):
+		if until is None or due - start < until:
+			steps.setdefault(int((due - start) / step), []).append(ms)
+	return steps
+
+
 def by_second(dues: list[float], latencies_ms: list[float]) -> str:
 	"""The worst latency of each second of a run, by when the requests were due: a slow start
 	or a stall shows where it was."""
 	if not dues:
 		return "-"
-	start = min(dues)
-	worst: dict[int, float] = {}
-	for due, ms in zip(dues, latencies_ms):
-		second = int(due - start)
-		worst[second] = max(worst.get(second, 0.0), ms)
-	return " ".join(f"{worst[s]:.0f}" for s in sorted(worst))
+	steps = _by_step(dues, latencies_ms, 1.0)
+	return " ".join(f"{max(steps[s]):.0f}" for s in sorted(steps))
 
 
 def opening(dues: list[float], latencies_ms: list[float], seconds: float = 2.0, step: float = 0.2) -> str:
 	"""The run's first seconds more finely: the slowest ack and how many were due in each step."""
 	if not dues:
 		return "-"
-	start = min(dues)
-	bins: dict[int, list[float]] = {}
-	for due, ms in zip(dues, latencies_ms):
-		if due - start < seconds:
-			bins.setdefault(int((due - start) / step), []).append(ms)
-	return " ".join(f"{max(bins[b]):.0f}({len(bins[b])})" for b in sorted(bins))
+	steps = _by_step(dues, latencies_ms, step, until=seconds)
+	return " ".join(f"{max(steps[s]):.0f}({len(steps[s])})" for s in sorted(steps))
 
 
 def print_report(f: RunFigures) -> None:
