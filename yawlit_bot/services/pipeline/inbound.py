@@ -36,12 +36,7 @@ INGEST_LOCK_POLL_SECONDS = 0.002  # held for one insert and commit: a few millis
 
 
 def store_webhook(
-	parsed: ParsedWebhook,
-	raw: dict,
-	bot_enabled: bool | None = None,
-	simulated: bool = False,
-	started: float | None = None,
-	request_commits: bool = False,
+	parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = None, simulated: bool = False, started: float | None = None
 ) -> dict:
 	"""Store what the delivery carries and commit. Returns what happened, for the 200 body.
 
@@ -53,12 +48,6 @@ def store_webhook(
 	goes with the offer, so drain jobs see when the webhook is flooded (`turn_jobs.IngestWatch`).
 	Less the wait for the sender's ingest lock: one customer's burst of messages waits in line,
 	which says nothing of the machine being short.
-
-	`request_commits`: the caller is a POST request, which Frappe commits before it answers. The
-	last message is then left to that commit rather than committed here too (a commit and the
-	transaction begun after it: a tenth of the webhook's own cost); its sender's lock is released,
-	and the conversations offered, once that commit is done (`after_commit`). Nothing else changes:
-	the 200 still goes only after the commit, and a failed commit answers 500 as before.
 	"""
 	result: dict = {}
 	waits = LockWaits()
@@ -66,32 +55,20 @@ def store_webhook(
 		result["statuses"] = run_with_db_retries(lambda: apply_statuses(parsed.statuses))
 	if parsed.skipped:
 		result["skipped"] = len(parsed.skipped)
-	last = len(parsed.messages) - 1
 	stored = [
 		message
-		for n, message in enumerate(parsed.messages)
-		if run_with_db_retries(
-			lambda message=message, commit=not (request_commits and n == last): store_message(
-				message, raw, simulated, waits, commit=commit
-			)
-		)
+		for message in parsed.messages
+		if run_with_db_retries(lambda message=message: store_message(message, raw, simulated, waits))
 	]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
 	if stored:
 		# With the bot switched off, only STOP/START are handled (campaigns may still run).
 		if bot_enabled is None:
 			bot_enabled = frappe.get_cached_doc("WA Bot Settings").enabled
-		wanted = list(dict.fromkeys(m.sender for m in stored if bot_enabled or read_opt_command(m.text, m.button_id)))
-
-		def offer() -> None:
-			ack_ms = None if started is None else (time.perf_counter() - started - waits.seconds) * 1000
-			for conversation in wanted:
-				enqueue_turn(conversation, ack_ms=ack_ms)
-
-		if request_commits:
-			frappe.db.after_commit.add(offer)  # a turn job must find the messages committed
-		else:
-			offer()
+		wanted = [m.sender for m in stored if bot_enabled or read_opt_command(m.text, m.button_id)]
+		ack_ms = None if started is None else (time.perf_counter() - started - waits.seconds) * 1000
+		for conversation in dict.fromkeys(wanted):
+			enqueue_turn(conversation, ack_ms=ack_ms)
 	return result
 
 
@@ -129,15 +106,9 @@ class SimulatorNumberTaken(frappe.ValidationError):
 
 
 def store_message(
-	message: InboundMessage,
-	raw: dict,
-	simulated: bool = False,
-	waits: LockWaits | None = None,
-	commit: bool = True,
+	message: InboundMessage, raw: dict, simulated: bool = False, waits: LockWaits | None = None
 ) -> bool:
-	"""Insert and commit the inbound message; False when this wamid is already stored. With
-	`commit` False the caller's commit ends the transaction (`store_webhook`): the lock is held
-	until then.
+	"""Insert and commit the inbound message; False when this wamid is already stored.
 
 	Within one conversation, ids must be committed in the order they are handed out, or a turn
 	could run a later message before an earlier one is visible (Frappe takes the id from a
@@ -174,34 +145,18 @@ def store_message(
 		ordered = False
 	if waits is not None:
 		waits.seconds += time.perf_counter() - waiting_since
-	def release() -> None:
+	try:
+		return _insert_message(message, raw_text, kind, received_at, simulated)
+	finally:
 		if ordered:
 			try:
 				lock.release()
 			except RedisError:
 				pass  # it expires by itself in INGEST_LOCK_SECONDS
 
-	try:
-		inserted = _insert_message(message, raw_text, kind, received_at, simulated, commit=commit)
-	except BaseException:
-		release()
-		raise
-	if commit:
-		release()
-	else:
-		# Held until the caller's transaction ends, whichever way (each resets the other's list).
-		frappe.db.after_commit.add(release)
-		frappe.db.after_rollback.add(release)
-	return inserted
-
 
 def _insert_message(
-	message: InboundMessage,
-	raw_text: str,
-	kind: int | None,
-	received_at: datetime,
-	simulated: bool = False,
-	commit: bool = True,
+	message: InboundMessage, raw_text: str, kind: int | None, received_at: datetime, simulated: bool = False
 ) -> bool:
 	if kind is None or kind or simulated:
 		# Real and simulated messages for one number meet here, under the number's ingest lock:
@@ -243,8 +198,7 @@ def _insert_message(
 		raise RuntimeError(f"WA Message id clash storing {message.wamid}: check wa_message_id_seq")
 	if inserted:
 		publish_thread(message.sender)  # an open chat shows it before the bot's turn
-	if commit:
-		frappe.db.commit()
+	frappe.db.commit()
 	return inserted
 
 
