@@ -169,13 +169,22 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 
 	conversations = make_conversations(args.conversations, args.burst_share, args.dup_share, rng)
 	phones = [c.phone for c in conversations]
-	for table in ("WA Service Booking", "WA Booking Scratchpad", "WA Message", "WA Conversation"):
-		key = "name" if table == "WA Conversation" else "conversation"
-		frappe.db.delete(table, {key: ["in", phones]})
-	frappe.db.commit()
 	from yawlit_bot.services.booking.slots import recount_all
 
-	recount_all()  # the seats of the bookings just deleted (a direct delete runs no hooks)
+	def remove_customers():
+		"""The run's customers and all they left: before the run, what an earlier one left; after
+		it, so no booking of theirs stays Confirmed on the site (its reminders would fall due for
+		real, and the site's tests count every due reminder)."""
+		frappe.db.rollback()
+		for table in ("WA Service Booking", "WA Booking Scratchpad", "WA Message", "WA Conversation"):
+			key = "name" if table == "WA Conversation" else "conversation"
+			frappe.db.delete(table, {key: ["in", phones]})
+		frappe.db.commit()
+		recount_all()  # the seats of the bookings just deleted (a direct delete runs no hooks)
+		frappe.db.commit()
+
+	remove_customers()
+	on_exit(remove_customers)  # runs after the workers and web server are stopped (registered before them)
 	# Every conversation books the same slot: room for all of them, put back afterwards.
 	booking_settings = frappe.get_single("WA Booking Settings")
 	saved_booking = {"capacity_per_slot": booking_settings.capacity_per_slot}
