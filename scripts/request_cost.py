@@ -12,6 +12,8 @@ no gunicorn), against a Redis of the run's own, so the counts are this request's
 Redis commands from `INFO commandstats` on that Redis; statements, commits and connections
 from MariaDB's global status (the machine's MariaDB: keep the site otherwise quiet). Each
 webhook is a new customer's first message or a known customer's next one, as a flood mixes them.
+The three kinds run in alternating blocks (`--rounds`), so a drift in a shared machine's speed
+falls on each alike, and the last line gives ping's CPU over the webhook's, all processes together.
 Not a test: a measurement. The rows it stores are removed at the end.
 """
 
@@ -44,6 +46,10 @@ def main():
 	parser.add_argument(
 		"--new-senders", action="store_true",
 		help="every webhook from a sender never seen before (a run's opening: each one a new conversation)",
+	)
+	parser.add_argument(
+		"--rounds", type=int, default=10,
+		help="alternate ping, posted ping and webhook in this many blocks (a machine's speed drifts)",
 	)
 	args = parser.parse_args()
 	run_lock = one_run_at_a_time()  # noqa: F841 (held until the process ends)
@@ -110,45 +116,91 @@ def measure(args, run_redis: RunRedis) -> None:
 		response = client.post(path, data=body, headers={"Host": args.site, "Content-Type": "application/json"})
 		assert response.status_code == 200, (response.status_code, response.get_data()[:200])
 
-	for name, call in (("ping", ping), ("ping posted the webhook's body", ping_posted), ("webhook", webhook)):
+	calls = (("ping", ping), ("ping posted the webhook's body", ping_posted), ("webhook", webhook))
+	for _name, call in calls:
 		for _ in range(50):  # imports, caches and the first conversations, outside the count
 			call()
-		redis_before, db_before = _redis_calls(run_cache), _db_status(db)
-		services_before = service_cpu_seconds()
-		cpu_before, wall_before = time.process_time(), time.perf_counter()
-		profiler = cProfile.Profile(time.process_time) if args.profile and name == "webhook" else None
-		if profiler:
-			profiler.enable()
-		for _ in range(args.requests):
-			call()
-		if profiler:
-			profiler.disable()
-		cpu, wall = time.process_time() - cpu_before, time.perf_counter() - wall_before
-		services_after = service_cpu_seconds()
-		services: dict[str, float] = {}
+	# In alternating blocks, not one kind after the other: a shared machine's speed drifts over
+	# a run, and each kind should see the same machine as the others.
+	rounds = max(1, min(args.rounds, args.requests))
+	totals = {name: Counts() for name, _ in calls}
+	profiler = cProfile.Profile(time.process_time) if args.profile else None
+	for r in range(rounds):
+		block = args.requests // rounds + (1 if r < args.requests % rounds else 0)
+		for name, call in calls:
+			redis_before, db_before = _redis_calls(run_cache), _db_status(db)
+			services_before = service_cpu_seconds()
+			cpu_before, wall_before = time.process_time(), time.perf_counter()
+			if profiler and name == "webhook":
+				profiler.enable()
+			for _ in range(block):
+				call()
+			if profiler and name == "webhook":
+				profiler.disable()
+			totals[name].add(
+				block,
+				time.process_time() - cpu_before,
+				time.perf_counter() - wall_before,
+				service_cpu_seconds(),
+				services_before,
+				_redis_calls(run_cache),
+				redis_before,
+				_db_status(db),
+				db_before,
+			)
+	for name, counts in totals.items():
+		counts.report(name)
+	ping_all, webhook_all = totals["ping"].all_cpu(), totals["webhook"].all_cpu()
+	print(
+		f"all processes' CPU a request: ping {ping_all:.2f} ms, webhook {webhook_all:.2f} ms; "
+		f"ping / webhook {ping_all / webhook_all:.3f} ({rounds} alternating blocks)"
+	)
+	if profiler:
+		out = io.StringIO()
+		stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+		stats.print_stats(45); stats.sort_stats("tottime").print_stats(25)
+		stats.print_callees("store_message|_insert_message|init_request|commit|insert_message")
+		print(out.getvalue())
+
+
+class Counts:
+	"""One kind of request's blocks, summed."""
+
+	def __init__(self):
+		self.n, self.cpu, self.wall = 0, 0.0, 0.0
+		self.services: dict[str, float] = {}
+		self.redis: dict[str, int] = {}
+		self.db = dict.fromkeys(STATUS_KEYS, 0)
+
+	def add(self, n, cpu, wall, services_after, services_before, redis_after, redis_before, db_after, db_before):
+		self.n += n
+		self.cpu += cpu
+		self.wall += wall
 		for (kind, pid), seconds in services_after.items():
-			services[kind] = services.get(kind, 0.0) + seconds - services_before.get((kind, pid), seconds)
-		redis_after, db_after = _redis_calls(run_cache), _db_status(db)
-		n = args.requests
+			self.services[kind] = self.services.get(kind, 0.0) + seconds - services_before.get((kind, pid), seconds)
+		for cmd, calls in redis_after.items():
+			self.redis[cmd] = self.redis.get(cmd, 0) + calls - redis_before.get(cmd, 0)
+		for key in STATUS_KEYS:
+			self.db[key] += db_after[key] - db_before[key]
+
+	def all_cpu(self) -> float:
+		"""ms a request: this process's, MariaDB's and Redis's CPU together (one budget of cores)."""
+		return (self.cpu + sum(self.services.values())) / self.n * 1000
+
+	def report(self, name: str) -> None:
+		n = self.n
 		print(
-			f"{name}: {cpu / n * 1000:.2f} ms CPU, {wall / n * 1000:.2f} ms wall a request (this process); "
-			+ ", ".join(f"{kind} {seconds / n * 1000:.2f} ms CPU" for kind, seconds in sorted(services.items()))
+			f"{name}: {self.cpu / n * 1000:.2f} ms CPU, {self.wall / n * 1000:.2f} ms wall a request (this process); "
+			+ ", ".join(f"{kind} {seconds / n * 1000:.2f} ms CPU" for kind, seconds in sorted(self.services.items()))
 		)
 		print("  Redis commands a request: " + ", ".join(
-			f"{cmd} {(redis_after.get(cmd, 0) - redis_before.get(cmd, 0)) / n:.1f}"
-			for cmd in sorted(redis_after, key=lambda c: redis_before.get(c, 0) - redis_after[c])
-			if redis_after.get(cmd, 0) - redis_before.get(cmd, 0) >= n / 10
-		) + f"; all {(sum(redis_after.values()) - sum(redis_before.values())) / n:.1f}")
+			f"{cmd} {calls / n:.1f}"
+			for cmd, calls in sorted(self.redis.items(), key=lambda item: -item[1])
+			if calls >= n / 10
+		) + f"; all {sum(self.redis.values()) / n:.1f}")
 		print("  MariaDB a request: " + ", ".join(
-			f"{key} {(db_after[key] - db_before[key]) / n:.2f}" for key in STATUS_KEYS
+			f"{key} {self.db[key] / n:.2f}" for key in STATUS_KEYS
 		) + " (global counters; the status queries themselves excluded)")
-		if profiler:
-			out = io.StringIO()
-			stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
-			stats.print_stats(45); stats.sort_stats("tottime").print_stats(25)
-			stats.print_callees("store_message|_insert_message|init_request|commit|insert_message")
-			print(out.getvalue())
-
 
 
 def _redis_calls(client) -> dict[str, int]:
