@@ -321,6 +321,9 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		cpu = cpu_used(cpu_at_start, cpu_snapshot(site))  # before the checks below
 		# the workers' counts live in Redis: a Redis restart wipes them
 		jobs = None if "redis-restart" in faults else jobs_run(run_redis.url) - jobs_at_start
+		# Ping again, the site quiet once more: a shared machine's speed drifts over a run, and
+		# the webhooks' rate is read against ping on both sides of it.
+		baseline_after = frappe_baseline(site, args.rate, args.clients, 2000) if args.baseline else None
 		if deadlocks:
 			deadlocks.stopped.set()
 			deadlocks.join()
@@ -348,7 +351,7 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		RunFigures(
 			args=args, faults=faults, injected=injected, deadlocks=deadlocks, restarts=site.restarts,
 			sweeps=scheduler.sweeps, retried=retried, figures=figures, ingest_seconds=ingest_seconds,
-			baseline=baseline, e2e=e2e, e2e_one_by_one=e2e_one_by_one, e2e_settled=e2e_settled,
+			baseline=baseline, baseline_after=baseline_after, e2e=e2e, e2e_one_by_one=e2e_one_by_one, e2e_settled=e2e_settled,
 			turns=turns, turn_seconds=turn_seconds, jobs=jobs, peak=peak, cpu=cpu,
 			run_seconds=max(quiet_at - started, 1e-6), standin=standin, report=report,
 		)

@@ -31,6 +31,7 @@ class RunFigures:
 	figures: Figures
 	ingest_seconds: float
 	baseline: dict | None
+	baseline_after: dict | None
 	e2e: list
 	e2e_one_by_one: list
 	e2e_settled: list
@@ -114,6 +115,13 @@ def print_report(f: RunFigures) -> None:
 			f"p50 {percentile(ms, 50):.0f}  p95 {percentile(ms, 95):.0f}  p99 {percentile(ms, 99):.0f}"
 		)
 		print(f"    the slowest of each second: {by_second(f.baseline['due'], ms)}")
+		if f.baseline_after:
+			before, after = f.baseline["rps"], f.baseline_after["rps"]
+			rate = f.figures.posted / f.ingest_seconds
+			print(
+				f"  ping again after the run, the site quiet: {after:.0f} req/s. Webhooks / ping: "
+				f"{rate / ((before + after) / 2):.2f} against both (before {rate / before:.2f}, after {rate / after:.2f})"
+			)
 	burst_ms = [a * 1000 for a in f.figures.burst_acks]
 	print(
 		f"  of which in bursts ({len(burst_ms)}, ten messages of one sender at once): p50 {percentile(burst_ms, 50):.0f}  "
