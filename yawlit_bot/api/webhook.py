@@ -65,4 +65,5 @@ def receive(**kwargs):
 		parsed = parse_webhook(body)
 	except PayloadError as exc:
 		raise WebhookPayloadError(str(exc)) from exc
-	return store_webhook(parsed, body, bot_enabled=config["enabled"], started=started)
+	# Frappe commits a POST before it answers: that commit stores the last message (`request_commits`).
+	return store_webhook(parsed, body, bot_enabled=config["enabled"], started=started, request_commits=True)

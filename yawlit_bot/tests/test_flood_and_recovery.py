@@ -21,9 +21,26 @@ from yawlit_bot.services.pipeline import turn_jobs, turn_offers
 from yawlit_bot.services.pipeline.inbound import store_webhook
 from yawlit_bot.services.pipeline.ready_queue import FLAG_SECONDS, ReadyQueue
 from yawlit_bot.services.pipeline.sweeper import sweep
-from yawlit_bot.services.site.locks import ConversationLock, ingest_lock_key
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
+
+
+def other_connection(lock_wait_seconds: int):
+	"""A second session as the site's own database user (Frappe v15 connects as db_name),
+	so it sees our thread in the process list without the PROCESS privilege."""
+	where = (
+		{"unix_socket": frappe.conf.db_socket}
+		if frappe.conf.db_socket
+		else {"host": frappe.conf.db_host or "127.0.0.1", "port": int(frappe.conf.db_port or 3306)}
+	)
+	return pymysql.connect(
+		**where,
+		user=frappe.conf.db_name,
+		password=frappe.conf.db_password,
+		database=frappe.conf.db_name,
+		autocommit=False,
+		init_command=f"set innodb_lock_wait_timeout = {lock_wait_seconds}",
+	)
 
 
 class TestFloodAndRecovery(PipelineTestCase):
@@ -316,9 +333,8 @@ class TestWhatAStoreCounts(PipelineTestCase):
 		phone = self.new_phone()
 		own = ReadyQueue(turn_offers.ready_queue().client, f"{frappe.local.site}-lock-wait-test")
 		self.addCleanup(lambda: [own.client.delete(key) for key in own.client.scan_iter(own.prefix + "*")])
-		holder = ConversationLock(frappe.cache, ingest_lock_key(frappe.local.site, phone), 5)
-		self.assertTrue(holder.acquire())
-		releasing = threading.Timer(0.3, holder.release)
+		self.assertTrue(own.lock_ingest(phone, "another store", 5, wait=0, poll=0.01))
+		releasing = threading.Timer(0.3, lambda: own.unlock_ingest(phone, "another store"))
 		releasing.start()
 		self.addCleanup(releasing.cancel)
 		payload = payloads.text(phone, "hello")
@@ -337,6 +353,54 @@ class TestWhatAStoreCounts(PipelineTestCase):
 		self.assertLess(sum(ms for _, ms in tenths), 150, "counted without the wait")
 
 
+class TestTheRequestsOwnCommit(PipelineTestCase):
+	"""The webhook leaves its last message to the commit Frappe makes before answering a POST
+	(`store_webhook(request_commits=True)`): until that commit the sender's next message waits and
+	no turn job is offered the conversation; a rollback instead leaves nothing behind."""
+
+	def deferred_store(self) -> tuple[str, ReadyQueue, dict]:
+		phone = self.new_phone()
+		own = ReadyQueue(turn_offers.ready_queue().client, f"{frappe.local.site}-own-commit-test")
+		self.addCleanup(lambda: [own.client.delete(key) for key in own.client.scan_iter(own.prefix + "*")])
+		real_queue = turn_offers.ready_queue
+		turn_offers.ready_queue = lambda: own
+		self.addCleanup(setattr, turn_offers, "ready_queue", real_queue)
+		payload = payloads.text(phone, "hello")
+		frappe.db.commit()  # nothing of the test's own setup rides on the commit under test
+		result = store_webhook(parse_webhook(payload), payload, bot_enabled=True, request_commits=True)
+		return phone, own, result
+
+	def seen_elsewhere(self, phone: str) -> int:
+		connection = other_connection(5)
+		try:
+			with connection.cursor() as cursor:
+				cursor.execute("select count(*) from `tabWA Message` where conversation = %s", phone)
+				return cursor.fetchone()[0]
+		finally:
+			connection.close()
+
+	def lock_held(self, phone: str) -> bool:
+		return turn_offers.ready_queue().ingest_locked(phone)
+
+	def test_until_the_commit_the_sender_waits_and_no_job_is_offered(self):
+		phone, own, result = self.deferred_store()
+		self.assertEqual(result["status"], "stored")
+		self.assertEqual(self.seen_elsewhere(phone), 0, "not committed yet")
+		self.assertTrue(self.lock_held(phone), "the sender's next message waits for this commit")
+		self.assertEqual(own.waiting(), 0, "no turn job offered a message it cannot see")
+		frappe.db.commit()
+		self.assertEqual(self.seen_elsewhere(phone), 1)
+		self.assertFalse(self.lock_held(phone))
+		self.assertEqual(own.take(), phone, "offered once committed")
+
+	def test_a_rollback_leaves_no_lock_and_no_offer(self):
+		phone, own, _ = self.deferred_store()
+		frappe.db.rollback()
+		self.assertEqual(self.seen_elsewhere(phone), 0)
+		self.assertFalse(self.lock_held(phone), "the sender's next message does not wait 5 s")
+		self.assertEqual(own.waiting(), 0)
+
+
 class TestSendRecording(PipelineTestCase):
 	"""After WAPI took a reply, the row saying so is the only record of it."""
 
@@ -352,23 +416,6 @@ class TestSendRecording(PipelineTestCase):
 		return frappe.db.sql(
 			"select max(name) from `tabWA Message` where conversation = %s and role = 'assistant'", phone
 		)[0][0]
-
-	def other_connection(self, lock_wait_seconds: int):
-		"""A second session as the site's own database user (Frappe v15 connects as db_name),
-		so it sees our thread in the process list without the PROCESS privilege."""
-		where = (
-			{"unix_socket": frappe.conf.db_socket}
-			if frappe.conf.db_socket
-			else {"host": frappe.conf.db_host or "127.0.0.1", "port": int(frappe.conf.db_port or 3306)}
-		)
-		return pymysql.connect(
-			**where,
-			user=frappe.conf.db_name,
-			password=frappe.conf.db_password,
-			database=frappe.conf.db_name,
-			autocommit=False,
-			init_command=f"set innodb_lock_wait_timeout = {lock_wait_seconds}",
-		)
 
 	def test_a_deadlock_while_recording_a_send_is_retried_not_left_sending(self):
 		"""The harness met this one: a real 1213 on the write after the send. The recording takes
@@ -386,7 +433,7 @@ class TestSendRecording(PipelineTestCase):
 		name = self.queued_reply(phone)
 		our_connection = frappe.db.sql("select connection_id()")[0][0]
 		frappe.cache.delete(retry.retry_counter_key(1213))
-		other = self.other_connection(lock_wait_seconds=10)
+		other = other_connection(lock_wait_seconds=10)
 		outcome = {}
 		self.standin.configure(delay=1.0)  # time to take the message row between claim and recording
 
@@ -479,7 +526,7 @@ class TestSendRecording(PipelineTestCase):
 		from yawlit_bot.services.pipeline.sweeper import mark_stuck_sends_unknown
 
 		stuck, recent, sent = self.stuck_and_recent_sends()
-		other = self.other_connection(lock_wait_seconds=2)
+		other = other_connection(lock_wait_seconds=2)
 		try:
 			mark_stuck_sends_unknown(now_datetime() - timedelta(minutes=1))  # not committed yet
 			with other.cursor() as cur:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import frappe
@@ -21,11 +22,11 @@ from yawlit_bot.engine import delivery
 from yawlit_bot.engine.opt_out import read_opt_command
 from yawlit_bot.engine.wapi_payload import InboundMessage, ParsedWebhook, StatusUpdate
 from yawlit_bot.services.outbound.messages import insert_message
+from yawlit_bot.services.pipeline import turn_offers
 from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
 from yawlit_bot.services.site.bot_user import author
 from yawlit_bot.services.site.db import rows_changed
 from yawlit_bot.services.site.live import publish_thread
-from yawlit_bot.services.site.locks import ConversationLock, ingest_lock_key
 from yawlit_bot.services.site.retry import run_with_db_retries
 
 MAX_RAW_PAYLOAD_CHARS = 64 * 1024
@@ -36,7 +37,12 @@ INGEST_LOCK_POLL_SECONDS = 0.002  # held for one insert and commit: a few millis
 
 
 def store_webhook(
-	parsed: ParsedWebhook, raw: dict, bot_enabled: bool | None = None, simulated: bool = False, started: float | None = None
+	parsed: ParsedWebhook,
+	raw: dict,
+	bot_enabled: bool | None = None,
+	simulated: bool = False,
+	started: float | None = None,
+	request_commits: bool = False,
 ) -> dict:
 	"""Store what the delivery carries and commit. Returns what happened, for the 200 body.
 
@@ -48,35 +54,73 @@ def store_webhook(
 	goes with the offer, so drain jobs see when the webhook is flooded (`turn_jobs.IngestWatch`).
 	Less the wait for the sender's ingest lock: one customer's burst of messages waits in line,
 	which says nothing of the machine being short.
+
+	`request_commits`: the caller is a POST request, which Frappe commits before it answers. The
+	last message is then left to that commit rather than committed here too (a commit and the
+	transaction begun after it); its sender's lock is let go, and the conversation offered, once
+	that commit is done (`after_commit`), both in one Redis call. Nothing else changes: the 200
+	still goes only after the commit, and a failed commit answers 500 as before.
 	"""
 	result: dict = {}
-	waits = LockWaits()
+	locks = IngestLocks()
 	if parsed.statuses:
 		result["statuses"] = run_with_db_retries(lambda: apply_statuses(parsed.statuses))
 	if parsed.skipped:
 		result["skipped"] = len(parsed.skipped)
+	last = len(parsed.messages) - 1
 	stored = [
 		message
-		for message in parsed.messages
-		if run_with_db_retries(lambda message=message: store_message(message, raw, simulated, waits))
+		for n, message in enumerate(parsed.messages)
+		if run_with_db_retries(
+			lambda message=message, commit=not (request_commits and n == last): store_message(
+				message, raw, simulated, locks, commit=commit
+			)
+		)
 	]
 	result["status"] = "stored" if stored else ("duplicate" if parsed.messages else "ok")
+	wanted: list[str] = []
 	if stored:
 		# With the bot switched off, only STOP/START are handled (campaigns may still run).
 		if bot_enabled is None:
 			bot_enabled = frappe.get_cached_doc("WA Bot Settings").enabled
-		wanted = [m.sender for m in stored if bot_enabled or read_opt_command(m.text, m.button_id)]
-		ack_ms = None if started is None else (time.perf_counter() - started - waits.seconds) * 1000
-		for conversation in dict.fromkeys(wanted):
-			enqueue_turn(conversation, ack_ms=ack_ms)
+		wanted = list(dict.fromkeys(m.sender for m in stored if bot_enabled or read_opt_command(m.text, m.button_id)))
+
+	def offer() -> None:
+		ack_ms = None if started is None else (time.perf_counter() - started - locks.waited) * 1000
+		for conversation in wanted:
+			# A lock still held goes in the same call as the offer (one round trip, not two).
+			enqueue_turn(conversation, ack_ms=ack_ms, unlock=locks.held.pop(conversation, None))
+		locks.release_all()
+
+	if request_commits and (wanted or locks.held):
+		# A turn job must find the messages committed, and the sender's next message waits until then.
+		frappe.db.after_commit.add(offer)
+		frappe.db.after_rollback.add(locks.release_all)  # each resets the other's list
+	else:
+		offer()
 	return result
 
 
 @dataclass
-class LockWaits:
-	"""How long a webhook's stores waited for their senders' ingest locks, together."""
+class IngestLocks:
+	"""The senders' ingest locks a webhook's stores took: how long they waited for them together,
+	and those still held for the request's own commit (sender -> token)."""
 
-	seconds: float = 0.0
+	waited: float = 0.0
+	held: dict[str, str] = field(default_factory=dict)
+
+	def release_all(self) -> None:
+		while self.held:
+			sender, token = self.held.popitem()
+			release_ingest_lock(sender, token)
+
+
+def release_ingest_lock(sender: str, token: str | None) -> None:
+	if token:
+		try:
+			turn_offers.ready_queue().unlock_ingest(sender, token)
+		except RedisError:
+			pass  # it expires by itself in INGEST_LOCK_SECONDS
 
 
 def apply_statuses(updates: list[StatusUpdate]) -> int:
@@ -106,9 +150,15 @@ class SimulatorNumberTaken(frappe.ValidationError):
 
 
 def store_message(
-	message: InboundMessage, raw: dict, simulated: bool = False, waits: LockWaits | None = None
+	message: InboundMessage,
+	raw: dict,
+	simulated: bool = False,
+	locks: IngestLocks | None = None,
+	commit: bool = True,
 ) -> bool:
-	"""Insert and commit the inbound message; False when this wamid is already stored.
+	"""Insert and commit the inbound message; False when this wamid is already stored. With
+	`commit` False the caller's commit ends the transaction (`store_webhook`): the sender's lock
+	is left in `locks.held` for the caller to let go once that commit is done.
 
 	Within one conversation, ids must be committed in the order they are handed out, or a turn
 	could run a later message before an earlier one is visible (Frappe takes the id from a
@@ -130,33 +180,38 @@ def store_message(
 	raw_text = json.dumps(raw, ensure_ascii=False, default=str)
 	if len(raw_text) > MAX_RAW_PAYLOAD_CHARS:
 		raw_text = json.dumps({"truncated": True, "size": len(raw_text)})
-	lock = ConversationLock(
-		frappe.cache,
-		ingest_lock_key(frappe.local.site, message.sender),
-		INGEST_LOCK_SECONDS,
-		poll=INGEST_LOCK_POLL_SECONDS,
-	)
 	# If Redis is slow or down, store anyway: order matters less than loss (WAPI never retries,
 	# and Frappe itself serves this request without its cache).
+	token: str | None = uuid.uuid4().hex
 	waiting_since = time.perf_counter()
 	try:
-		ordered = lock.acquire(wait=INGEST_LOCK_SECONDS)
+		if not turn_offers.ready_queue().lock_ingest(
+			message.sender, token, INGEST_LOCK_SECONDS, wait=INGEST_LOCK_SECONDS, poll=INGEST_LOCK_POLL_SECONDS
+		):
+			token = None
 	except RedisError:
-		ordered = False
-	if waits is not None:
-		waits.seconds += time.perf_counter() - waiting_since
+		token = None
+	if locks is not None:
+		locks.waited += time.perf_counter() - waiting_since
 	try:
-		return _insert_message(message, raw_text, kind, received_at, simulated)
-	finally:
-		if ordered:
-			try:
-				lock.release()
-			except RedisError:
-				pass  # it expires by itself in INGEST_LOCK_SECONDS
+		inserted = _insert_message(message, raw_text, kind, received_at, simulated, commit=commit)
+	except BaseException:
+		release_ingest_lock(message.sender, token)
+		raise
+	if commit:
+		release_ingest_lock(message.sender, token)
+	elif token:
+		locks.held[message.sender] = token  # `store_webhook` lets it go after the commit
+	return inserted
 
 
 def _insert_message(
-	message: InboundMessage, raw_text: str, kind: int | None, received_at: datetime, simulated: bool = False
+	message: InboundMessage,
+	raw_text: str,
+	kind: int | None,
+	received_at: datetime,
+	simulated: bool = False,
+	commit: bool = True,
 ) -> bool:
 	if kind is None or kind or simulated:
 		# Real and simulated messages for one number meet here, under the number's ingest lock:
@@ -198,7 +253,8 @@ def _insert_message(
 		raise RuntimeError(f"WA Message id clash storing {message.wamid}: check wa_message_id_seq")
 	if inserted:
 		publish_thread(message.sender)  # an open chat shows it before the bot's turn
-	frappe.db.commit()
+	if commit:
+		frappe.db.commit()
 	return inserted
 
 

@@ -19,9 +19,15 @@ site. Four structures:
   offered a conversation and the milliseconds they took, counted by the same call that offers
   it (no extra round trip for the webhook). Drain jobs read the current tenth's and the ten
   before it, and stand aside while the webhook is flooded (`turn_jobs.IngestWatch`).
+- `ingest-lock|<sender>`: held by the webhook from a message's id to its commit, so one sender's
+  messages are committed in the order their ids were handed out (`inbound.store_message`). It
+  lives here, beside the list, so that letting it go and offering the conversation after the
+  commit is one round trip (`offer(unlock=...)`).
 """
 
 from __future__ import annotations
+
+import time
 
 from redis import Redis
 
@@ -34,8 +40,12 @@ INGEST_KEEP_SECONDS = 5
 JOB_WAITING_SECONDS = 60
 
 # The flag and the push happen together or not at all; `force` pushes even when flagged (the
-# sweeper, for a conversation whose job was lost).
+# sweeper, for a conversation whose job was lost). With a token (ARGV[7]), the sender's ingest
+# lock (KEYS[3]) goes first, if it is still that holder's.
 _OFFER = """
+if ARGV[7] ~= '' and redis.call('get', KEYS[3]) == ARGV[7] then
+	redis.call('del', KEYS[3])
+end
 if ARGV[6] ~= '' then
 	local now = redis.call('time')
 	local ingest = ARGV[5] .. string.format('%d', tonumber(now[1]) * 10 + math.floor(tonumber(now[2]) / 100000))
@@ -50,6 +60,13 @@ elseif not redis.call('set', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
 end
 redis.call('rpush', KEYS[2], ARGV[3])
 return 1
+"""
+
+_UNLOCK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+	return redis.call('del', KEYS[1])
+end
+return 0
 """
 
 # Due resends move to the list, each once, unless the conversation is flagged already (its
@@ -93,19 +110,24 @@ class ReadyQueue:
 		self.job_waiting_key = self.prefix + "job-waiting"
 		self.flag_prefix = self.prefix + "turn-queued|"
 		self.ingest_prefix = self.prefix + "ingest|"
+		self.ingest_lock_prefix = self.prefix + "ingest-lock|"
 		self._offer = client.register_script(_OFFER)
+		self._unlock = client.register_script(_UNLOCK)
 		self._promote = client.register_script(_PROMOTE)
 		self._ingest = client.register_script(_INGEST)
 
 	def flag_key(self, conversation: str) -> str:
 		return self.flag_prefix + conversation
 
-	def offer(self, conversation: str, force: bool = False, ack_ms: float | None = None) -> bool:
+	def offer(
+		self, conversation: str, force: bool = False, ack_ms: float | None = None, unlock: str | None = None
+	) -> bool:
 		"""Put the conversation in the list unless it is there or being worked on already.
-		True when it was put there. `ack_ms`: a webhook store's time, counted for its second."""
+		True when it was put there. `ack_ms`: a webhook store's time, counted for its second.
+		`unlock`: the token of the conversation's ingest lock, let go in the same call."""
 		return bool(
 			self._offer(
-				keys=[self.flag_key(conversation), self.ready_key],
+				keys=[self.flag_key(conversation), self.ready_key, self.ingest_lock_key(conversation)],
 				args=[
 					FLAG_SECONDS,
 					"1" if force else "0",
@@ -113,9 +135,32 @@ class ReadyQueue:
 					INGEST_KEEP_SECONDS,
 					self.ingest_prefix,
 					"" if ack_ms is None else f"{ack_ms:.3f}",
+					unlock or "",
 				],
 			)
 		)
+
+	def ingest_lock_key(self, sender: str) -> str:
+		return self.ingest_lock_prefix + sender
+
+	def lock_ingest(self, sender: str, token: str, seconds: int, wait: float, poll: float) -> bool:
+		"""Take the sender's ingest lock, waiting up to `wait` seconds, retrying every `poll`.
+		It expires by itself after `seconds` should its holder die. False when not taken."""
+		key = self.ingest_lock_key(sender)
+		give_up_at = time.monotonic() + wait
+		while not self.client.set(key, token, nx=True, ex=seconds):
+			if time.monotonic() >= give_up_at:
+				return False
+			time.sleep(poll)
+		return True
+
+	def unlock_ingest(self, sender: str, token: str) -> bool:
+		"""Let the sender's ingest lock go if it is still this holder's (an expired one taken
+		by another store stays theirs). True when it was."""
+		return bool(self._unlock(keys=[self.ingest_lock_key(sender)], args=[token]))
+
+	def ingest_locked(self, sender: str) -> bool:
+		return bool(self.client.exists(self.ingest_lock_key(sender)))
 
 	def take(self) -> str | None:
 		"""The oldest ready conversation, removed from the list (its flag stays until `done`)."""

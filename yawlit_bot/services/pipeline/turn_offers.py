@@ -20,18 +20,30 @@ TURN_QUEUE = "short"
 def ready_queue() -> ReadyQueue:
 	# On the queue's Redis, beside RQ's own lists: never evicted (the cache's Redis is LRU),
 	# and a queue Redis that restarts loses the jobs and the marks about them together.
-	return ReadyQueue(get_redis_conn(), frappe.local.site)
+	# One per client and site, kept: the webhook asks for it two or three times a request.
+	client, site = get_redis_conn(), frappe.local.site
+	queue = _queues.get((client, site))
+	if queue is None:
+		queue = _queues[(client, site)] = ReadyQueue(client, site)
+	return queue
 
 
-def enqueue_turn(conversation: str, force: bool = False, ack_ms: float | None = None) -> None:
+_queues: dict[tuple, ReadyQueue] = {}
+
+
+def enqueue_turn(
+	conversation: str, force: bool = False, ack_ms: float | None = None, unlock: str | None = None
+) -> None:
 	"""Offer the conversation to a turn job. Nothing happens when it is offered already: the
 	job that has it sees this message (it looks for pending work once more before letting the
 	conversation go). `force` (the sweeper, for a conversation whose job was lost) offers it
 	even so. `ack_ms`: from the webhook, the time its store took (counted for the drain jobs'
-	watch on floods). A failure here is survivable: the message is stored and the sweeper offers it."""
+	watch on floods). `unlock`: the webhook's ingest lock on the conversation, let go in the same
+	call. A failure here is survivable: the message is stored and the sweeper offers it (and an
+	ingest lock not let go expires by itself)."""
 	try:
 		queue = ready_queue()
-		if queue.offer(conversation, force=force, ack_ms=ack_ms):
+		if queue.offer(conversation, force=force, ack_ms=ack_ms, unlock=unlock):
 			start_drain_job(queue)
 	except Exception:
 		frappe.log_error(title="yawlit_bot: could not queue a turn (the sweeper will)")

@@ -20,10 +20,6 @@ def conversation_lock_key(site: str, conversation: str) -> str:
 	return f"{site}|yawlit_bot|conversation-lock|{conversation}"
 
 
-def ingest_lock_key(site: str, conversation: str) -> str:
-	return f"{site}|yawlit_bot|ingest-lock|{conversation}"
-
-
 def campaign_lock_key(site: str, campaign: str) -> str:
 	return f"{site}|yawlit_bot|campaign-lock|{campaign}"
 
