@@ -2,7 +2,7 @@
 the day offers that part's free slots; a time that does not fit keeps the date; closed and full
 days are said plainly with the next open day's slots (issue 22)."""
 
-from datetime import date, time
+from datetime import time
 
 import pytest
 

@@ -100,7 +100,6 @@ DEVANAGARI_WORDS: dict[str, str] = {
 	"धन्यवाद": "dhanyavad",
 	"करो": "karo",
 	"कर": "kar",
-	"दो": "do",
 	"करना": "karna",
 	"चाहिए": "chahiye",
 	"बुक": "book",

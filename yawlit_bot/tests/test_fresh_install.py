@@ -10,7 +10,6 @@ import os
 import subprocess
 import uuid
 
-import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_bench_path
 
