@@ -19,7 +19,10 @@ before_tests = "yawlit_bot.install.before_tests"
 # Requests
 # --------
 before_request = ["yawlit_bot.api.request_guard.install"]
-after_request = ["yawlit_bot.api.request_guard.short_webhook_errors"]
+after_request = [
+	"yawlit_bot.api.request_guard.short_webhook_errors",
+	"yawlit_bot.services.pipeline.inbound.release_left_ingest_locks",
+]
 
 # Scheduled tasks
 # ---------------

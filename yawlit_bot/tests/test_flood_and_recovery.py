@@ -18,7 +18,7 @@ from yawlit_bot.engine.send_outcome import resend_delay
 from yawlit_bot.engine.wapi_payload import parse_webhook
 from yawlit_bot.services.site import retry
 from yawlit_bot.services.pipeline import turn_jobs, turn_offers
-from yawlit_bot.services.pipeline.inbound import store_webhook
+from yawlit_bot.services.pipeline.inbound import release_left_ingest_locks, store_webhook
 from yawlit_bot.services.pipeline.ready_queue import FLAG_SECONDS, ReadyQueue
 from yawlit_bot.services.pipeline.sweeper import sweep
 from yawlit_bot.testing import payloads
@@ -397,6 +397,17 @@ class TestTheRequestsOwnCommit(PipelineTestCase):
 		phone, own, _ = self.deferred_store()
 		frappe.db.rollback()
 		self.assertEqual(self.seen_elsewhere(phone), 0)
+		self.assertFalse(self.lock_held(phone), "the sender's next message does not wait 5 s")
+		self.assertEqual(own.waiting(), 0)
+
+	def test_a_lock_still_held_when_the_request_ends_is_let_go(self):
+		# Frappe's commit empties the rollback list before it commits: a commit that then fails
+		# leaves the lock to the request's end (the `after_request` hook), not to its 5 s expiry.
+		phone, own, _ = self.deferred_store()
+		frappe.db.after_rollback.reset()
+		frappe.db.rollback()
+		self.assertTrue(self.lock_held(phone))
+		release_left_ingest_locks()
 		self.assertFalse(self.lock_held(phone), "the sender's next message does not wait 5 s")
 		self.assertEqual(own.waiting(), 0)
 

@@ -31,7 +31,7 @@ from yawlit_bot.services.site.retry import run_with_db_retries
 
 MAX_RAW_PAYLOAD_CHARS = 64 * 1024
 INGEST_LOCK_SECONDS = 5
-INGEST_LOCK_POLL_SECONDS = 0.002  # held for one insert and commit: a few milliseconds
+INGEST_LOCK_POLL_SECONDS = 0.002  # held from the id to the request's commit: a few milliseconds
 
 # Forward-only send statuses: each may only replace the ones listed for it.
 
@@ -87,18 +87,33 @@ def store_webhook(
 
 	def offer() -> None:
 		ack_ms = None if started is None else (time.perf_counter() - started - locks.waited) * 1000
-		for conversation in wanted:
+		offered = [
 			# A lock still held goes in the same call as the offer (one round trip, not two).
 			enqueue_turn(conversation, ack_ms=ack_ms, unlock=locks.held.pop(conversation, None))
+			for conversation in wanted
+		]
 		locks.release_all()
+		if request_commits and not all(offered):
+			frappe.db.commit()  # the failure's Error Log: written after the request's own commit
 
 	if request_commits and (wanted or locks.held):
 		# A turn job must find the messages committed, and the sender's next message waits until then.
 		frappe.db.after_commit.add(offer)
 		frappe.db.after_rollback.add(locks.release_all)  # each resets the other's list
+		# Frappe's commit clears the rollback list before it commits: should the commit fail, or an
+		# earlier after-commit call, the request's end lets the locks go (`release_left_ingest_locks`).
+		frappe.flags.yawlit_ingest_locks = locks
 	else:
 		offer()
 	return result
+
+
+def release_left_ingest_locks(response=None, request=None) -> None:
+	"""`after_request` hook: the ingest locks a webhook still holds when its request ends (its
+	commit failed, or an after-commit call before ours). On the usual path there are none."""
+	locks = frappe.flags.pop("yawlit_ingest_locks", None)
+	if locks:
+		locks.release_all()
 
 
 @dataclass

@@ -20,33 +20,36 @@ TURN_QUEUE = "short"
 def ready_queue() -> ReadyQueue:
 	# On the queue's Redis, beside RQ's own lists: never evicted (the cache's Redis is LRU),
 	# and a queue Redis that restarts loses the jobs and the marks about them together.
-	# One per client and site, kept: the webhook asks for it two or three times a request.
+	# Kept, one per site, while Frappe hands out the same client: the webhook asks for it two or
+	# three times a request. (With RQ credentials set, Frappe makes a new client each call.)
 	client, site = get_redis_conn(), frappe.local.site
-	queue = _queues.get((client, site))
-	if queue is None:
-		queue = _queues[(client, site)] = ReadyQueue(client, site)
+	queue = _queues.get(site)
+	if queue is None or queue.client is not client:
+		queue = _queues[site] = ReadyQueue(client, site)
 	return queue
 
 
-_queues: dict[tuple, ReadyQueue] = {}
+_queues: dict[str, ReadyQueue] = {}
 
 
 def enqueue_turn(
 	conversation: str, force: bool = False, ack_ms: float | None = None, unlock: str | None = None
-) -> None:
+) -> bool:
 	"""Offer the conversation to a turn job. Nothing happens when it is offered already: the
 	job that has it sees this message (it looks for pending work once more before letting the
 	conversation go). `force` (the sweeper, for a conversation whose job was lost) offers it
 	even so. `ack_ms`: from the webhook, the time its store took (counted for the drain jobs'
 	watch on floods). `unlock`: the webhook's ingest lock on the conversation, let go in the same
 	call. A failure here is survivable: the message is stored and the sweeper offers it (and an
-	ingest lock not let go expires by itself)."""
+	ingest lock not let go expires by itself). False when it failed (and was logged)."""
 	try:
 		queue = ready_queue()
 		if queue.offer(conversation, force=force, ack_ms=ack_ms, unlock=unlock):
 			start_drain_job(queue)
 	except Exception:
 		frappe.log_error(title="yawlit_bot: could not queue a turn (the sweeper will)")
+		return False
+	return True
 
 
 def start_drain_job(queue: ReadyQueue, force: bool = False) -> None:
