@@ -235,11 +235,17 @@ class TestReadyList(PipelineTestCase):
 			jobs = [rq_queue.fetch_job(job_id) for job_id in ids]
 			return {job.id for job in jobs if job and job.kwargs.get("method") == turn_offers.DRAIN_JOB}
 
+		queue = turn_offers.ready_queue()
 		before = drain_jobs()
 		for phone in [self.new_phone() for _ in range(5)]:
 			payload = payloads.text(phone, "Hi, I need a car wash")
 			self.assertEqual(self.post(payload).status_code, 200)
 			self.wait_processed(payload["message"]["whatsapp_message_id"])
+			# The next customer writes a moment later, once the job has sent this answer and waits
+			# for more: not within the milliseconds between the turn's commit and its wait.
+			self.wait_until(
+				lambda: queue.client.exists(queue.job_waiting_key), timeout=5, what="the job waiting for more"
+			)
 		self.assertLessEqual(len(drain_jobs() - before), 2)
 
 	def test_a_conversation_is_offered_once_until_its_job_lets_it_go(self):
