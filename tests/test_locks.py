@@ -80,3 +80,14 @@ def test_mutual_exclusion_under_threads(redis_client):
 	for t in threads:
 		t.join()
 	assert not overlaps
+
+
+def test_a_lock_holds_the_token_its_caller_names(redis_client):
+	# The webhook names its ingest lock's token, so the ready queue's offer can let it go.
+	k = key()
+	lock = ConversationLock(redis_client, k, 5)
+	assert lock.acquire(token="named")
+	assert redis_client.get(k) == b"named"
+	assert not ConversationLock(redis_client, k, 5).acquire(wait=0.1, token="other")
+	lock.release()
+	assert redis_client.get(k) is None

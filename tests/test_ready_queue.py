@@ -11,6 +11,7 @@ from redis import Redis
 
 from yawlit_bot.engine.ingest_first import TENTHS_KEPT
 from yawlit_bot.services.pipeline.ready_queue import ReadyQueue
+from yawlit_bot.services.site.locks import ConversationLock
 
 
 @pytest.fixture()
@@ -172,42 +173,18 @@ def test_the_mark_of_a_job_that_died_lingering_expires_soon(queue):
 	assert ttl_during_the_wait and 0 < ttl_during_the_wait[0] <= 4
 
 
-def test_the_ingest_lock_is_one_stores_at_a_time_and_only_its_holder_lets_it_go(queue):
-	assert queue.lock_ingest("919800000020", "first", 5, wait=0, poll=0.01)
-	assert not queue.lock_ingest("919800000020", "second", 5, wait=0.05, poll=0.01), "held: the next waits"
-	assert queue.lock_ingest("919800000021", "other sender", 5, wait=0, poll=0.01), "per sender"
-	assert not queue.unlock_ingest("919800000020", "second"), "not its lock"
-	assert queue.ingest_locked("919800000020")
-	assert queue.unlock_ingest("919800000020", "first")
-	assert not queue.ingest_locked("919800000020")
-
-
-def test_a_waiting_store_takes_the_ingest_lock_once_it_is_let_go(queue):
-	assert queue.lock_ingest("919800000022", "first", 5, wait=0, poll=0.01)
-	releasing = threading.Timer(0.2, lambda: queue.unlock_ingest("919800000022", "first"))
-	releasing.start()
-	started = time.monotonic()
-	try:
-		assert queue.lock_ingest("919800000022", "second", 5, wait=5, poll=0.01)
-	finally:
-		releasing.cancel()
-	assert 0.15 <= time.monotonic() - started < 5, "taken when let go, not at the deadline"
-	assert not queue.unlock_ingest("919800000022", "first")
-	assert queue.unlock_ingest("919800000022", "second")
-
-
-def test_an_ingest_lock_expires_should_its_holder_die(queue):
-	assert queue.lock_ingest("919800000023", "died", 1, wait=0, poll=0.01)
-	assert 0 < queue.client.ttl(queue.ingest_lock_key("919800000023")) <= 1
-
-
 def test_the_offer_lets_the_senders_ingest_lock_go_in_the_same_call(queue):
-	assert queue.lock_ingest("919800000024", "mine", 5, wait=0, poll=0.01)
+	def lock(token: str) -> ConversationLock:
+		held = ConversationLock(queue.client, queue.ingest_lock_key("919800000024"), 5)
+		assert held.acquire(token=token)
+		return held
+
+	mine = lock("mine")
 	assert queue.offer("919800000024", unlock="mine")
-	assert not queue.ingest_locked("919800000024")
-	assert queue.lock_ingest("919800000024", "next", 5, wait=0, poll=0.01)
+	assert not mine.is_held()
+	lock("next")
 	assert not queue.offer("919800000024", unlock="next"), "flagged already: not put in the list again"
-	assert not queue.ingest_locked("919800000024"), "but the lock goes all the same"
-	assert queue.lock_ingest("919800000024", "theirs", 5, wait=0, poll=0.01)
+	assert not mine.is_held(), "but the lock goes all the same"
+	lock("theirs")
 	queue.offer("919800000024", force=True, unlock="not theirs")
-	assert queue.ingest_locked("919800000024"), "another holder's lock stays"
+	assert mine.is_held(), "another holder's lock stays"

@@ -21,6 +21,7 @@ from yawlit_bot.services.pipeline import turn_jobs, turn_offers
 from yawlit_bot.services.pipeline.inbound import release_left_ingest_locks, store_webhook
 from yawlit_bot.services.pipeline.ready_queue import FLAG_SECONDS, ReadyQueue
 from yawlit_bot.services.pipeline.sweeper import sweep
+from yawlit_bot.services.site.locks import ConversationLock
 from yawlit_bot.testing import payloads
 from yawlit_bot.tests.utils import PipelineTestCase
 
@@ -339,8 +340,9 @@ class TestWhatAStoreCounts(PipelineTestCase):
 		phone = self.new_phone()
 		own = ReadyQueue(turn_offers.ready_queue().client, f"{frappe.local.site}-lock-wait-test")
 		self.addCleanup(lambda: [own.client.delete(key) for key in own.client.scan_iter(own.prefix + "*")])
-		self.assertTrue(own.lock_ingest(phone, "another store", 5, wait=0, poll=0.01))
-		releasing = threading.Timer(0.3, lambda: own.unlock_ingest(phone, "another store"))
+		holder = ConversationLock(own.client, own.ingest_lock_key(phone), 5)
+		self.assertTrue(holder.acquire())
+		releasing = threading.Timer(0.3, holder.release)
 		releasing.start()
 		self.addCleanup(releasing.cancel)
 		payload = payloads.text(phone, "hello")
@@ -386,7 +388,8 @@ class TestTheRequestsOwnCommit(PipelineTestCase):
 			connection.close()
 
 	def lock_held(self, phone: str) -> bool:
-		return turn_offers.ready_queue().ingest_locked(phone)
+		queue = turn_offers.ready_queue()
+		return ConversationLock(queue.client, queue.ingest_lock_key(phone), 5).is_held()
 
 	def test_until_the_commit_the_sender_waits_and_no_job_is_offered(self):
 		phone, own, result = self.deferred_store()

@@ -27,6 +27,7 @@ from yawlit_bot.services.pipeline.turn_offers import enqueue_turn
 from yawlit_bot.services.site.bot_user import author
 from yawlit_bot.services.site.db import rows_changed
 from yawlit_bot.services.site.live import publish_thread
+from yawlit_bot.services.site.locks import ConversationLock
 from yawlit_bot.services.site.retry import run_with_db_retries
 
 MAX_RAW_PAYLOAD_CHARS = 64 * 1024
@@ -89,7 +90,7 @@ def store_webhook(
 		ack_ms = None if started is None else (time.perf_counter() - started - locks.waited) * 1000
 		offered = [
 			# A lock still held goes in the same call as the offer (one round trip, not two).
-			enqueue_turn(conversation, ack_ms=ack_ms, unlock=locks.held.pop(conversation, None))
+			enqueue_turn(conversation, ack_ms=ack_ms, unlock=locks.take_token(conversation))
 			for conversation in wanted
 		]
 		locks.release_all()
@@ -122,20 +123,31 @@ class IngestLocks:
 	and those still held for the request's own commit (sender -> token)."""
 
 	waited: float = 0.0
-	held: dict[str, str] = field(default_factory=dict)
+	held: dict[str, tuple[ConversationLock, str]] = field(default_factory=dict)
+
+	def take_token(self, sender: str) -> str | None:
+		"""The token of the sender's lock still held, for the offer that lets it go; None if none."""
+		held = self.held.pop(sender, None)
+		return held[1] if held else None
 
 	def release_all(self) -> None:
 		while self.held:
-			sender, token = self.held.popitem()
-			release_ingest_lock(sender, token)
+			_, (lock, _) = self.held.popitem()
+			release_ingest_lock(lock)
 
 
-def release_ingest_lock(sender: str, token: str | None) -> None:
-	if token:
-		try:
-			turn_offers.ready_queue().unlock_ingest(sender, token)
-		except RedisError:
-			pass  # it expires by itself in INGEST_LOCK_SECONDS
+def ingest_lock(sender: str) -> ConversationLock:
+	queue = turn_offers.ready_queue()
+	return ConversationLock(
+		queue.client, queue.ingest_lock_key(sender), INGEST_LOCK_SECONDS, poll=INGEST_LOCK_POLL_SECONDS
+	)
+
+
+def release_ingest_lock(lock: ConversationLock) -> None:
+	try:
+		lock.release()
+	except RedisError:
+		pass  # it expires by itself in INGEST_LOCK_SECONDS
 
 
 def apply_statuses(updates: list[StatusUpdate]) -> int:
@@ -197,26 +209,24 @@ def store_message(
 		raw_text = json.dumps({"truncated": True, "size": len(raw_text)})
 	# If Redis is slow or down, store anyway: order matters less than loss (WAPI never retries,
 	# and Frappe itself serves this request without its cache).
-	token: str | None = uuid.uuid4().hex
+	lock, token = ingest_lock(message.sender), uuid.uuid4().hex
 	waiting_since = time.perf_counter()
 	try:
-		if not turn_offers.ready_queue().lock_ingest(
-			message.sender, token, INGEST_LOCK_SECONDS, wait=INGEST_LOCK_SECONDS, poll=INGEST_LOCK_POLL_SECONDS
-		):
-			token = None
+		ordered = lock.acquire(wait=INGEST_LOCK_SECONDS, token=token)
 	except RedisError:
-		token = None
+		ordered = False
 	if locks is not None:
 		locks.waited += time.perf_counter() - waiting_since
 	try:
 		inserted = _insert_message(message, raw_text, kind, received_at, simulated, commit=commit)
 	except BaseException:
-		release_ingest_lock(message.sender, token)
+		if ordered:
+			release_ingest_lock(lock)
 		raise
-	if commit:
-		release_ingest_lock(message.sender, token)
-	elif token:
-		locks.held[message.sender] = token  # `store_webhook` lets it go after the commit
+	if ordered and commit:
+		release_ingest_lock(lock)
+	elif ordered:
+		locks.held[message.sender] = (lock, token)  # `store_webhook` lets it go after the commit
 	return inserted
 
 

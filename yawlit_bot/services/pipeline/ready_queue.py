@@ -19,15 +19,13 @@ site. Four structures:
   offered a conversation and the milliseconds they took, counted by the same call that offers
   it (no extra round trip for the webhook). Drain jobs read the current tenth's and the ten
   before it, and stand aside while the webhook is flooded (`turn_jobs.IngestWatch`).
-- `ingest-lock|<sender>`: held by the webhook from a message's id to its commit, so one sender's
-  messages are committed in the order their ids were handed out (`inbound.store_message`). It
-  lives here, beside the list, so that letting it go and offering the conversation after the
-  commit is one round trip (`offer(unlock=...)`).
+- `ingest-lock|<sender>`: the webhook's `ConversationLock` from a message's id to its commit, so
+  one sender's messages are committed in the order their ids were handed out
+  (`inbound.store_message`). Its key is here, beside the list, so that letting it go and offering
+  the conversation after the commit is one round trip (`offer(unlock=...)`).
 """
 
 from __future__ import annotations
-
-import time
 
 from redis import Redis
 
@@ -60,13 +58,6 @@ elseif not redis.call('set', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
 end
 redis.call('rpush', KEYS[2], ARGV[3])
 return 1
-"""
-
-_UNLOCK = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-	return redis.call('del', KEYS[1])
-end
-return 0
 """
 
 # Due resends move to the list, each once, unless the conversation is flagged already (its
@@ -112,7 +103,6 @@ class ReadyQueue:
 		self.ingest_prefix = self.prefix + "ingest|"
 		self.ingest_lock_prefix = self.prefix + "ingest-lock|"
 		self._offer = client.register_script(_OFFER)
-		self._unlock = client.register_script(_UNLOCK)
 		self._promote = client.register_script(_PROMOTE)
 		self._ingest = client.register_script(_INGEST)
 
@@ -142,25 +132,6 @@ class ReadyQueue:
 
 	def ingest_lock_key(self, sender: str) -> str:
 		return self.ingest_lock_prefix + sender
-
-	def lock_ingest(self, sender: str, token: str, seconds: int, wait: float, poll: float) -> bool:
-		"""Take the sender's ingest lock, waiting up to `wait` seconds, retrying every `poll`.
-		It expires by itself after `seconds` should its holder die. False when not taken."""
-		key = self.ingest_lock_key(sender)
-		give_up_at = time.monotonic() + wait
-		while not self.client.set(key, token, nx=True, ex=seconds):
-			if time.monotonic() >= give_up_at:
-				return False
-			time.sleep(poll)
-		return True
-
-	def unlock_ingest(self, sender: str, token: str) -> bool:
-		"""Let the sender's ingest lock go if it is still this holder's (an expired one taken
-		by another store stays theirs). True when it was."""
-		return bool(self._unlock(keys=[self.ingest_lock_key(sender)], args=[token]))
-
-	def ingest_locked(self, sender: str) -> bool:
-		return bool(self.client.exists(self.ingest_lock_key(sender)))
 
 	def take(self) -> str | None:
 		"""The oldest ready conversation, removed from the list (its flag stays until `done`)."""

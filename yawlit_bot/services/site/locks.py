@@ -30,10 +30,12 @@ class ConversationLock:
 		# locks held a few milliseconds).
 		self._lock = client.lock(key, timeout=timeout, sleep=poll, thread_local=False)
 
-	def acquire(self, wait: float = 0) -> bool:
+	def acquire(self, wait: float = 0, token: str | None = None) -> bool:
+		"""`token`: the value the lock holds, when the caller must name it elsewhere (the webhook
+		lets its ingest lock go inside the ready queue's offer); redis-py makes one otherwise."""
 		if wait > 0:
-			return bool(self._lock.acquire(blocking=True, blocking_timeout=wait))
-		return bool(self._lock.acquire(blocking=False))
+			return bool(self._lock.acquire(blocking=True, blocking_timeout=wait, token=token))
+		return bool(self._lock.acquire(blocking=False, token=token))
 
 	def release(self) -> None:
 		"""Release if still ours; an expired lock taken by another holder is left to it."""
