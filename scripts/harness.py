@@ -295,8 +295,10 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 		if warm_ups:
 			warm_up(warm_ups)
 			print(f"warm-up: {warm_ups} customers answered once before the run (their rows removed; --warm-up 0 for a cold start)")
+		cpu_before_ping = cpu_snapshot(site)
 		baseline = frappe_baseline(site, args.rate, args.clients, 2000) if args.baseline else None
 		cpu_at_start = cpu_snapshot(site)  # after start-up and the baseline: the run alone
+		cpu_ping = cpu_used(cpu_before_ping, cpu_at_start) if baseline else None
 		jobs_at_start = jobs_run(run_redis.url)
 		started = time.perf_counter()
 		if args.flood:
@@ -311,6 +313,7 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 			args.think if args.converse else None, rng,
 		)
 		ingest_seconds = time.perf_counter() - started
+		cpu_ingest = cpu_used(cpu_at_start, cpu_snapshot(site))  # the webhooks' seconds, turns' work in them included
 		turns_started = time.perf_counter()
 		if args.ingest_first:
 			site.start_workers()
@@ -352,7 +355,7 @@ def run(args, faults: set[str], rng: random.Random, run_redis: RunRedis) -> None
 			args=args, faults=faults, injected=injected, deadlocks=deadlocks, restarts=site.restarts,
 			sweeps=scheduler.sweeps, retried=retried, figures=figures, ingest_seconds=ingest_seconds,
 			baseline=baseline, baseline_after=baseline_after, e2e=e2e, e2e_one_by_one=e2e_one_by_one, e2e_settled=e2e_settled,
-			turns=turns, turn_seconds=turn_seconds, jobs=jobs, peak=peak, cpu=cpu,
+			turns=turns, turn_seconds=turn_seconds, jobs=jobs, peak=peak, cpu=cpu, cpu_ping=cpu_ping, cpu_ingest=cpu_ingest,
 			run_seconds=max(quiet_at - started, 1e-6), standin=standin, report=report,
 		)
 	)

@@ -43,6 +43,8 @@ class RunFigures:
 	run_seconds: float
 	standin: WapiStandin
 	report: dict
+	cpu_ping: dict | None = None  # CPU seconds by kind of process while the first ping ran
+	cpu_ingest: dict | None = None  # and while the webhooks were posted
 
 
 def _by_step(dues: list[float], latencies_ms: list[float], step: float, until: float | None = None) -> dict[int, list[float]]:
@@ -53,6 +55,14 @@ def _by_step(dues: list[float], latencies_ms: list[float], step: float, until: f
 		if until is None or due - start < until:
 			steps.setdefault(int((due - start) / step), []).append(ms)
 	return steps
+
+
+def cpu_per_request(cpu: dict[str, float], requests: int, seconds: float) -> str:
+	"""CPU milliseconds a request, all processes and by kind, and how many cores were busy: a
+	rate short of ping's with the cores idle is a wait (locks, commits), with them busy, work."""
+	total = sum(cpu.values())
+	kinds = ", ".join(f"{kind.split(' (')[0]} {seconds_used / requests * 1000:.2f}" for kind, seconds_used in cpu.items())
+	return f"{total / requests * 1000:.2f} ms ({total / seconds:.2f} of {os.cpu_count()} cores): {kinds}"
 
 
 def by_second(dues: list[float], latencies_ms: list[float]) -> str:
@@ -122,6 +132,11 @@ def print_report(f: RunFigures) -> None:
 				f"  ping again after the run, the site quiet: {after:.0f} req/s. Webhooks / ping: "
 				f"{rate / ((before + after) / 2):.2f} against both (before {rate / before:.2f}, after {rate / after:.2f})"
 			)
+		if f.cpu_ping and f.cpu_ingest:
+			ping_seconds = len(f.baseline["ms"]) / f.baseline["rps"]
+			print("  CPU a request, all processes (cores busy):")
+			print("    ping     " + cpu_per_request(f.cpu_ping, len(f.baseline["ms"]), ping_seconds))
+			print("    webhooks " + cpu_per_request(f.cpu_ingest, f.figures.posted, f.ingest_seconds))
 	burst_ms = [a * 1000 for a in f.figures.burst_acks]
 	print(
 		f"  of which in bursts ({len(burst_ms)}, ten messages of one sender at once): p50 {percentile(burst_ms, 50):.0f}  "
