@@ -231,12 +231,16 @@ class TestReadyList(PipelineTestCase):
 		rq_queue = get_queue(turn_offers.TURN_QUEUE)
 
 		def drain_jobs() -> set[str]:
-			ids = set(rq_queue.finished_job_registry.get_job_ids())
+			# Queued ones too: a job an earlier test queued, starting during this one, is not ours.
+			ids = set(rq_queue.get_job_ids())
+			ids |= set(rq_queue.finished_job_registry.get_job_ids())
 			ids |= set(rq_queue.started_job_registry.get_job_ids())
 			jobs = [rq_queue.fetch_job(job_id) for job_id in ids]
 			return {job.id for job in jobs if job and job.kwargs.get("method") == turn_offers.DRAIN_JOB}
 
 		queue = turn_offers.ready_queue()
+		# An earlier test's work still queued would start jobs of its own while this one runs.
+		self.wait_until(lambda: not queue.waiting() and not rq_queue.get_job_ids(), what="the turn queue quiet")
 		before = drain_jobs()
 		for phone in [self.new_phone() for _ in range(5)]:
 			payload = payloads.text(phone, "Hi, I need a car wash")
