@@ -185,6 +185,6 @@ def test_the_offer_lets_the_senders_ingest_lock_go_in_the_same_call(queue):
 	lock("next")
 	assert not queue.offer("919800000024", unlock="next"), "flagged already: not put in the list again"
 	assert not mine.is_held(), "but the lock goes all the same"
-	lock("theirs")
+	theirs = lock("theirs")
 	queue.offer("919800000024", force=True, unlock="not theirs")
-	assert mine.is_held(), "another holder's lock stays"
+	assert theirs.held, "another holder's lock stays"
